@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Tsubaki: a TrustZone crash-dump collector for embedded Linux.
+#
+#   make            build everything (kernel from the cache, firmware, userland, tools)
+#   make run        boot it in QEMU (options: see 'tools/tsubaki-run --help' and README)
+#   make demo       the demonstration scenario
+#   make test       unit tests + QEMU system tests
+#   make unit       host unit tests only
+#   make setup      install the Debian packages that are missing
+
+TOP := $(CURDIR)
+O ?= $(TOP)/build
+CROSS_COMPILE ?= aarch64-linux-gnu-
+LINUX := $(O)/linux
+KBUILD := $(LINUX)/kbuild
+KSRC := $(LINUX)/src
+PY := /usr/bin/python3
+
+# make run options (also accepted by tools/tsubaki-run directly)
+MEM ?= 1024
+CPUS ?= 2
+DISK ?= $(O)/dump.img
+DISK_SIZE ?= 0
+THROTTLE ?= 0
+APPEND ?=
+OVERLAY ?=
+WINDOW ?= 64
+
+HOSTCC ?= gcc
+HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
+
+.PHONY: all setup kernel firmware userland tools modules run demo test unit systest clean distclean
+
+all: firmware userland tools
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/build-kernel.sh $(LINUX)
+
+$(LINUX)/Image: | kernel
+
+firmware: kernel
+	@$(MAKE) -s -C firmware O=$(O) KSRC=$(KSRC) CROSS_COMPILE=$(CROSS_COMPILE)
+
+# Out-of-tree kernel modules are built from a copy in $(O), keeping the tree clean.
+MODULE_DIRS := tests/kmod
+modules: kernel
+	@for d in $(MODULE_DIRS); do \
+		mkdir -p $(O)/kmod/$$d && cp -u $$d/* $(O)/kmod/$$d/ && \
+		$(MAKE) -s -C $(KBUILD) M=$(O)/kmod/$$d ARCH=arm64 \
+			CROSS_COMPILE=$(CROSS_COMPILE) modules || exit 1; \
+	done
+
+userland: kernel
+	@$(MAKE) -s -C userland O=$(O)/userland CROSS_COMPILE=$(CROSS_COMPILE)
+	@$(MAKE) -s -C userland O=$(O)/userland initramfs MODULES="$(PROD_MODULES)"
+
+tools: $(O)/tools/tsubaki-pack
+
+$(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/crc32.c include/tsubaki/pack.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)
+
+run: all
+	tools/tsubaki-run --mem $(MEM) --cpus $(CPUS) --disk $(DISK) --disk-size $(DISK_SIZE) \
+		--throttle $(THROTTLE) --window $(WINDOW) --append "$(APPEND)" \
+		$(if $(OVERLAY),--overlay $(OVERLAY))
+
+demo: all
+	@scripts/demo.sh
+
+unit: setup
+	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)
+
+systest: all modules
+	$(PY) -m pytest -v tests/system
+
+test: setup kernel
+	@$(MAKE) -s unit
+	@$(MAKE) -s systest
+
+clean:
+	rm -rf $(O)
+
+distclean: clean
+	@echo "the kernel cache in $${TSUBAKI_CACHE:-$$HOME/.cache/tsubaki} is kept; remove it by hand"

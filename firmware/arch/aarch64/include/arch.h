@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * AArch64 EL3 helpers: system-register accessors, barriers and the saved
+ * normal-world context. Offsets used by assembly are checked at compile time
+ * in arch/aarch64/asm_offsets.c.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+/* Layout of struct cpu_ctx, shared with entry.S. */
+#define CTX_X0		0x000		/* x0..x30 */
+#define CTX_SP_EL0	0x0f8
+#define CTX_ELR		0x100
+#define CTX_SPSR	0x108
+#define CTX_SCR		0x110
+#define CTX_SIZE	0x120
+
+/* Per-CPU data pointed to by TPIDR_EL3. */
+#define PCPU_CTX	0x000
+#define PCPU_STACK_TOP	CTX_SIZE
+
+#define SCR_NS		(1UL << 0)
+#define SCR_FIQ		(1UL << 2)
+#define SCR_RES1	(3UL << 4)
+#define SCR_RW		(1UL << 10)
+#define SCR_NS_EL1	(SCR_RW | SCR_RES1 | SCR_FIQ | SCR_NS)	/* 0x435 */
+
+#define SPSR_EL1H_MASKED	0x3c5UL
+#define SCTLR_EL1_RESET		0x30d00800UL
+
+#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
+#define ESR_EC_SMC64		0x17
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct cpu_ctx {
+	uint64_t x[31];
+	uint64_t sp_el0;
+	uint64_t elr;
+	uint64_t spsr;
+	uint64_t scr;
+	uint64_t pad;
+};
+
+#define read_sysreg(r) ({						\
+	uint64_t __v;							\
+	__asm__ volatile("mrs %0, " #r : "=r"(__v));			\
+	__v; })
+#define write_sysreg(r, v) \
+	__asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)) : "memory")
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
+static inline void dmb_ish(void) { __asm__ volatile("dmb ish" ::: "memory"); }
+static inline void sev(void) { __asm__ volatile("sev" ::: "memory"); }
+static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
+static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+static inline uint64_t arch_counter(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+static inline uint64_t arch_counter_freq(void)
+{
+	return read_sysreg(cntfrq_el0);
+}
+
+/* Clean and invalidate the data cache by VA over [addr, addr+size). */
+void arch_dcache_clean_inval(uintptr_t addr, uint64_t size);
+/* Invalidate the whole instruction cache (inner shareable). */
+void arch_icache_inval_all(void);
+
+/* Restore @ctx and return to the lower EL. Never returns. */
+void __attribute__((noreturn)) arch_el3_exit(struct cpu_ctx *ctx);
+/* Reset this CPU's EL3 stack and continue in fn(). Never returns. */
+void __attribute__((noreturn)) arch_reset_stack_and_call(void (*fn)(void));
+
+#endif /* __ASSEMBLER__ */
+#endif /* ARCH_H */

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Where the DTB, kernel and initramfs go in the boot window.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <boot.h>
+
+#define SZ_2M		0x200000ULL
+#define DTB_OFFSET	0x100000ULL	/* QEMU's own DTB occupies the first 1 MiB */
+#define KERNEL_OFFSET	0x200000ULL
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
+		    uint64_t *image_size)
+{
+	const uint8_t *h = hdr;
+	uint64_t to, sz;
+
+	if (len < 64 || memcmp(h + 56, "ARM\x64", 4))
+		return BOOT_E_IMAGE;
+	memcpy(&to, h + 8, 8);
+	memcpy(&sz, h + 16, 8);
+	if (sz == 0 || sz > (1ULL << 31) || to >= SZ_2M)
+		return BOOT_E_IMAGE;
+	*text_offset = to;
+	*image_size = sz;
+	return 0;
+}
+
+int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
+		     uint64_t image_size, uint64_t initrd_size,
+		     struct boot_layout *out)
+{
+	uint64_t end;
+
+	if (window > ram_size || window < KERNEL_OFFSET)
+		return BOOT_E_NOFIT;
+	memset(out, 0, sizeof(*out));
+	out->dtb = ram_base + DTB_OFFSET;
+	out->kernel = ram_base + KERNEL_OFFSET;
+	out->kernel_end = out->kernel + image_size;
+	out->initrd = align_up(out->kernel_end, SZ_2M);
+	out->initrd_end = out->initrd + initrd_size;
+	out->window_end = ram_base + window;
+	end = out->initrd_end;
+	if (image_size > window || initrd_size > window || end > out->window_end ||
+	    end < out->initrd)
+		return BOOT_E_NOFIT;
+	return 0;
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * GICv3 at EL3. Linux owns group 1 (non-secure); the collector keeps only
+ * its own interrupts in group 0, delivered as FIQs to EL3 (SCR_EL3.FIQ).
+ */
+#include <stdint.h>
+#include <arch.h>
+#include <fw_time.h>
+#include <gicv3.h>
+#include <log.h>
+#include <mmio.h>
+#include <platform_def.h>
+
+#define GICD_CTLR		0x0000
+#define GICD_TYPER		0x0004
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_ICENABLER		0x0180
+#define GICD_ISPENDR		0x0200
+#define GICD_ICPENDR		0x0280
+#define GICD_ICACTIVER		0x0380
+#define GICD_IPRIORITYR		0x0400
+#define GICD_IGRPMODR		0x0d00
+#define GICD_IROUTER		0x6000
+#define CTLR_EN_GRP0		(1U << 0)
+#define CTLR_EN_GRP1NS		(1U << 1)
+#define CTLR_ARE_S		(1U << 4)
+#define CTLR_ARE_NS		(1U << 5)
+#define CTLR_RWP		(1U << 31)
+
+#define GICR_CTLR		0x0000
+#define GICR_TYPER		0x0008
+#define GICR_WAKER		0x0014
+#define GICR_SGI		0x10000
+#define WAKER_PS		(1U << 1)
+#define WAKER_CA		(1U << 2)
+#define TYPER_LAST		(1U << 4)
+
+/* Group-1 priorities must stay >= 0x80 so secure ones always win. */
+#define PRIO_NS_DEFAULT		0xa0
+#define PRIO_PULL_SGI		0x10
+
+#define ICC_SRE_EL3		S3_6_C12_C12_5
+#define ICC_SRE_EL1		S3_0_C12_C12_5
+#define ICC_CTLR_EL3		S3_6_C12_C12_4
+#define ICC_CTLR_EL1		S3_0_C12_C12_4
+#define ICC_PMR_EL1		S3_0_C4_C6_0
+#define ICC_IGRPEN0_EL1		S3_0_C12_C12_6
+#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
+#define ICC_IGRPEN1_EL3		S3_6_C12_C12_7
+#define ICC_IAR0_EL1		S3_0_C12_C8_0
+#define ICC_EOIR0_EL1		S3_0_C12_C8_1
+#define ICC_EOIR1_EL1		S3_0_C12_C12_1
+#define ICC_AP1R0_EL1		S3_0_C12_C9_0
+#define ICC_BPR1_EL1		S3_0_C12_C12_3
+#define ICC_SGI0R_EL1		S3_0_C12_C11_7
+
+#define __rd(r)		read_sysreg(r)
+#define __wr(r, v)	write_sysreg(r, v)
+/* Expand the S3_* names before stringifying them. */
+#define RD(r)		__rd(r)
+#define WR(r, v)	__wr(r, v)
+
+static uintptr_t gicd_base, gicr_base;
+static unsigned int nr_irqs;
+
+void gicv3_init(uintptr_t gicd, uintptr_t gicr)
+{
+	gicd_base = gicd;
+	gicr_base = gicr;
+	nr_irqs = ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1) * 32;
+	if (nr_irqs > 1020)
+		nr_irqs = 1020;
+}
+
+static void gicd_wait_rwp(void)
+{
+	uint64_t deadline = fw_deadline_us(10000);
+
+	while (mmio_read32(gicd_base + GICD_CTLR) & CTLR_RWP)
+		if (fw_deadline_passed(deadline)) {
+			WARN("gicv3: distributor RWP stuck");
+			return;
+		}
+}
+
+void gicv3_distributor_init(void)
+{
+	unsigned int i;
+
+	mmio_write32(gicd_base + GICD_CTLR, 0);
+	gicd_wait_rwp();
+	for (i = 32; i < nr_irqs; i += 32) {
+		mmio_write32(gicd_base + GICD_ICENABLER + i / 8, ~0U);
+		mmio_write32(gicd_base + GICD_ICPENDR + i / 8, ~0U);
+		mmio_write32(gicd_base + GICD_ICACTIVER + i / 8, ~0U);
+		mmio_write32(gicd_base + GICD_IGROUPR + i / 8, ~0U);
+		mmio_write32(gicd_base + GICD_IGRPMODR + i / 8, 0);
+	}
+	for (i = 32; i < nr_irqs; i += 4)
+		mmio_write32(gicd_base + GICD_IPRIORITYR + i,
+			     PRIO_NS_DEFAULT * 0x01010101U);
+	mmio_write32(gicd_base + GICD_CTLR, CTLR_ARE_S | CTLR_ARE_NS);
+	gicd_wait_rwp();
+	mmio_write32(gicd_base + GICD_CTLR,
+		     CTLR_ARE_S | CTLR_ARE_NS | CTLR_EN_GRP0 | CTLR_EN_GRP1NS);
+	gicd_wait_rwp();
+}
+
+static uint64_t mpidr_to_aff(uint64_t mpidr)
+{
+	return (mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24);
+}
+
+static uintptr_t rdist_for(uint64_t mpidr)
+{
+	uint64_t aff = mpidr_to_aff(mpidr);
+	uintptr_t rd = gicr_base;
+	unsigned int n;
+
+	for (n = 0; n < 256; n++, rd += PLAT_GICR_STRIDE) {
+		uint64_t typer = mmio_read64(rd + GICR_TYPER);
+
+		if ((typer >> 32) == aff)
+			return rd;
+		if (typer & TYPER_LAST)
+			break;
+	}
+	fw_panic("gicv3: no redistributor for MPIDR 0x%lx", (unsigned long)mpidr);
+}
+
+/* Bits of the SGI/PPI range owned by the secure world. */
+static uint32_t local_group0_mask(void)
+{
+	return 1U << PLAT_SGI_PULL;
+}
+
+void gicv3_cpu_init(uint64_t mpidr)
+{
+	uintptr_t rd = rdist_for(mpidr);
+	uintptr_t sgi = rd + GICR_SGI;
+	uint64_t deadline = fw_deadline_us(10000);
+	unsigned int i;
+
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~WAKER_PS);
+	while (mmio_read32(rd + GICR_WAKER) & WAKER_CA)
+		if (fw_deadline_passed(deadline)) {
+			WARN("gicv3: redistributor did not wake");
+			break;
+		}
+	mmio_write32(sgi + GICD_ICENABLER, ~0U);
+	mmio_write32(sgi + GICD_ICPENDR, ~0U);
+	mmio_write32(sgi + GICD_ICACTIVER, ~0U);
+	mmio_write32(sgi + GICD_IGROUPR, ~local_group0_mask());
+	mmio_write32(sgi + GICD_IGRPMODR, 0);
+	for (i = 0; i < 32; i += 4)
+		mmio_write32(sgi + GICD_IPRIORITYR + i, PRIO_NS_DEFAULT * 0x01010101U);
+	*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + PLAT_SGI_PULL) = PRIO_PULL_SGI;
+	mmio_write32(sgi + GICD_ISENABLER, local_group0_mask());
+
+	WR(ICC_SRE_EL3, 0xf);
+	isb();
+	WR(ICC_SRE_EL1, 0x7);
+	WR(ICC_CTLR_EL3, 0);
+	WR(ICC_PMR_EL1, 0xff);
+	WR(ICC_IGRPEN0_EL1, 1);
+	WR(ICC_IGRPEN1_EL3, 1);
+	isb();
+}
+
+void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
+{
+	uint32_t bit = 1U << (intid % 32);
+	uintptr_t reg = (intid / 32) * 4;
+
+	if (intid < 32 || intid >= nr_irqs)
+		return;
+	mmio_write32(gicd_base + GICD_ICENABLER + reg, bit);
+	mmio_write32(gicd_base + GICD_IGROUPR + reg,
+		     mmio_read32(gicd_base + GICD_IGROUPR + reg) & ~bit);
+	mmio_write32(gicd_base + GICD_IGRPMODR + reg,
+		     mmio_read32(gicd_base + GICD_IGRPMODR + reg) & ~bit);
+	*(volatile uint8_t *)(gicd_base + GICD_IPRIORITYR + intid) = prio;
+	mmio_write64(gicd_base + GICD_IROUTER + intid * 8, mpidr_to_aff(mpidr) & 0xff00ffffffULL);
+	mmio_write32(gicd_base + GICD_ICPENDR + reg, bit);
+	mmio_write32(gicd_base + GICD_ISENABLER + reg, bit);
+}
+
+void gicv3_spi_set_pending(unsigned int intid)
+{
+	if (intid < 32 || intid >= nr_irqs)
+		return;
+	mmio_write32(gicd_base + GICD_ISPENDR + (intid / 32) * 4, 1U << (intid % 32));
+}
+
+void gicv3_send_sgi0(unsigned int sgi, uint64_t mpidr)
+{
+	uint64_t v = ((uint64_t)(sgi & 0xf) << 24) |
+		     (1ULL << (mpidr & 0xf)) |
+		     (((mpidr >> 8) & 0xff) << 16) |
+		     (((mpidr >> 16) & 0xff) << 32) |
+		     (((mpidr >> 32) & 0xff) << 48);
+
+	dsb_sy();
+	WR(ICC_SGI0R_EL1, v);
+	isb();
+}
+
+void gicv3_clear_pending_local(unsigned int intid, uint64_t mpidr)
+{
+	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
+
+	mmio_write32(sgi + GICD_ICPENDR, 1U << (intid & 31));
+}
+
+unsigned int gicv3_ack_group0(void)
+{
+	unsigned int id = (unsigned int)RD(ICC_IAR0_EL1) & 0xffffff;
+
+	dsb_sy();
+	return id;
+}
+
+void gicv3_eoi_group0(unsigned int intid)
+{
+	WR(ICC_EOIR0_EL1, intid);
+	isb();
+}
+
+void gicv3_ns_reset_distributor(void)
+{
+	unsigned int i;
+
+	for (i = 32; i < nr_irqs; i += 32) {
+		uint32_t ns = mmio_read32(gicd_base + GICD_IGROUPR + i / 8);
+
+		mmio_write32(gicd_base + GICD_ICENABLER + i / 8, ns);
+		mmio_write32(gicd_base + GICD_ICPENDR + i / 8, ns);
+		mmio_write32(gicd_base + GICD_ICACTIVER + i / 8, ns);
+	}
+	gicd_wait_rwp();
+}
+
+/*
+ * Runs on the CPU being reset. A CPU parked by Linux with an unacknowledged
+ * IPI keeps an active priority in its non-secure CPU interface that would
+ * block every interrupt of the next kernel. Writes to ICC_AP1R0_EL1 are
+ * ignored by QEMU here, so drop the priorities by EOI (with SCR_EL3.NS=1,
+ * the non-secure banked view) until none is left.
+ */
+void gicv3_ns_reset_cpu(uint64_t mpidr)
+{
+	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
+	uint32_t ns = ~local_group0_mask();
+	uint32_t active = mmio_read32(sgi + 0x300) & ns;
+	uint64_t scr = read_sysreg(scr_el3);
+	unsigned int tries;
+
+	write_sysreg(scr_el3, scr | SCR_NS);
+	isb();
+	WR(ICC_CTLR_EL1, 0);	/* EOImode 0: EOI also deactivates */
+	isb();
+	for (tries = 0; tries < 64 && RD(ICC_AP1R0_EL1); tries++) {
+		unsigned int id = active ? (unsigned int)__builtin_ctz(active) : 0;
+
+		WR(ICC_EOIR1_EL1, id);
+		isb();
+		active &= active - 1;
+	}
+	if (RD(ICC_AP1R0_EL1))
+		WARN("gicv3: active priority left on MPIDR 0x%lx", (unsigned long)mpidr);
+	WR(ICC_IGRPEN1_EL1, 0);
+	WR(ICC_BPR1_EL1, 0);
+	isb();
+	write_sysreg(scr_el3, scr);
+	isb();
+	WR(ICC_PMR_EL1, 0xff);
+
+	mmio_write32(sgi + GICD_ICENABLER, ns);
+	mmio_write32(sgi + GICD_ICPENDR, ns);
+	mmio_write32(sgi + GICD_ICACTIVER, ns);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device-tree reading and patching with libfdt. Plain C: links into the
+ * firmware and into the host unit tests.
+ */
+#ifndef DT_H
+#define DT_H
+#include <stdint.h>
+
+#define DT_MAX_CPUS	8
+
+struct dt_platform {
+	uint64_t ram_base;
+	uint64_t ram_size;
+	unsigned int ncpus;
+	uint64_t mpidr[DT_MAX_CPUS];
+};
+
+struct dt_boot_cfg {
+	uint64_t ram_base;		/* /memory */
+	uint64_t ram_size;
+	uint64_t scratch_base;		/* reserved, no-map: the collector's */
+	uint64_t scratch_size;
+	uint64_t initrd_start;
+	uint64_t initrd_end;
+	const char *bootargs;
+	uint32_t boot_count;
+	uint64_t rng_seed;
+	uint64_t hide_base;		/* a virtio-mmio node to remove, 0: none */
+	uint32_t notify_spi;		/* SPI number (not INTID) */
+	const char *dump_state;		/* "none", "in-progress", ... */
+};
+
+/* Error codes are libfdt's (negative FDT_ERR_*) or -DT_E_*. */
+#define DT_E_NOMEM	1000
+#define DT_E_NOCPU	1001
+
+int dt_read_platform(const void *fdt, struct dt_platform *p);
+/* Patch @fdt in place (it must have free space) for booting Linux. */
+int dt_patch(void *fdt, const struct dt_boot_cfg *cfg);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The platform porting interface: what generic code asks of a board.
+ */
+#ifndef PLAT_H
+#define PLAT_H
+#include <stdint.h>
+
+/* Early console and platform devices, on the boot CPU. */
+void plat_early_init(void);
+/* Power the machine off. */
+void __attribute__((noreturn)) plat_system_off(void);
+/* Reset the non-secure devices a restarted kernel must find quiet. */
+void plat_ns_devices_reset(void);
+/* 1 when the CPUs need no Spectre-v2/v4/BHB workaround from firmware. */
+int plat_cpu_unaffected_by_spectre(void);
+/* A seed for /chosen/rng-seed (not cryptographic on QEMU). */
+uint64_t plat_rng_seed(void);
+
+#endif

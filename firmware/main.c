@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Cold boot: CPU0 sets up the firmware and boots Linux; the other CPUs wait
+ * in EL3 for PSCI CPU_ON.
+ */
+#include <stdint.h>
+#include <arch.h>
+#include <boot.h>
+#include <cpu.h>
+#include <dt.h>
+#include <gicv3.h>
+#include <log.h>
+#include <plat.h>
+#include <platform_def.h>
+#include <psci.h>
+
+#ifndef TSUBAKI_VERSION
+#define TSUBAKI_VERSION "dev"
+#endif
+
+volatile uint32_t fw_ready;
+
+void __attribute__((noreturn)) fw_main_primary(unsigned int index)
+{
+	const struct dt_platform *plat;
+
+	cpu_el3_init(index);
+	plat_early_init();
+	NOTICE("Tsubaki %s: secure firmware starting on cpu%u", TSUBAKI_VERSION, index);
+	log_event("fw-start", "cpu=%u", index);
+	boot_init();
+	plat = boot_platform();
+	psci_setup(plat->mpidr, plat->ncpus, plat->ram_base, plat->ram_base + plat->ram_size);
+	gicv3_init(PLAT_GICD_BASE, PLAT_GICR_BASE);
+	gicv3_distributor_init();
+	gicv3_cpu_init(this_cpu()->mpidr);
+	dsb_sy();
+	fw_ready = 1;
+	dsb_sy();
+	sev();
+	boot_linux();
+}
+
+void __attribute__((noreturn)) fw_main_secondary(unsigned int index)
+{
+	cpu_el3_init(index);
+	gicv3_cpu_init(this_cpu()->mpidr);
+	psci_park();
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * QEMU virt: the platform hooks.
+ */
+#include <stdint.h>
+#include <arch.h>
+#include <mmio.h>
+#include <pl011.h>
+#include <pl061.h>
+#include <plat.h>
+#include <platform_def.h>
+#include <virtio_mmio.h>
+
+void plat_early_init(void)
+{
+	pl011_init(PLAT_UART_SECURE);
+}
+
+void plat_system_off(void)
+{
+	pl061_set_output(PLAT_GPIO_SECURE, PLAT_GPIO_POWEROFF_PIN, 1);
+	for (;;)
+		wfi();
+}
+
+void plat_ns_devices_reset(void)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < PLAT_VIRTIO_SLOTS; slot++) {
+		if (slot == PLAT_DUMP_SLOT)
+			continue;	/* the collector's own device */
+		virtio_mmio_reset(PLAT_VIRTIO_BASE + slot * PLAT_VIRTIO_STRIDE);
+	}
+}
+
+/* QEMU's TCG executes nothing speculatively. */
+int plat_cpu_unaffected_by_spectre(void)
+{
+	return 1;
+}
+
+uint64_t plat_rng_seed(void)
+{
+	uint64_t x = arch_counter() ^ 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}

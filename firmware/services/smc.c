@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Entry from the normal world: SMC dispatch by owner, FIQs, and anything
+ * unexpected. Bad input gets an error code, never a crash.
+ */
+#include <stdint.h>
+#include <arch.h>
+#include <boot.h>
+#include <cpu.h>
+#include <gicv3.h>
+#include <log.h>
+#include <plat.h>
+#include <platform_def.h>
+#include <psci.h>
+#include <smccc.h>
+
+static int64_t smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
+{
+	if (!(fid & SMCCC_FAST))
+		return SMCCC_NOT_SUPPORTED;	/* no yielding calls */
+	switch (SMCCC_OWNER(fid)) {
+	case SMCCC_OWNER_ARCH:
+		return smccc_arch_call(fid, ctx->x[1], plat_cpu_unaffected_by_spectre());
+	case SMCCC_OWNER_STD:
+		return psci_smc_handler(fid, ctx, self);
+	default:
+		return SMCCC_NOT_SUPPORTED;
+	}
+}
+
+void el3_sync_handler(struct cpu_ctx *ctx)
+{
+	uint64_t esr = read_sysreg(esr_el3);
+	int self = psci_self_index();
+
+	if (ESR_EC(esr) == ESR_EC_SMC64) {
+		uint32_t fid = (uint32_t)ctx->x[0];
+
+		ctx->x[0] = (uint64_t)smc_dispatch(fid, ctx, self < 0 ? 0 : (unsigned int)self);
+		if (!(fid & SMCCC_64) && (fid & SMCCC_FAST))
+			ctx->x[0] &= 0xffffffffULL;
+		return;
+	}
+	/*
+	 * Nothing else is trapped to EL3, so this is a normal world gone wrong.
+	 * Never crash the firmware: restart Linux.
+	 */
+	ERROR("unexpected exception from the normal world: ESR 0x%lx ELR 0x%lx",
+	      (unsigned long)esr, (unsigned long)ctx->elr);
+	psci_pull_others(self < 0 ? 0 : (unsigned int)self);
+	psci_restart_linux(self < 0 ? 0 : (unsigned int)self);
+}
+
+void el3_fiq_handler(struct cpu_ctx *ctx)
+{
+	struct pcpu *p = this_cpu();
+	unsigned int id = gicv3_ack_group0();
+
+	(void)ctx;
+	if (id >= 1020)
+		return;		/* spurious: nothing to do */
+	gicv3_eoi_group0(id);
+	if (id == PLAT_SGI_PULL) {
+		if (p->pull_req) {
+			p->pull_req = 0;
+			psci_pulled_in();
+		}
+		return;
+	}
+	WARN("fiq: unexpected group-0 interrupt %u", id);
+}
+
+void el3_unexpected_handler(struct cpu_ctx *ctx)
+{
+	ERROR("unexpected IRQ/SError at EL3 from ELR 0x%lx", (unsigned long)ctx->elr);
+}
+
+void el3_panic_exception(uint64_t esr, uint64_t elr, uint64_t far)
+{
+	fw_panic("exception in EL3: ESR 0x%lx ELR 0x%lx FAR 0x%lx",
+		 (unsigned long)esr, (unsigned long)elr, (unsigned long)far);
+}

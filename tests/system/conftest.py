@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""QEMU system-test harness: boots Tsubaki + Linux through tools/tsubaki-run
+and drives the initramfs shell over the normal-world console."""
+import os
+import re
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("TSUBAKI_BUILD", os.path.join(TOP, "build"))
+RUNNER = os.path.join(TOP, "tools", "tsubaki-run")
+PROMPT = "tsubaki# "
+# TCG on a busy 2-core machine can be slow: generous, but bounded.
+BOOT_TIMEOUT = 120
+CMD_TIMEOUT = 60
+
+
+def parse_events(text):
+    """EVENT lines of the secure log as dicts (values as str)."""
+    events = []
+    for m in re.finditer(r"EVENT (.*)", text):
+        ev = dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv)
+        events.append(ev)
+    return events
+
+
+class Machine:
+    """One QEMU run. Output of the normal-world console is in self.log."""
+
+    def __init__(self, logdir, cpus=2, mem=1024, overlay=(), extra=()):
+        self.logdir = str(logdir)
+        args = ["--quiet-secure", "--logdir", self.logdir, "--cpus", str(cpus),
+                "--mem", str(mem), "--disk", os.path.join(self.logdir, "dump.img")]
+        for ov in overlay:
+            args += ["--overlay", ov]
+        args += list(extra)
+        self.cpus = cpus
+        self.logfile = open(os.path.join(self.logdir, "console.txt"), "w")
+        self.p = pexpect.spawn(sys.executable if RUNNER.endswith(".py") else RUNNER,
+                               args, encoding="utf-8", codec_errors="replace",
+                               timeout=CMD_TIMEOUT, logfile=self.logfile,
+                               dimensions=(50, 400))
+
+    def wait_ready(self, boot=None, timeout=BOOT_TIMEOUT):
+        self.p.expect(r"READY boot=(\d+) cpus=(\d+)", timeout=timeout)
+        got_boot, cpus = int(self.p.match.group(1)), int(self.p.match.group(2))
+        if boot is not None:
+            assert got_boot == boot, "expected boot %d, got %d" % (boot, got_boot)
+        self.p.expect_exact(PROMPT, timeout=CMD_TIMEOUT)
+        return got_boot, cpus
+
+    def cmd(self, line, timeout=CMD_TIMEOUT):
+        """Run one shell command; return its output (without echo and prompt)."""
+        self.p.sendline(line)
+        self.p.expect_exact(PROMPT, timeout=timeout)
+        out = self.p.before.replace("\r", "")
+        lines = out.split("\n")
+        if lines and lines[0].strip() == line.strip():
+            lines = lines[1:]
+        return "\n".join(lines).strip("\n")
+
+    def secure_log(self):
+        try:
+            with open(os.path.join(self.logdir, "secure.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def events(self, name=None):
+        evs = parse_events(self.secure_log())
+        return [e for e in evs if name is None or e.get("name") == name]
+
+    def wait_exit(self, timeout=CMD_TIMEOUT):
+        self.p.expect(pexpect.EOF, timeout=timeout)
+        self.p.close()
+        return self.p.exitstatus
+
+    def close(self):
+        if self.p.isalive():
+            self.p.terminate(force=True)
+        self.logfile.close()
+
+
+@pytest.fixture
+def machine_factory(tmp_path):
+    machines = []
+
+    def make(**kw):
+        d = tmp_path / ("run%d" % len(machines))
+        d.mkdir()
+        m = Machine(d, **kw)
+        machines.append(m)
+        return m
+
+    yield make
+    for m in machines:
+        m.close()
+
+
+def build_overlay(path, files):
+    """Write a newc cpio archive with {archive_path: host_path} (plus parents)."""
+    tool = os.path.join(BUILD, "userland", "host", "mkcpio")
+    if not os.path.exists(tool):
+        pytest.fail("mkcpio missing (%s): run 'make' first" % tool)
+    lst = str(path) + ".list"
+    dirs = set()
+    for dst in files:
+        parts = dst.strip("/").split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/" + "/".join(parts[:i]))
+    with open(lst, "w") as f:
+        for d in sorted(dirs):
+            f.write("dir %s 755 0 0\n" % d)
+        for dst, src in files.items():
+            f.write("file %s %s 644 0 0\n" % (dst, src))
+    subprocess.run([tool, lst, str(path)], check=True)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def test_overlay(tmp_path_factory):
+    """An initramfs overlay that adds the tsubaki_test module."""
+    ko = os.path.join(BUILD, "kmod", "tests", "kmod", "tsubaki_test.ko")
+    if not os.path.exists(ko):
+        pytest.fail("tsubaki_test.ko missing (%s): run 'make modules'" % ko)
+    out = tmp_path_factory.mktemp("overlay") / "test.cpio"
+    return build_overlay(out, {"/lib/modules/tsubaki/tsubaki_test.ko": ko})

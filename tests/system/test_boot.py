@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Boot chain: cold boot, PSCI/SMCCC, warm restart, power off, isolation."""
+import random
+
+import pytest
+
+NOT_SUPPORTED = (1 << 64) - 1           # -1
+INVALID_PARAMS = (1 << 64) - 2          # -2
+ALREADY_ON = (1 << 64) - 4              # -4
+INVALID_ADDRESS = (1 << 64) - 9         # -9
+
+
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_boot_all_cpus_online(machine_factory, cpus):
+    m = machine_factory(cpus=cpus)
+    boot, online = m.wait_ready(boot=1)
+    assert online == cpus
+    dmesg = m.cmd("dmesg")
+    assert "psci: PSCIv1.1 detected in firmware." in dmesg
+    assert "psci: SMC Calling Convention v1.1" in dmesg
+    assert "smp: Brought up 1 node, %d CPUs" % cpus in dmesg
+    # The conduit is SMC, from the DT the firmware wrote.
+    assert "smc" in m.cmd("cat /sys/firmware/devicetree/base/psci/method")
+    assert "tsubaki,collector-v1" in m.cmd(
+        "cat /sys/firmware/devicetree/base/tsubaki/compatible")
+    # The dump disk is the firmware's: Linux must not see it.
+    assert "vda" not in m.cmd("cat /proc/partitions")
+    # Secure-world seeds are not handed to Linux.
+    assert "No such file" in m.cmd("cat /sys/firmware/devicetree/base/secure-chosen/name")
+    ev = m.events("linux-entry")
+    assert len(ev) == 1 and ev[0]["boot"] == "1"
+
+
+def test_warm_restart_three_times(machine_factory):
+    m = machine_factory(cpus=4)
+    m.wait_ready(boot=1)
+    pid = m.p.pid
+    for n in (2, 3, 4):
+        m.p.sendline("reboot")
+        boot, online = m.wait_ready(boot=n)
+        assert online == 4
+        assert m.p.pid == pid and m.p.isalive()
+    # One cold boot of the firmware, three restarts without a hardware reset.
+    assert len(m.events("fw-start")) == 1
+    assert [e["boot"] for e in m.events("linux-entry")] == ["1", "2", "3", "4"]
+    assert len(m.events("restart-request")) == 3
+    dmesg = m.cmd("dmesg")
+    assert "smp: Brought up 1 node, 4 CPUs" in dmesg
+
+
+def test_restart_requested_from_cpu1(machine_factory):
+    # Linux migrates reboot() to reboot_cpu (default 0); reboot=s1 makes it CPU1.
+    m = machine_factory(cpus=2, extra=["--append", "reboot=s1"])
+    m.wait_ready(boot=1)
+    m.p.sendline("reboot")
+    boot, online = m.wait_ready(boot=2)
+    assert online == 2
+    req = m.events("restart-request")
+    assert req and req[-1]["cpu"] == "1"
+    # Linux comes back on CPU0 even though CPU1 asked.
+    assert m.events("linux-entry")[-1]["cpu"] == "0"
+
+
+def test_poweroff_exits_qemu_with_status_0(machine_factory):
+    m = machine_factory(cpus=2)
+    m.wait_ready(boot=1)
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    assert m.events("system-off")
+
+
+def test_cpu_hotplug_uses_psci_off_and_on(machine_factory):
+    m = machine_factory(cpus=2)
+    m.wait_ready(boot=1)
+    assert "ERR" not in m.cmd("write /sys/devices/system/cpu/cpu1/online 0")
+    assert m.cmd("cat /sys/devices/system/cpu/online").strip() == "0"
+    assert "ERR" not in m.cmd("write /sys/devices/system/cpu/cpu1/online 1")
+    assert m.cmd("cat /sys/devices/system/cpu/online").strip() == "0-1"
+
+
+def test_secure_ram_is_unreachable_from_linux(machine_factory, test_overlay):
+    m = machine_factory(cpus=2, overlay=[test_overlay])
+    m.wait_ready(boot=1)
+    out = m.cmd("run /bin/devmem 0x0e000000")
+    assert "fault SIGBUS" in out
+    out = m.cmd("run /bin/devmem 0x0e000000 0xdeadbeef")
+    assert "fault SIGBUS" in out
+    # The secure flash holding the pristine images is out of reach too.
+    assert "fault SIGBUS" in m.cmd("run /bin/devmem 0x00200000")
+    # The firmware still serves PSCI afterwards ...
+    m.cmd("write /sys/kernel/tsubaki_test/smc 0x84000000")
+    assert m.cmd("cat /sys/kernel/tsubaki_test/smc").split()[0] == "0x10001"
+    # ... and still restarts Linux.
+    m.p.sendline("reboot")
+    m.wait_ready(boot=2)
+
+
+def smc(m, *args):
+    line = " ".join(hex(a) for a in args)
+    out = m.cmd("write /sys/kernel/tsubaki_test/smc %s" % line)
+    assert "ERR" not in out, out
+    return int(m.cmd("cat /sys/kernel/tsubaki_test/smc").split()[0], 16)
+
+
+def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
+    m = machine_factory(cpus=2, overlay=[test_overlay])
+    m.wait_ready(boot=1)
+    checks = [
+        ((0x80000000,), 0x10001),                       # SMCCC_VERSION 1.1
+        ((0x80000001, 0x80000000), 0),                  # ARCH_FEATURES(VERSION)
+        ((0x80000001, 0x12345678), 0xffffffff),     # SMC32: 32-bit result
+        ((0x84000000,), 0x10001),                       # PSCI_VERSION 1.1
+        ((0x8400000a, 0xc4000003), 0),                  # FEATURES(CPU_ON64)
+        ((0x8400000a, 0x8400001f), 0xffffffff),         # FEATURES(unknown), SMC32
+        ((0x84000006,), 2),                             # MIGRATE_INFO_TYPE
+        ((0xc4000003, 0xff, 0x40200000), INVALID_PARAMS),      # no such CPU
+        ((0xc4000003, 1 << 40, 0x40200000), INVALID_PARAMS),   # bad MPIDR bits
+        ((0xc4000003, 1, 0x40200000), ALREADY_ON),             # CPU1 is on
+        ((0xc4000003, 1, 0x0e000000), INVALID_ADDRESS),        # secure RAM
+        ((0xc4000004, 1, 1), INVALID_PARAMS),                  # affinity level 1
+        ((0xc4000004, 1, 0), 0),                               # CPU1 ON
+        ((0xc4000004, 7, 0), INVALID_PARAMS),                  # no CPU7
+        ((0xc4000001, 1 << 16, 0x40200000), INVALID_PARAMS),   # power-down suspend
+        ((0x84000012,), 0xffffffff),                    # SYSTEM_RESET2: not implemented
+        ((0x04000000,), NOT_SUPPORTED),                 # yielding call
+        ((0xc2000000,), NOT_SUPPORTED),                 # SiP: nothing yet
+        ((0xbf00ffff,), 0xffffffff),                    # Trusted OS range, SMC32
+        ((0x8f000000,), 0xffffffff),                    # reserved owner, SMC32
+    ]
+    for args, want in checks:
+        got = smc(m, *args)
+        assert got == want, "SMC %s -> %#x, want %#x" % (
+            " ".join(hex(a) for a in args), got, want)
+    # Random calls outside the services that change power state never crash it.
+    rng = random.Random(0x75626b)
+    for _ in range(150):
+        owner = rng.choice([1, 3, 5, 6, 7, 0x30, 0x31, 0x32, 0x3f])
+        fid = 0x80000000 | (rng.getrandbits(1) << 30) | (owner << 24) | rng.getrandbits(16)
+        got = smc(m, fid, rng.getrandbits(64), rng.getrandbits(64), rng.getrandbits(64))
+        assert got in (NOT_SUPPORTED, 0xffffffff), "fid %#x -> %#x" % (fid, got)
+    assert m.cmd("echo alive") == "alive"
+    m.p.sendline("reboot")
+    _, online = m.wait_ready(boot=2)
+    assert online == 2
