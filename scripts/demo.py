@@ -65,12 +65,14 @@ def main():
 
     for n in range(2, 2 + a.restarts):
         say("reboot -> PSCI SYSTEM_RESET -> warm restart by the firmware (no hardware reset)")
+        t1 = time.monotonic()
         m.p.sendline("reboot")
         m.wait_ready(boot=n)
+        wall = time.monotonic() - t1
         req = m.events("restart-request")[-1]
         entry = m.events("linux-entry")[-1]
-        say("Linux is back: boot %d; firmware restart work %.1f ms (reboot request -> "
-            "kernel entry)" % (n, ms(req["t_ns"], entry["t_ns"])))
+        say("Linux is back: boot %d, %.2f s from 'reboot' to READY; firmware part %.1f ms "
+            "(SYSTEM_RESET -> kernel entry)" % (n, wall, ms(req["t_ns"], entry["t_ns"])))
 
     say("poweroff -> PSCI SYSTEM_OFF -> secure GPIO powers the machine off")
     m.p.sendline("poweroff")

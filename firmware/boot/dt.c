@@ -18,6 +18,25 @@ static uint64_t read_cells(const fdt32_t *p, int cells)
 	return v;
 }
 
+static int node_enabled(const void *fdt, int node)
+{
+	const char *st = fdt_getprop(fdt, node, "status", NULL);
+
+	return !st || !strcmp(st, "okay") || !strcmp(st, "ok");
+}
+
+/* The first enabled memory node: QEMU also describes the secure RAM, disabled. */
+static int memory_node(const void *fdt)
+{
+	int node = -1;
+
+	for (;;) {
+		node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory", 7);
+		if (node < 0 || node_enabled(fdt, node))
+			return node;
+	}
+}
+
 int dt_read_platform(const void *fdt, struct dt_platform *p)
 {
 	int root_ac, root_sc, cpus, node, len, ac;
@@ -30,7 +49,7 @@ int dt_read_platform(const void *fdt, struct dt_platform *p)
 	root_sc = fdt_size_cells(fdt, 0);
 	if (root_ac < 1 || root_ac > 2 || root_sc < 1 || root_sc > 2)
 		return -FDT_ERR_BADNCELLS;
-	node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
+	node = memory_node(fdt);
 	if (node < 0)
 		return node;
 	reg = fdt_getprop(fdt, node, "reg", &len);
@@ -118,7 +137,7 @@ static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 	char name[40];
 	int node, rsv, err;
 
-	node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
+	node = memory_node(fdt);
 	if (node < 0)
 		return node;
 	err = set_u64_pair(fdt, node, "reg", c->ram_base, c->ram_size, ac, sc);

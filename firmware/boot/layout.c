@@ -47,9 +47,9 @@ int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 	out->initrd = align_up(out->kernel_end, SZ_2M);
 	out->initrd_end = out->initrd + initrd_size;
 	out->window_end = ram_base + window;
-	end = out->initrd_end;
+	end = initrd_size ? out->initrd_end : out->kernel_end;
 	if (image_size > window || initrd_size > window || end > out->window_end ||
-	    end < out->initrd)
+	    out->initrd_end < out->initrd)
 		return BOOT_E_NOFIT;
 	return 0;
 }

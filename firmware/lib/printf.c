@@ -107,7 +107,13 @@ int fw_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			s = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			if (s < 0) {
+			if (s < 0 && pad == '0') {
+				/* The sign goes before the zero padding. */
+				put(&o, '-');
+				if (width > 0)
+					width--;
+				n = fmt_uint(tmp, -(uint64_t)s, 10, 0);
+			} else if (s < 0) {
 				tmp[0] = '-';
 				n = 1 + fmt_uint(tmp + 1, -(uint64_t)s, 10, 0);
 			} else {
