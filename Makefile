@@ -45,19 +45,26 @@ firmware: kernel
 	@$(MAKE) -s -C firmware O=$(O) KSRC=$(KSRC) CROSS_COMPILE=$(CROSS_COMPILE)
 
 # Out-of-tree kernel modules are built from a copy in $(O), keeping the tree clean.
-MODULE_DIRS := tests/kmod
+MODULE_DIRS := linux/module tests/kmod
+PROD_MODULES := $(O)/kmod/linux/module/tsubaki.ko
 modules: kernel
 	@for d in $(MODULE_DIRS); do \
 		mkdir -p $(O)/kmod/$$d && cp -u $$d/* $(O)/kmod/$$d/ && \
 		$(MAKE) -s -C $(KBUILD) M=$(O)/kmod/$$d ARCH=arm64 \
-			CROSS_COMPILE=$(CROSS_COMPILE) modules || exit 1; \
+			CROSS_COMPILE=$(CROSS_COMPILE) TSUBAKI_INCLUDE=$(TOP)/include \
+			modules || exit 1; \
 	done
 
-userland: kernel
+# The production initramfs loads tsubaki.ko at boot.
+userland: kernel modules
 	@$(MAKE) -s -C userland O=$(O)/userland CROSS_COMPILE=$(CROSS_COMPILE)
 	@$(MAKE) -s -C userland O=$(O)/userland initramfs MODULES="$(PROD_MODULES)"
 
-tools: $(O)/tools/tsubaki-pack
+tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck
+
+$(O)/tools/memcheck: tests/tools/memcheck.c tests/tools/pattern.h include/tsubaki/dump_format.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/tools/memcheck.c
 
 $(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/crc32.c include/tsubaki/pack.h
 	@mkdir -p $(@D)
@@ -74,7 +81,7 @@ demo: all
 unit: setup
 	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)
 
-systest: all modules
+systest: all
 	$(PY) -m pytest -v tests/system
 
 test: setup kernel

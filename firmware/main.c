@@ -28,12 +28,12 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	plat_early_init();
 	NOTICE("Tsubaki %s: secure firmware starting on cpu%u", TSUBAKI_VERSION, index);
 	log_event("fw-start", "cpu=%u", index);
-	boot_init();
-	plat = boot_platform();
-	psci_setup(plat->mpidr, plat->ncpus, plat->ram_base, plat->ram_base + plat->ram_size);
 	gicv3_init(PLAT_GICD_BASE, PLAT_GICR_BASE);
 	gicv3_distributor_init();
 	gicv3_cpu_init(this_cpu()->mpidr);
+	boot_init();
+	plat = boot_platform();
+	psci_setup(plat->mpidr, plat->ncpus, plat->ram_base, plat->ram_base + plat->ram_size);
 	dsb_sy();
 	fw_ready = 1;
 	dsb_sy();

@@ -11,6 +11,7 @@
 #include <boot.h>
 #include <cpu.h>
 #include <dt.h>
+#include <dump.h>
 #include <fw_config.h>
 #include <gicv3.h>
 #include <log.h>
@@ -92,6 +93,8 @@ int boot_init(void)
 	boot.window = DEFAULT_WINDOW;
 	ctext = cfg_text(&clen);
 	cfg_get_u64(ctext, clen, "window", &boot.window);
+	if (boot.window == 0)
+		boot.window = DEFAULT_WINDOW;	/* "window=0" means no dump */
 	if (boot.window > boot.plat.ram_size - PLAT_SCRATCH_SIZE)
 		boot.window = boot.plat.ram_size - PLAT_SCRATCH_SIZE;
 	err = boot_plan_layout(boot.plat.ram_base, boot.plat.ram_size - PLAT_SCRATCH_SIZE,
@@ -101,6 +104,8 @@ int boot_init(void)
 		fw_panic("boot: kernel and initramfs do not fit a %lu MiB boot window",
 			 (unsigned long)(boot.window >> 20));
 	boot.layout.kernel += text_offset;
+	dump_setup(ctext, clen, boot.plat.ram_base, boot.plat.ram_size,
+		   boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE);
 	NOTICE("boot: RAM 0x%lx+%lu MiB, %u CPUs, kernel %lu KiB, initramfs %lu KiB",
 	       (unsigned long)boot.plat.ram_base, (unsigned long)(boot.plat.ram_size >> 20),
 	       boot.plat.ncpus, (unsigned long)(boot.kernel->size >> 10),
@@ -130,6 +135,8 @@ static void copy_if_differs(uint64_t dst, const void *src, uint64_t size)
 static void build_dt(void)
 {
 	struct dt_boot_cfg c;
+	struct dump_boot_info bi;
+	uint32_t i;
 	void *fdt = (void *)boot.layout.dtb;
 	int err;
 
@@ -148,7 +155,13 @@ static void build_dt(void)
 	c.rng_seed = plat_rng_seed();
 	c.hide_base = PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE;
 	c.notify_spi = PLAT_NOTIFY_SPI;
-	c.dump_state = "none";
+	dump_boot_info(&bi);
+	c.dump_state = bi.state;
+	c.npending = bi.npending;
+	for (i = 0; i < bi.npending && i < 8; i++) {
+		c.pending[i][0] = bi.pending[i].base;
+		c.pending[i][1] = bi.pending[i].size;
+	}
 
 	err = fdt_open_into(pristine_dtb, fdt, PLAT_DTB_MAX);
 	if (!err)

@@ -198,6 +198,42 @@ static int hide_device(void *fdt, uint64_t base, int ac)
 	return 0;
 }
 
+/* /reserved-memory/tsubaki-pending@...: RAM of the crashed kernel not yet on disk. */
+static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
+		       uint32_t *phandle)
+{
+	fdt32_t cells[8 * 4];
+	char name[40];
+	int rsv, node, err, n = 0;
+	uint32_t i;
+
+	*phandle = 0;
+	if (!c->npending)
+		return 0;
+	if (c->npending > 8)
+		return -FDT_ERR_BADVALUE;
+	rsv = fdt_path_offset(fdt, "/reserved-memory");
+	if (rsv < 0)
+		return rsv;
+	fw_snprintf(name, sizeof(name), "tsubaki-pending@%lx", (unsigned long)c->pending[0][0]);
+	node = subnode(fdt, rsv, name);
+	if (node < 0)
+		return node;
+	for (i = 0; i < c->npending; i++) {
+		if (ac == 2)
+			cells[n++] = cpu_to_fdt32(c->pending[i][0] >> 32);
+		cells[n++] = cpu_to_fdt32((uint32_t)c->pending[i][0]);
+		if (sc == 2)
+			cells[n++] = cpu_to_fdt32(c->pending[i][1] >> 32);
+		cells[n++] = cpu_to_fdt32((uint32_t)c->pending[i][1]);
+	}
+	err = fdt_setprop(fdt, node, "reg", cells, n * 4);
+	if (err)
+		return err;
+	err = fdt_generate_phandle(fdt, phandle);
+	return err ? err : fdt_setprop_u32(fdt, node, "phandle", *phandle);
+}
+
 static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c)
 {
 	fdt32_t irq[3] = {
@@ -219,8 +255,20 @@ static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c)
 	return err;
 }
 
+static int link_pending(void *fdt, uint32_t phandle)
+{
+	int node = fdt_path_offset(fdt, "/tsubaki");
+
+	if (!phandle)
+		return 0;
+	if (node < 0)
+		return node;
+	return fdt_setprop_u32(fdt, node, "memory-region", phandle);
+}
+
 int dt_patch(void *fdt, const struct dt_boot_cfg *c)
 {
+	uint32_t phandle = 0;
 	int ac, sc, err;
 
 	err = fdt_check_header(fdt);
@@ -234,6 +282,8 @@ int dt_patch(void *fdt, const struct dt_boot_cfg *c)
 	err = err ? err : patch_memory(fdt, c, ac, sc);
 	err = err ? err : patch_chosen(fdt, c);
 	err = err ? err : hide_device(fdt, c->hide_base, ac);
+	err = err ? err : add_pending(fdt, c, ac, sc, &phandle);
 	err = err ? err : patch_tsubaki(fdt, c);
+	err = err ? err : link_pending(fdt, phandle);
 	return err;
 }

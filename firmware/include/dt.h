@@ -29,6 +29,8 @@ struct dt_boot_cfg {
 	uint64_t hide_base;		/* a virtio-mmio node to remove, 0: none */
 	uint32_t notify_spi;		/* SPI number (not INTID) */
 	const char *dump_state;		/* "none", "in-progress", ... */
+	uint32_t npending;		/* RAM not yet dumped: reserved, mapped */
+	uint64_t pending[8][2];		/* base, size */
 };
 
 /* Error codes are libfdt's (negative FDT_ERR_*) or -DT_E_*. */

@@ -85,6 +85,7 @@ void psci_pull_others(unsigned int self);
 /* The boot path enters Linux on CPU @self: it alone is on. */
 void psci_mark_boot_cpu_on(unsigned int self);
 int psci_self_index(void);
+unsigned int psci_ncpus(void);
 /* Called from the FIQ handler when the pull-in SGI arrives. */
 void __attribute__((noreturn)) psci_pulled_in(void);
 /* Ask CPU0 (or do it when @self is 0) to boot Linux; never returns. */

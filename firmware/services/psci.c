@@ -7,6 +7,7 @@
 #include <arch.h>
 #include <boot.h>
 #include <cpu.h>
+#include <dump.h>
 #include <fw_time.h>
 #include <gicv3.h>
 #include <log.h>
@@ -24,6 +25,11 @@ static volatile uint32_t boot_request;
 void psci_setup(const uint64_t *mpidr, unsigned int n, uint64_t ns_base, uint64_t ns_end)
 {
 	psci_sys_init(&psci, mpidr, n, ns_base, ns_end);
+}
+
+unsigned int psci_ncpus(void)
+{
+	return psci.ncpus;
 }
 
 int psci_self_index(void)
@@ -82,6 +88,8 @@ void __attribute__((noreturn)) psci_pulled_in(void)
 	struct pcpu *p = this_cpu();
 	int self = psci_self_index();
 
+	if (self >= 0)
+		dump_cpu_seized((unsigned int)self, &p->ctx);
 	gicv3_ns_reset_cpu(p->mpidr);
 	cpu_ns_reset();
 	if (self >= 0)

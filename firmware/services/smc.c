@@ -7,6 +7,7 @@
 #include <arch.h>
 #include <boot.h>
 #include <cpu.h>
+#include <dump.h>
 #include <gicv3.h>
 #include <log.h>
 #include <plat.h>
@@ -23,6 +24,11 @@ static int64_t smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self
 		return smccc_arch_call(fid, ctx->x[1], plat_cpu_unaffected_by_spectre());
 	case SMCCC_OWNER_STD:
 		return psci_smc_handler(fid, ctx, self);
+	case SMCCC_OWNER_SIP:
+		if (!(fid & SMCCC_64))
+			return SMCCC_NOT_SUPPORTED;
+		dump_smc(fid, ctx, self);
+		return (int64_t)ctx->x[0];
 	default:
 		return SMCCC_NOT_SUPPORTED;
 	}
@@ -65,6 +71,10 @@ void el3_fiq_handler(struct cpu_ctx *ctx)
 			p->pull_req = 0;
 			psci_pulled_in();
 		}
+		return;
+	}
+	if (id == PLAT_DUMP_INTID) {
+		dump_fiq();
 		return;
 	}
 	WARN("fiq: unexpected group-0 interrupt %u", id);

@@ -123,7 +123,14 @@ def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
         ((0xc4000001, 1 << 16, 0x40200000), INVALID_PARAMS),   # power-down suspend
         ((0x84000012,), 0xffffffff),                    # SYSTEM_RESET2: not implemented
         ((0x04000000,), NOT_SUPPORTED),                 # yielding call
-        ((0xc2000000,), NOT_SUPPORTED),                 # SiP: nothing yet
+        ((0xc2000000,), 0x10000),                       # Tsubaki ABI 1.0
+        ((0x82000000,), 0xffffffff),                    # Tsubaki has no SMC32 calls
+        ((0xc20000ff,), NOT_SUPPORTED),                 # unknown Tsubaki call
+        ((0xc2000001, 0x20000, 0x40000000, 64), (1 << 64) - 5),   # REGISTER, ABI 2.0
+        ((0xc2000001, 0x10000, 0x0e000000, 64), INVALID_PARAMS),  # note in secure RAM
+        ((0xc2000001, 0x10000, 0x40000000, 1 << 20), INVALID_PARAMS),  # note too big
+        ((0xc2000004,), (1 << 64) - 4),                 # GET_GRANT: no dump running
+        ((0xc2000005,), 0),                             # STATUS: idle
         ((0xbf00ffff,), 0xffffffff),                    # Trusted OS range, SMC32
         ((0x8f000000,), 0xffffffff),                    # reserved owner, SMC32
     ]

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The crash-dump engine (see dump.h and docs/dump-format.md).
+ *
+ * A panic SMC seizes every CPU, writes the boot window to the dump disk
+ * (primary dump), restarts Linux in that window with the rest of RAM
+ * reserved, and then writes the rest by DMA while Linux runs (secondary
+ * dump). Each completion is an FIQ: check the status, mark the chunk durable,
+ * queue the next one, tell Linux when a grant unit is ready. Memory is only
+ * handed back once its chunk is on disk -- or can never get there (device
+ * error, disk full), in which case the dump says so.
+ *
+ * Everything in non-secure RAM (rings, bounce buffers) is rebuilt for every
+ * dump and never read back as truth; the state lives in secure RAM.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <arch.h>
+#include <boot.h>
+#include <cpu.h>
+#include <dump.h>
+#include <dump_plan.h>
+#include <fw_config.h>
+#include <fw_time.h>
+#include <gicv3.h>
+#include <ledger.h>
+#include <log.h>
+#include <platform_def.h>
+#include <psci.h>
+#include <spinlock.h>
+#include <virtio_blk.h>
+#include <tsubaki/abi.h>
+#include <tsubaki/dump_format.h>
+
+/* The non-secure scratch area (top of RAM, reserved no-map in the DT). */
+#define SCR_RING	0x000000
+#define SCR_META	0x010000	/* TSB_META_SIZE: image of the dump metadata */
+#define SCR_DISKHDR	0x110000	/* disk header, written */
+#define SCR_READ	0x111000	/* disk header, read back */
+_Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
+
+#define TAG_META	0x80000000U
+#define TAG_DISKHDR	0x80000001U
+#define IO_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: device failed */
+#define PRIO_DISK	0x20
+
+static struct {
+	spinlock_t lock;
+	/* options */
+	uint64_t window, chunk, grant;
+	uint32_t inflight_max;
+	/* machine */
+	uint64_t ram_base, ram_size, scratch;
+	/* registration */
+	int registered;
+	uint64_t vmci_pa, vmci_size;
+	/* the current (or last) dump */
+	int state;			/* TSB_STATE_* */
+	volatile uint32_t crash_owner;	/* 1 + CPU that runs the crash path */
+	int capture;			/* pulled-in CPUs record themselves */
+	int have_dev;
+	int failed;			/* the device failed: no more writes */
+	int meta_started, meta_left;
+	uint64_t last_progress;		/* counter at the last completion */
+	struct vblk dev;
+	struct dump_slot_plan plan;
+	struct tsb_disk_header disk;
+	struct tsb_dump_header hdr;
+	struct tsb_cpu_record cpu[TSB_MAX_CPUS];
+	uint8_t vmci[TSB_VMCOREINFO_MAX];
+	struct tsb_region region[2];
+	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
+	struct ledger led;
+} d;
+
+static uint64_t opt(const char *cfg, uint64_t len, const char *key, uint64_t def)
+{
+	uint64_t v = def;
+
+	cfg_get_u64(cfg, len, key, &v);
+	return v;
+}
+
+void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
+		uint64_t scratch)
+{
+	d.ram_base = ram_base;
+	d.ram_size = ram_size;
+	d.scratch = scratch;
+	d.window = opt(cfg, cfg_len, "window", 64ULL << 20);
+	d.chunk = opt(cfg, cfg_len, "chunk", 1ULL << 20);
+	d.grant = opt(cfg, cfg_len, "grant", 8ULL << 20);
+	d.inflight_max = (uint32_t)opt(cfg, cfg_len, "inflight", 4);
+	if (d.chunk < 65536 || d.chunk > (4ULL << 20) || (d.chunk & (d.chunk - 1))) {
+		WARN("dump: chunk=%lu is not a power of two in 64 KiB..4 MiB, using 1 MiB",
+		     (unsigned long)d.chunk);
+		d.chunk = 1ULL << 20;
+	}
+	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)
+		d.inflight_max = 4;
+	if (d.grant < d.chunk)
+		d.grant = d.chunk;
+	gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK,
+			      fw_pcpu[0].mpidr);
+	NOTICE("dump: window %lu MiB, chunk %lu KiB, grant %lu MiB, %u in flight",
+	       (unsigned long)(d.window >> 20), (unsigned long)(d.chunk >> 10),
+	       (unsigned long)(d.grant >> 20), d.inflight_max);
+}
+
+/* ---- CPU records ---- */
+
+static void record_cpu(unsigned int cpu, const struct cpu_ctx *ctx)
+{
+	struct tsb_cpu_record *r;
+
+	if (cpu >= TSB_MAX_CPUS)
+		return;
+	r = &d.cpu[cpu];
+	memset(r, 0, sizeof(*r));
+	r->valid = 1;
+	r->cpu = cpu;
+	r->mpidr = read_sysreg(mpidr_el1) & 0xff00ffffffULL;
+	memcpy(r->x, ctx->x, sizeof(r->x));
+	r->sp_el0 = ctx->sp_el0;
+	r->sp_el1 = read_sysreg(sp_el1);
+	r->pc = ctx->elr;
+	r->pstate = ctx->spsr;
+	r->elr_el1 = read_sysreg(elr_el1);
+	r->spsr_el1 = read_sysreg(spsr_el1);
+	r->sctlr_el1 = read_sysreg(sctlr_el1);
+	r->ttbr0_el1 = read_sysreg(ttbr0_el1);
+	r->ttbr1_el1 = read_sysreg(ttbr1_el1);
+	r->tcr_el1 = read_sysreg(tcr_el1);
+	r->mair_el1 = read_sysreg(mair_el1);
+	r->vbar_el1 = read_sysreg(vbar_el1);
+	r->esr_el1 = read_sysreg(esr_el1);
+	r->far_el1 = read_sysreg(far_el1);
+	r->tpidr_el1 = read_sysreg(tpidr_el1);
+	r->tpidr_el0 = read_sysreg(tpidr_el0);
+}
+
+void dump_cpu_seized(unsigned int cpu, const struct cpu_ctx *ctx)
+{
+	if (d.capture)
+		record_cpu(cpu, ctx);
+}
+
+/* ---- I/O ---- */
+
+static uint64_t dump_off(void)
+{
+	return d.plan.offset;
+}
+
+static void set_time(enum tsb_time t)
+{
+	d.hdr.t_ns[t] = fw_now_ns();
+}
+
+/* Lay the metadata out in the NS bounce image; return its length. */
+static uint64_t build_meta(void)
+{
+	uint64_t img = d.scratch + SCR_META;
+	uint64_t len = TSB_OFF_CHUNKS + (uint64_t)d.led.nchunks * sizeof(struct tsb_chunk);
+
+	len = (len + TSB_BLOCK - 1) & ~(TSB_BLOCK - 1);
+	d.hdr.checksum = dump_header_sum(&d.hdr);
+	memset((void *)img, 0, TSB_OFF_CHUNKS);
+	memcpy((void *)(img + TSB_OFF_HEADER), &d.hdr, sizeof(d.hdr));
+	memcpy((void *)(img + TSB_OFF_CPUS), d.cpu, sizeof(d.cpu));
+	memcpy((void *)(img + TSB_OFF_VMCOREINFO), d.vmci, sizeof(d.vmci));
+	memcpy((void *)(img + TSB_OFF_REGIONS), d.region, sizeof(d.region));
+	memcpy((void *)(img + TSB_OFF_CHUNKS), d.chunks,
+	       (uint64_t)d.led.nchunks * sizeof(struct tsb_chunk));
+	return len;
+}
+
+static void build_disk_header(void)
+{
+	d.disk.checksum = dump_disk_header_sum(&d.disk);
+	memset((void *)(d.scratch + SCR_DISKHDR), 0, TSB_BLOCK);
+	memcpy((void *)(d.scratch + SCR_DISKHDR), &d.disk, sizeof(d.disk));
+}
+
+static void device_failed(const char *why)
+{
+	uint32_t i;
+
+	if (d.failed)
+		return;
+	d.failed = 1;
+	ERROR("dump: %s: giving up on the disk, the dump is partial", why);
+	log_event("dump-disk-failed", "dump=%lu", (unsigned long)d.hdr.dump_id);
+	vblk_stop(&d.dev);
+	for (i = 0; i < d.led.nchunks; i++)
+		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
+			ledger_set(&d.led, i, LG_LOST);
+}
+
+static int chunk_done_notify(uint32_t i)
+{
+	uint32_t rel = i + 1 - d.led.window_chunks;
+
+	return i >= d.led.window_chunks && rel % d.led.grant_chunks == 0;
+}
+
+/* One completed request. Return 1 if Linux should be told about a grant. */
+static int complete(uint32_t tag, int ok)
+{
+	d.last_progress = arch_counter();
+	if (tag == TAG_META || tag == TAG_DISKHDR) {
+		if (!ok)
+			device_failed("metadata write failed");
+		if (d.meta_left)
+			d.meta_left--;
+		return 0;
+	}
+	if (tag >= d.led.nchunks || d.led.st[tag] != LG_INFLIGHT) {
+		device_failed("completion for no request");
+		return 1;
+	}
+	if (ok) {
+		ledger_set(&d.led, tag, LG_DURABLE);
+		d.chunks[tag].state = TSB_CHUNK_OK;
+		d.hdr.bytes_written += d.led.chunk;
+	} else {
+		ledger_set(&d.led, tag, LG_LOST);
+		d.chunks[tag].state = TSB_CHUNK_FAILED;
+		device_failed("write error reported by the device");
+	}
+	return chunk_done_notify(tag) || d.failed;
+}
+
+/* Queue the next pending chunks in [from, to) up to the in-flight limit. */
+static void refill(uint32_t from, uint32_t to)
+{
+	while (!d.failed && d.dev.inflight < d.inflight_max) {
+		int64_t i = ledger_find(&d.led, from, to, LG_PENDING);
+		uint64_t pa;
+		int err;
+
+		if (i < 0)
+			return;
+		pa = ledger_chunk_addr(&d.led, (uint32_t)i);
+		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, d.led.chunk);
+		ledger_set(&d.led, (uint32_t)i, LG_INFLIGHT);
+		err = vblk_submit(&d.dev, 1, dump_off() + d.hdr.data_offset +
+				  (uint64_t)i * d.led.chunk, pa, (uint32_t)d.led.chunk,
+				  (uint32_t)i);
+		if (err) {
+			ledger_set(&d.led, (uint32_t)i, LG_PENDING);
+			device_failed("cannot queue a write");
+			return;
+		}
+	}
+}
+
+/* Poll until @cond() holds or the device stops making progress. */
+static void poll_until(int (*cond)(void), uint32_t from, uint32_t to)
+{
+	d.last_progress = arch_counter();
+	while (!cond() && !d.failed) {
+		uint32_t tag;
+		int ok;
+
+		refill(from, to);
+		while (vblk_reap(&d.dev, &tag, &ok))
+			complete(tag, ok);
+		if (arch_counter() - d.last_progress >
+		    IO_TIMEOUT_US * arch_counter_freq() / 1000000ULL)
+			device_failed("the disk stopped answering");
+	}
+}
+
+static int no_meta_left(void)
+{
+	return d.meta_left == 0;
+}
+
+static uint32_t window_end;
+
+static int primary_done(void)
+{
+	return ledger_find(&d.led, 0, window_end, LG_PENDING) < 0 &&
+	       ledger_find(&d.led, 0, window_end, LG_INFLIGHT) < 0;
+}
+
+/* Write the metadata (and the disk header) and wait for them. */
+static void write_meta_sync(void)
+{
+	uint64_t len;
+
+	if (d.failed)
+		return;
+	len = build_meta();
+	build_disk_header();
+	d.meta_left = 2;
+	if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META, (uint32_t)len, TAG_META) ||
+	    vblk_submit(&d.dev, 1, 0, d.scratch + SCR_DISKHDR, TSB_BLOCK, TAG_DISKHDR)) {
+		device_failed("cannot queue the metadata");
+		return;
+	}
+	poll_until(no_meta_left, 0, 0);
+}
+
+static void finish_state(void)
+{
+	int complete_dump = ledger_count(&d.led, LG_LOST) == 0 && !d.failed;
+	uint32_t st = complete_dump ? TSB_DUMP_COMPLETE : TSB_DUMP_PARTIAL;
+
+	d.hdr.state = st;
+	d.disk.slot[d.plan.slot].state = st;
+	d.state = complete_dump ? TSB_STATE_COMPLETE : TSB_STATE_PARTIAL;
+}
+
+/* ---- the crash path ---- */
+
+static int read_disk_header(void)
+{
+	uint32_t tag;
+	int ok = 0;
+	uint64_t deadline;
+
+	if (vblk_submit(&d.dev, 0, 0, d.scratch + SCR_READ, TSB_BLOCK, TAG_DISKHDR))
+		return -1;
+	deadline = fw_deadline_us(IO_TIMEOUT_US);
+	while (!vblk_reap(&d.dev, &tag, &ok))
+		if (fw_deadline_passed(deadline))
+			return -1;
+	if (!ok)
+		return -1;
+	memcpy(&d.disk, (const void *)(d.scratch + SCR_READ), sizeof(d.disk));
+	if (!dump_disk_header_valid(&d.disk, d.dev.capacity)) {
+		NOTICE("dump: no valid disk header: formatting the dump disk");
+		dump_disk_header_init(&d.disk, d.dev.capacity);
+	}
+	return 0;
+}
+
+static void copy_vmcoreinfo(void)
+{
+	uint64_t end = d.ram_base + d.ram_size;
+
+	memset(d.vmci, 0, sizeof(d.vmci));
+	d.hdr.vmcoreinfo_size = 0;
+	if (!d.registered)
+		return;
+	/* Registered values were checked; the note itself is just bytes. */
+	if (d.vmci_pa >= d.ram_base && d.vmci_pa < end && d.vmci_size <= end - d.vmci_pa) {
+		memcpy(d.vmci, (const void *)d.vmci_pa, d.vmci_size);
+		d.hdr.vmcoreinfo_size = (uint32_t)d.vmci_size;
+	}
+}
+
+/* A previous dump still running when a new crash comes: close it as partial. */
+static void abort_previous(void)
+{
+	uint32_t tag, i;
+	int ok;
+	uint64_t deadline = fw_deadline_us(IO_TIMEOUT_US);
+
+	if (d.state != TSB_STATE_SECONDARY)
+		return;
+	WARN("dump: crash during the secondary dump %lu: closing it as partial",
+	     (unsigned long)d.hdr.dump_id);
+	while (d.dev.inflight && !fw_deadline_passed(deadline))
+		while (vblk_reap(&d.dev, &tag, &ok))
+			complete(tag, ok);
+	for (i = 0; i < d.led.nchunks; i++)
+		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
+			ledger_set(&d.led, i, LG_LOST);
+	set_time(TSB_T_SECONDARY_DONE);
+	finish_state();
+	write_meta_sync();
+}
+
+static int start_dump(void)
+{
+	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need;
+	uint32_t i, nroom;
+
+	if (ledger_init(&d.led, d.ram_base, dumped, d.chunk, d.window, d.grant)) {
+		ERROR("dump: RAM layout not supported");
+		return -1;
+	}
+	if (vblk_init(&d.dev, PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE,
+		      d.scratch + SCR_RING)) {
+		WARN("dump: no usable dump disk");
+		return -1;
+	}
+	if (read_disk_header()) {
+		WARN("dump: cannot read the dump disk");
+		vblk_stop(&d.dev);
+		return -1;
+	}
+	need = TSB_META_SIZE + (uint64_t)d.led.nchunks * d.led.chunk;
+	if (dump_plan_slot(&d.disk, d.dev.capacity, need, d.disk.next_dump_id, &d.plan)) {
+		WARN("dump: the disk (%lu MiB) is too small for any dump",
+		     (unsigned long)(d.dev.capacity >> 20));
+		vblk_stop(&d.dev);
+		return -1;
+	}
+	room = d.plan.room - TSB_META_SIZE;
+	nroom = (uint32_t)(room / d.led.chunk);
+
+	memset(&d.hdr, 0, sizeof(d.hdr));
+	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
+	d.hdr.magic = TSB_DUMP_MAGIC;
+	d.hdr.version = TSB_FORMAT_VERSION;
+	d.hdr.state = TSB_DUMP_IN_PROGRESS;
+	d.hdr.dump_id = d.disk.slot[d.plan.slot].dump_id;
+	d.hdr.ram_base = d.ram_base;
+	d.hdr.ram_size = (uint64_t)d.led.nchunks * d.led.chunk;
+	d.hdr.window = (uint64_t)d.led.window_chunks * d.led.chunk;
+	d.hdr.chunk_size = d.led.chunk;
+	d.hdr.nchunks = d.led.nchunks;
+	d.hdr.data_offset = TSB_META_SIZE;
+	d.hdr.boot_count = boot_count();
+	d.hdr.nregions = 2;
+	d.region[0] = (struct tsb_region){ d.ram_base, d.hdr.window, 0, TSB_REGION_PRIMARY, 0 };
+	d.region[1] = (struct tsb_region){ d.ram_base + d.hdr.window,
+					   d.hdr.ram_size - d.hdr.window,
+					   d.led.window_chunks, TSB_REGION_SECONDARY, 0 };
+	if (d.region[1].size == 0)
+		d.hdr.nregions = 1;
+	for (i = nroom; i < d.led.nchunks; i++) {
+		ledger_set(&d.led, i, LG_LOST);
+		d.chunks[i].state = TSB_CHUNK_NO_ROOM;
+	}
+	if (nroom < d.led.nchunks)
+		WARN("dump: disk room for %u of %u MiB: the dump will be partial",
+		     (unsigned int)((uint64_t)nroom * d.led.chunk >> 20),
+		     (unsigned int)(d.hdr.ram_size >> 20));
+	if (d.plan.dropped)
+		WARN("dump: %u older dump(s) overwritten for room", d.plan.dropped);
+	return 0;
+}
+
+static void run_primary(void)
+{
+	copy_vmcoreinfo();
+	write_meta_sync();	/* the dump exists (in progress) before any data */
+	window_end = d.led.window_chunks;
+	poll_until(primary_done, 0, window_end);
+	set_time(TSB_T_PRIMARY_DONE);
+	log_event("primary-done", "dump=%lu bytes=%lu", (unsigned long)d.hdr.dump_id,
+		  (unsigned long)d.hdr.bytes_written);
+	if (ledger_secondary_done(&d.led)) {
+		set_time(TSB_T_SECONDARY_DONE);
+		finish_state();
+		write_meta_sync();
+		return;
+	}
+	write_meta_sync();	/* the primary part is on record */
+	d.state = TSB_STATE_SECONDARY;
+	d.meta_started = 0;
+	/* Start the secondary now: it runs while Linux boots. */
+	refill(d.led.window_chunks, d.led.nchunks);
+}
+
+static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *ctx)
+{
+	uint64_t t_fault = fw_now_ns();
+
+	log_event("panic", "cpu=%u boot=%u", self, boot_count());
+	spin_lock(&d.lock);
+	abort_previous();
+	memset(d.cpu, 0, sizeof(d.cpu));
+	d.capture = 1;
+	record_cpu(self, ctx);
+	spin_unlock(&d.lock);
+	psci_pull_others(self);
+	d.capture = 0;
+
+	spin_lock(&d.lock);
+	d.state = TSB_STATE_PRIMARY;
+	d.failed = 0;
+	d.have_dev = 0;
+	if (d.window == 0) {
+		NOTICE("dump: window=0: restarting without a dump");
+		d.state = TSB_STATE_IDLE;
+	} else if (start_dump()) {
+		d.state = TSB_STATE_NO_DISK;
+	} else {
+		d.have_dev = 1;
+		d.hdr.t_ns[TSB_T_FAULT] = t_fault;
+		d.hdr.panic_cpu = self;
+		d.hdr.ncpus = psci_ncpus();
+		NOTICE("dump %lu: primary dump of %lu MiB to disk offset %lu MiB",
+		       (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.window >> 20),
+		       (unsigned long)(d.plan.offset >> 20));
+		run_primary();
+	}
+	spin_unlock(&d.lock);
+	psci_restart_linux(self);
+}
+
+/* ---- while Linux runs ---- */
+
+void dump_fiq(void)
+{
+	int notify = 0;
+	uint32_t tag;
+	int ok;
+
+	spin_lock(&d.lock);
+	vblk_ack_irq(&d.dev);
+	while (vblk_reap(&d.dev, &tag, &ok))
+		notify |= complete(tag, ok);
+	if (d.state == TSB_STATE_SECONDARY) {
+		refill(d.led.window_chunks, d.led.nchunks);
+		if (!d.meta_started && ledger_secondary_done(&d.led)) {
+			set_time(TSB_T_SECONDARY_DONE);
+			finish_state();
+			d.meta_started = 1;
+			if (!d.failed) {
+				uint64_t len = build_meta();
+
+				build_disk_header();
+				d.meta_left = 2;
+				if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
+						(uint32_t)len, TAG_META) ||
+				    vblk_submit(&d.dev, 1, 0, d.scratch + SCR_DISKHDR,
+						TSB_BLOCK, TAG_DISKHDR))
+					device_failed("cannot queue the metadata");
+			}
+			d.state = TSB_STATE_SECONDARY;	/* until the metadata is down */
+		}
+		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
+			finish_state();
+			log_event("dump-done", "dump=%lu state=%s bytes=%lu",
+				  (unsigned long)d.hdr.dump_id,
+				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
+				  (unsigned long)d.hdr.bytes_written);
+			notify = 1;
+		}
+	}
+	spin_unlock(&d.lock);
+	if (notify)
+		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
+}
+
+/* Linux polls: a device that stopped answering must not strand memory. */
+static void check_stalled(void)
+{
+	if (d.state == TSB_STATE_SECONDARY && d.dev.inflight &&
+	    arch_counter() - d.last_progress >
+	    IO_TIMEOUT_US * arch_counter_freq() / 1000000ULL) {
+		device_failed("the disk stopped answering");
+		d.meta_started = 1;
+		set_time(TSB_T_SECONDARY_DONE);
+		finish_state();
+	}
+}
+
+void dump_boot_info(struct dump_boot_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	spin_lock(&d.lock);
+	/* Linux is entered again: the next panic starts a new dump. */
+	__atomic_store_n(&d.crash_owner, 0, __ATOMIC_RELEASE);
+	switch (d.state) {
+	case TSB_STATE_SECONDARY:
+		bi->state = "in-progress";
+		bi->npending = ledger_pending_ranges(&d.led, bi->pending,
+						     DUMP_MAX_PENDING_RANGES);
+		if (!d.hdr.t_ns[TSB_T_RESTART_START])
+			set_time(TSB_T_RESTART_START);
+		break;
+	case TSB_STATE_COMPLETE:
+	case TSB_STATE_PARTIAL:
+		bi->state = d.state == TSB_STATE_COMPLETE ? "complete" : "partial";
+		if (d.have_dev && !d.hdr.t_ns[TSB_T_RESTART_START])
+			set_time(TSB_T_RESTART_START);
+		break;
+	case TSB_STATE_NO_DISK:
+		bi->state = "no-disk";
+		break;
+	default:
+		bi->state = "none";
+		break;
+	}
+	spin_unlock(&d.lock);
+}
+
+/* ---- the SiP service ---- */
+
+static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
+{
+	uint64_t end = d.ram_base + d.ram_size;
+
+	if ((ver >> 16) != TSB_ABI_MAJOR)
+		return TSB_E_VERSION;
+	if (size == 0 || size > TSB_VMCOREINFO_MAX || pa < d.ram_base || pa >= end ||
+	    size > end - pa || (pa & 3))
+		return TSB_E_INVALID;
+	spin_lock(&d.lock);
+	d.registered = 1;
+	d.vmci_pa = pa;
+	d.vmci_size = size;
+	spin_unlock(&d.lock);
+	INFO("dump: Linux registered, VMCOREINFO at 0x%lx (%lu bytes)",
+	     (unsigned long)pa, (unsigned long)size);
+	return TSB_E_OK;
+}
+
+static void smc_get_grant(struct cpu_ctx *ctx)
+{
+	struct ledger_range r;
+	int last = 0, got = 0;
+
+	spin_lock(&d.lock);
+	check_stalled();
+	if (d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_COMPLETE ||
+	    d.state == TSB_STATE_PARTIAL)
+		got = ledger_take_grant(&d.led, &r, &last);
+	if (d.state == TSB_STATE_SECONDARY && last)
+		last = 0;	/* the final metadata is not down yet */
+	spin_unlock(&d.lock);
+	if (got) {
+		ctx->x[0] = TSB_E_OK;
+		ctx->x[1] = r.base;
+		ctx->x[2] = r.size;
+		log_event("grant", "base=0x%lx size=%lu", (unsigned long)r.base,
+			  (unsigned long)r.size);
+	} else {
+		ctx->x[0] = (uint64_t)TSB_E_NO_DATA;
+		ctx->x[1] = 0;
+		ctx->x[2] = 0;
+	}
+	ctx->x[3] = last ? TSB_GRANT_LAST : 0;
+}
+
+void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
+{
+	int64_t ret = TSB_E_OK;
+
+	switch (fid) {
+	case TSB_SMC_VERSION:
+		ret = TSB_ABI_VERSION;
+		break;
+	case TSB_SMC_REGISTER:
+		ret = smc_register(ctx->x[1], ctx->x[2], ctx->x[3]);
+		break;
+	case TSB_SMC_PANIC:
+		if (__atomic_exchange_n(&d.crash_owner, self + 1, __ATOMIC_ACQ_REL)) {
+			/* Another CPU is already on it: be seized like the others. */
+			dump_cpu_seized(self, ctx);
+			psci_pulled_in();
+		}
+		crash(self, ctx);
+	case TSB_SMC_BOOT_DONE:
+		spin_lock(&d.lock);
+		if (d.have_dev && !d.hdr.t_ns[TSB_T_RESTART_DONE]) {
+			set_time(TSB_T_RESTART_DONE);
+			log_event("linux-up", "dump=%lu downtime_ns=%lu",
+				  (unsigned long)d.hdr.dump_id,
+				  (unsigned long)(d.hdr.t_ns[TSB_T_RESTART_DONE] -
+						  d.hdr.t_ns[TSB_T_FAULT]));
+		}
+		spin_unlock(&d.lock);
+		break;
+	case TSB_SMC_GET_GRANT:
+		smc_get_grant(ctx);
+		return;
+	case TSB_SMC_STATUS:
+		spin_lock(&d.lock);
+		check_stalled();
+		ctx->x[1] = d.have_dev ? d.hdr.bytes_written : 0;
+		ctx->x[2] = d.have_dev ? d.hdr.ram_size : 0;
+		ctx->x[3] = d.have_dev ? d.hdr.dump_id : 0;
+		ret = d.state;
+		spin_unlock(&d.lock);
+		ctx->x[0] = (uint64_t)ret;
+		return;
+	default:
+		ret = TSB_E_NOT_SUPPORTED;
+		break;
+	}
+	ctx->x[0] = (uint64_t)ret;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The memory ledger (see ledger.h).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <ledger.h>
+
+int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
+		uint64_t window, uint64_t grant)
+{
+	uint64_t n;
+
+	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)))
+		return LEDGER_E_PARAM;
+	n = size / chunk;
+	if (n == 0 || n > TSB_MAX_CHUNKS)
+		return LEDGER_E_PARAM;
+	memset(l, 0, sizeof(*l));
+	l->base = base;
+	l->chunk = chunk;
+	l->nchunks = (uint32_t)n;
+	if (window > n * chunk)
+		window = n * chunk;
+	l->window_chunks = (uint32_t)((window + chunk - 1) / chunk);
+	if (grant > n * chunk)
+		grant = n * chunk;
+	l->grant_chunks = (uint32_t)((grant + chunk - 1) / chunk);
+	if (!l->grant_chunks)
+		l->grant_chunks = 1;
+	l->next_grant = l->window_chunks;
+	return 0;
+}
+
+int64_t ledger_find(const struct ledger *l, uint32_t from, uint32_t to, enum ledger_state st)
+{
+	uint32_t i;
+
+	if (to > l->nchunks)
+		to = l->nchunks;
+	for (i = from; i < to; i++)
+		if (l->st[i] == st)
+			return i;
+	return -1;
+}
+
+void ledger_set(struct ledger *l, uint32_t i, enum ledger_state st)
+{
+	if (i < l->nchunks)
+		l->st[i] = (uint8_t)st;
+}
+
+uint64_t ledger_chunk_addr(const struct ledger *l, uint32_t i)
+{
+	return l->base + (uint64_t)i * l->chunk;
+}
+
+uint32_t ledger_count(const struct ledger *l, enum ledger_state st)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < l->nchunks; i++)
+		n += l->st[i] == st;
+	return n;
+}
+
+static int done(uint8_t st)
+{
+	return st == LG_DURABLE || st == LG_LOST;
+}
+
+int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last)
+{
+	uint32_t start = l->next_grant, end = start, i;
+
+	for (;;) {
+		uint32_t unit_end = end + l->grant_chunks;
+
+		if (unit_end > l->nchunks)
+			unit_end = l->nchunks;
+		if (unit_end == end)
+			break;
+		for (i = end; i < unit_end && done(l->st[i]); i++)
+			;
+		if (i < unit_end)
+			break;
+		end = unit_end;
+	}
+	*last = end == l->nchunks;
+	if (end == start)
+		return 0;
+	for (i = start; i < end; i++)
+		l->st[i] = LG_GRANTED;
+	l->next_grant = end;
+	r->base = ledger_chunk_addr(l, start);
+	r->size = (uint64_t)(end - start) * l->chunk;
+	return 1;
+}
+
+int ledger_secondary_done(const struct ledger *l)
+{
+	uint32_t i;
+
+	for (i = l->window_chunks; i < l->nchunks; i++)
+		if (!done(l->st[i]) && l->st[i] != LG_GRANTED)
+			return 0;
+	return 1;
+}
+
+uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
+			       uint32_t max)
+{
+	uint32_t i, n = 0;
+
+	if (!max)
+		return 0;
+	for (i = l->window_chunks; i < l->nchunks; i++) {
+		if (l->st[i] == LG_GRANTED)
+			continue;
+		if (n && out[n - 1].base + out[n - 1].size == ledger_chunk_addr(l, i)) {
+			out[n - 1].size += l->chunk;
+			continue;
+		}
+		if (n == max) {
+			/* Out of room: over-reserving is safe, under-reserving is not. */
+			out[n - 1].size = ledger_chunk_addr(l, l->nchunks) - out[n - 1].base;
+			break;
+		}
+		out[n].base = ledger_chunk_addr(l, i);
+		out[n].size = l->chunk;
+		n++;
+	}
+	return n;
+}

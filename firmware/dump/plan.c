@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Dump placement on the disk (see dump_plan.h).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <dump_plan.h>
+
+#define FIRST_DUMP	TSB_DUMP_ALIGN	/* the disk header owns the first 1 MiB */
+
+uint64_t dump_disk_header_sum(const struct tsb_disk_header *h)
+{
+	struct tsb_disk_header t;
+
+	memcpy(&t, h, sizeof(t));
+	t.checksum = 0;
+	return tsb_sum64(0, &t, sizeof(t));
+}
+
+uint64_t dump_header_sum(const struct tsb_dump_header *h)
+{
+	struct tsb_dump_header t;
+
+	memcpy(&t, h, sizeof(t));
+	t.checksum = 0;
+	return tsb_sum64(0, &t, sizeof(t));
+}
+
+int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size)
+{
+	uint32_t i;
+
+	if (h->magic != TSB_DISK_MAGIC || h->version != TSB_FORMAT_VERSION ||
+	    h->nslots != TSB_MAX_DUMPS || h->checksum != dump_disk_header_sum(h))
+		return 0;
+	for (i = 0; i < TSB_MAX_DUMPS; i++) {
+		const struct tsb_disk_slot *s = &h->slot[i];
+
+		if (s->state == TSB_DUMP_EMPTY)
+			continue;
+		if (s->state > TSB_DUMP_PARTIAL || s->offset < FIRST_DUMP ||
+		    s->offset % TSB_DUMP_ALIGN || s->offset > disk_size ||
+		    s->size > disk_size - s->offset)
+			return 0;
+	}
+	return 1;
+}
+
+void dump_disk_header_init(struct tsb_disk_header *h, uint64_t disk_size)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = TSB_DISK_MAGIC;
+	h->version = TSB_FORMAT_VERSION;
+	h->nslots = TSB_MAX_DUMPS;
+	h->disk_size = disk_size;
+	h->next_dump_id = 1;
+	h->checksum = dump_disk_header_sum(h);
+}
+
+static uint64_t align_up(uint64_t v)
+{
+	return (v + TSB_DUMP_ALIGN - 1) & ~(TSB_DUMP_ALIGN - 1);
+}
+
+static int overlaps(const struct tsb_disk_slot *s, uint64_t off, uint64_t len)
+{
+	return s->state != TSB_DUMP_EMPTY && s->offset < off + len &&
+	       off < s->offset + s->size;
+}
+
+int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
+		   uint64_t dump_id, struct dump_slot_plan *p)
+{
+	uint64_t end = FIRST_DUMP, off, room;
+	int i, slot = -1, oldest = -1;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < TSB_MAX_DUMPS; i++) {
+		const struct tsb_disk_slot *s = &h->slot[i];
+
+		if (s->state == TSB_DUMP_EMPTY)
+			continue;
+		if (align_up(s->offset + s->size) > end)
+			end = align_up(s->offset + s->size);
+		if (oldest < 0 || s->dump_id < h->slot[oldest].dump_id)
+			oldest = i;
+	}
+	off = end;
+	if (off >= disk_size || disk_size - off < need) {
+		/* No room after the last dump: start over if that gives more. */
+		uint64_t tail = off < disk_size ? disk_size - off : 0;
+
+		if (disk_size > FIRST_DUMP && disk_size - FIRST_DUMP > tail)
+			off = FIRST_DUMP;
+	}
+	if (off >= disk_size || disk_size - off < TSB_META_SIZE + TSB_BLOCK)
+		return -1;
+	room = disk_size - off < need ? disk_size - off : need;
+
+	for (i = 0; i < TSB_MAX_DUMPS; i++) {
+		if (overlaps(&h->slot[i], off, room)) {
+			memset(&h->slot[i], 0, sizeof(h->slot[i]));
+			p->dropped++;
+		}
+	}
+	for (i = 0; i < TSB_MAX_DUMPS && slot < 0; i++)
+		if (h->slot[i].state == TSB_DUMP_EMPTY)
+			slot = i;
+	if (slot < 0) {
+		/* All 16 in use: give up the oldest. */
+		oldest = 0;
+		for (i = 1; i < TSB_MAX_DUMPS; i++)
+			if (h->slot[i].dump_id < h->slot[oldest].dump_id)
+				oldest = i;
+		slot = oldest;
+		p->dropped++;
+	}
+	h->slot[slot].offset = off;
+	h->slot[slot].size = room;
+	h->slot[slot].dump_id = dump_id;
+	h->slot[slot].state = TSB_DUMP_IN_PROGRESS;
+	h->slot[slot].reserved = 0;
+	h->disk_size = disk_size;
+	if (h->next_dump_id <= dump_id)
+		h->next_dump_id = dump_id + 1;
+	h->checksum = dump_disk_header_sum(h);
+	p->slot = slot;
+	p->offset = off;
+	p->room = room;
+	return 0;
+}

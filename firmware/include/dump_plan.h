@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Where on the dump disk a new dump goes. Plain C, host-tested.
+ */
+#ifndef DUMP_PLAN_H
+#define DUMP_PLAN_H
+#include <stdint.h>
+#include <tsubaki/dump_format.h>
+
+struct dump_slot_plan {
+	int slot;		/* index in the disk header */
+	uint64_t offset;	/* of the dump on disk */
+	uint64_t room;		/* bytes available from offset (<= need) */
+	uint32_t dropped;	/* older dumps given up to make room */
+};
+
+/* Checksum the disk header as stored (checksum field taken as 0). */
+uint64_t dump_disk_header_sum(const struct tsb_disk_header *h);
+/* 1 if @h is a well-formed header for a disk of @disk_size bytes. */
+int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size);
+void dump_disk_header_init(struct tsb_disk_header *h, uint64_t disk_size);
+/*
+ * dump_plan_slot() - choose where a dump of @need bytes goes: after the last
+ * dump if it fits there; otherwise from the start of the disk, giving up the
+ * older dumps it overlaps. Never overwrites a dump while there is room
+ * elsewhere. Updates @h (dropped slots emptied, the new slot in progress).
+ * Return 0, or -1 when not even the metadata fits.
+ */
+int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
+		   uint64_t dump_id, struct dump_slot_plan *p);
+uint64_t dump_header_sum(const struct tsb_dump_header *h);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The memory ledger: for every chunk of the crashed kernel's RAM, whether it
+ * is waiting, being written, on disk, lost (could not be written) or handed
+ * back to the restarted kernel. Plain C, host-tested.
+ *
+ * Chunks [0, window_chunks) are the boot window: dumped first (primary dump)
+ * and then used by the restarted kernel, so never "handed back". The others
+ * are handed back in order, in units of grant_chunks, once on disk (or lost).
+ */
+#ifndef LEDGER_H
+#define LEDGER_H
+#include <stdint.h>
+#include <tsubaki/dump_format.h>
+
+enum ledger_state {
+	LG_PENDING = 0,		/* not yet on disk */
+	LG_INFLIGHT,		/* a write is queued */
+	LG_DURABLE,		/* on disk, device said OK */
+	LG_LOST,		/* cannot be dumped (device error, no room) */
+	LG_GRANTED,		/* handed back to Linux */
+};
+
+struct ledger_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct ledger {
+	uint64_t base;
+	uint64_t chunk;
+	uint32_t nchunks;
+	uint32_t window_chunks;
+	uint32_t grant_chunks;
+	uint32_t next_grant;	/* first chunk not handed back */
+	uint8_t st[TSB_MAX_CHUNKS];
+};
+
+#define LEDGER_E_PARAM	-1
+
+/*
+ * ledger_init() - cover [@base, @base + @size) in chunks of @chunk bytes (a
+ * power of two >= 4 KiB dividing @base; a partial last chunk is dropped).
+ * @window: bytes of the boot window (rounded up to chunks, capped at @size).
+ * @grant: hand-back granularity in bytes (rounded up to chunks, >= 1 chunk).
+ */
+int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
+		uint64_t window, uint64_t grant);
+/* First chunk in [from, to) in @st, or -1. */
+int64_t ledger_find(const struct ledger *l, uint32_t from, uint32_t to, enum ledger_state st);
+void ledger_set(struct ledger *l, uint32_t i, enum ledger_state st);
+uint64_t ledger_chunk_addr(const struct ledger *l, uint32_t i);
+uint32_t ledger_count(const struct ledger *l, enum ledger_state st);
+/*
+ * ledger_take_grant() - the next range that may be handed back: whole grant
+ * units from next_grant that are all on disk or lost, or the tail when
+ * everything is. Marks it granted. Return 1 with *@r set, 0 when none; *@last
+ * is 1 when nothing remains to hand back afterwards.
+ */
+int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last);
+/* All chunks outside the window are on disk, lost or handed back. */
+int ledger_secondary_done(const struct ledger *l);
+/* Ranges outside the window not yet handed back (merged). Return the count. */
+uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
+			       uint32_t max);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
+/*
+ * The Tsubaki collector's SMC ABI: one header for the secure firmware and the
+ * Linux module (linux/module/tsubaki.c). SiP service, SMC64 fast calls.
+ *
+ * Arguments in x1..x3, results in x0..x3. x0 < 0 is an error (TSB_E_*).
+ */
+#ifndef TSUBAKI_ABI_H
+#define TSUBAKI_ABI_H
+
+#define TSB_ABI_MAJOR		1
+#define TSB_ABI_MINOR		0
+#define TSB_ABI_VERSION		((TSB_ABI_MAJOR << 16) | TSB_ABI_MINOR)
+
+#define TSB_SMC(n)		(0xc2000000U | (n))	/* fast, SMC64, SiP */
+
+/* -> x0 = TSB_ABI_VERSION */
+#define TSB_SMC_VERSION		TSB_SMC(0x00)
+/*
+ * x1 = ABI version the caller speaks, x2 = physical address of the kernel's
+ * VMCOREINFO ELF note, x3 = its size in bytes. -> x0 = 0 | error.
+ */
+#define TSB_SMC_REGISTER	TSB_SMC(0x01)
+/*
+ * The kernel has panicked. x1 = flags (0). On success this does not return:
+ * the collector dumps memory and restarts Linux. -> x0 = error otherwise.
+ */
+#define TSB_SMC_PANIC		TSB_SMC(0x02)
+/* The restarted kernel is up (the paper's "restart done" point). -> x0 = 0 */
+#define TSB_SMC_BOOT_DONE	TSB_SMC(0x03)
+/*
+ * Fetch memory that is now on disk and may be freed.
+ * -> x0 = 0 and x1 = physical base, x2 = size (both page aligned), or
+ *    x0 = TSB_E_NO_DATA when nothing is ready now.
+ * x3 = TSB_GRANT_LAST when nothing more will follow for this dump.
+ */
+#define TSB_SMC_GET_GRANT	TSB_SMC(0x04)
+/* -> x0 = state (TSB_STATE_*), x1 = bytes on disk, x2 = bytes to dump, x3 = dump id */
+#define TSB_SMC_STATUS		TSB_SMC(0x05)
+
+#define TSB_GRANT_LAST		1
+
+#define TSB_E_OK		0
+#define TSB_E_NOT_SUPPORTED	(-1)
+#define TSB_E_INVALID		(-2)
+#define TSB_E_DENIED		(-3)
+#define TSB_E_NO_DATA		(-4)
+#define TSB_E_VERSION		(-5)
+
+/* Collector states, as reported by TSB_SMC_STATUS and /sys/kernel/tsubaki/state. */
+#define TSB_STATE_IDLE		0	/* no dump since power-on */
+#define TSB_STATE_PRIMARY	1	/* primary dump (Linux is down) */
+#define TSB_STATE_SECONDARY	2	/* secondary dump while Linux runs */
+#define TSB_STATE_COMPLETE	3	/* last dump complete */
+#define TSB_STATE_PARTIAL	4	/* last dump stopped early (disk full or failing) */
+#define TSB_STATE_NO_DISK	5	/* last crash: no usable dump disk */
+
+#endif /* TSUBAKI_ABI_H */

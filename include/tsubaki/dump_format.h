@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dump disk format (docs/dump-format.md). Written by the firmware, read
+ * by host tools. All integers little-endian; every structure is a multiple
+ * of 8 bytes with naturally aligned fields.
+ *
+ * Disk:  [disk header, 4 KiB at 0] [dump 0] [dump 1] ...   (dumps 1 MiB aligned)
+ * Dump:  [dump header 4 KiB][CPU records 8 KiB][VMCOREINFO 8 KiB][regions 4 KiB]
+ *        [chunk table ... up to TSB_META_SIZE][data: RAM image, chunk by chunk]
+ */
+#ifndef TSUBAKI_DUMP_FORMAT_H
+#define TSUBAKI_DUMP_FORMAT_H
+#include <stdint.h>
+#include <stddef.h>
+
+#define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
+#define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
+#define TSB_FORMAT_VERSION	1
+
+#define TSB_BLOCK		4096ULL
+#define TSB_DUMP_ALIGN		(1ULL << 20)
+#define TSB_META_SIZE		(1ULL << 20)	/* per-dump metadata before the data */
+#define TSB_MAX_DUMPS		16
+#define TSB_MAX_CPUS		8
+#define TSB_MAX_REGIONS		64
+
+#define TSB_OFF_HEADER		0x0000
+#define TSB_OFF_CPUS		0x1000
+#define TSB_OFF_VMCOREINFO	0x3000
+#define TSB_VMCOREINFO_MAX	0x2000
+#define TSB_OFF_REGIONS		0x5000
+#define TSB_OFF_CHUNKS		0x6000
+#define TSB_MAX_CHUNKS		((TSB_META_SIZE - TSB_OFF_CHUNKS) / sizeof(struct tsb_chunk))
+
+/* Dump states (tsb_dump_header.state and tsb_disk_slot.state). */
+#define TSB_DUMP_EMPTY		0
+#define TSB_DUMP_IN_PROGRESS	1
+#define TSB_DUMP_COMPLETE	2
+#define TSB_DUMP_PARTIAL	3	/* stopped early: see the chunk table */
+
+/* The paper's measurement points (+ the end of the secondary dump), in ns. */
+enum tsb_time {
+	TSB_T_FAULT = 0,	/* panic notified to the collector */
+	TSB_T_PRIMARY_DONE,	/* boot window on disk */
+	TSB_T_RESTART_START,	/* firmware enters the restarted kernel */
+	TSB_T_RESTART_DONE,	/* the module reports the kernel up */
+	TSB_T_SECONDARY_DONE,	/* all memory on disk (or given up) */
+	TSB_T_COUNT
+};
+
+struct tsb_disk_slot {
+	uint64_t offset;	/* of the dump, from the start of the disk */
+	uint64_t size;		/* bytes reserved for it */
+	uint64_t dump_id;
+	uint32_t state;
+	uint32_t reserved;
+};
+
+struct tsb_disk_header {
+	uint64_t magic;		/* TSB_DISK_MAGIC */
+	uint32_t version;
+	uint32_t nslots;	/* <= TSB_MAX_DUMPS */
+	uint64_t disk_size;
+	uint64_t next_dump_id;
+	uint64_t checksum;	/* tsb_sum64 of this struct with checksum = 0 */
+	struct tsb_disk_slot slot[TSB_MAX_DUMPS];
+};
+
+struct tsb_dump_header {
+	uint64_t magic;		/* TSB_DUMP_MAGIC */
+	uint32_t version;
+	uint32_t state;		/* TSB_DUMP_* */
+	uint64_t dump_id;
+	uint64_t t_ns[TSB_T_COUNT];
+	uint64_t ram_base;	/* the dumped physical range */
+	uint64_t ram_size;
+	uint64_t window;	/* primary dump: [ram_base, ram_base + window) */
+	uint64_t chunk_size;
+	uint64_t nchunks;
+	uint64_t data_offset;	/* of chunk 0, from the dump's start */
+	uint64_t bytes_written;	/* data durable on disk (chunks with TSB_CHUNK_OK) */
+	uint32_t ncpus;
+	uint32_t panic_cpu;
+	uint32_t vmcoreinfo_size;
+	uint32_t nregions;
+	uint64_t boot_count;	/* of the kernel that crashed */
+	uint64_t checksum;	/* tsb_sum64 of this struct with checksum = 0 */
+};
+
+/* One CPU's normal-world state when the collector seized it. */
+struct tsb_cpu_record {
+	uint32_t valid;
+	uint32_t cpu;
+	uint64_t mpidr;
+	uint64_t x[31];
+	uint64_t sp_el0;
+	uint64_t sp_el1;
+	uint64_t pc;		/* ELR_EL3: where the CPU was */
+	uint64_t pstate;	/* SPSR_EL3 */
+	uint64_t elr_el1;
+	uint64_t spsr_el1;
+	uint64_t sctlr_el1;
+	uint64_t ttbr0_el1;
+	uint64_t ttbr1_el1;
+	uint64_t tcr_el1;
+	uint64_t mair_el1;
+	uint64_t vbar_el1;
+	uint64_t esr_el1;
+	uint64_t far_el1;
+	uint64_t tpidr_el1;
+	uint64_t tpidr_el0;
+	uint64_t reserved[6];
+};
+
+#define TSB_REGION_PRIMARY	1	/* dumped before the restart */
+#define TSB_REGION_SECONDARY	2	/* dumped while the new kernel ran */
+
+struct tsb_region {
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t first_chunk;	/* index into the chunk table */
+	uint32_t kind;		/* TSB_REGION_* */
+	uint32_t reserved;
+};
+
+#define TSB_CHUNK_MISSING	0	/* not on disk */
+#define TSB_CHUNK_OK		1	/* on disk, checksum valid */
+#define TSB_CHUNK_FAILED	2	/* the device reported an error */
+#define TSB_CHUNK_NO_ROOM	3	/* beyond the disk's end */
+
+struct tsb_chunk {
+	uint64_t checksum;	/* tsb_sum64 of the chunk's data */
+	uint32_t state;		/* TSB_CHUNK_* */
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct tsb_disk_header) <= TSB_BLOCK, "disk header");
+_Static_assert(sizeof(struct tsb_dump_header) <= TSB_BLOCK, "dump header");
+_Static_assert(sizeof(struct tsb_cpu_record) * TSB_MAX_CPUS <= 0x2000, "cpu records");
+_Static_assert(sizeof(struct tsb_region) * TSB_MAX_REGIONS <= 0x1000, "regions");
+_Static_assert(sizeof(struct tsb_chunk) == 16, "chunk");
+
+/*
+ * tsb_sum64() - the format's checksum: a 64-bit multiplicative hash over
+ * little-endian 64-bit words (@len must be a multiple of 8). Any change of a
+ * single word -- so any flipped byte -- changes the result. Fast enough to
+ * run in the firmware's interrupt path over every chunk.
+ */
+static inline uint64_t tsb_sum64(uint64_t h, const void *buf, size_t len)
+{
+	const uint64_t *p = (const uint64_t *)buf;
+	size_t n = len / 8;
+
+	h ^= 0x9e3779b97f4a7c15ULL ^ len;
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+#endif /* TSUBAKI_DUMP_FORMAT_H */
