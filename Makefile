@@ -82,7 +82,7 @@ unit: setup
 	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)
 
 systest: all
-	$(PY) -m pytest -v tests/system
+	$(PY) -m pytest -v tests/tools tests/system
 
 test: setup kernel
 	@$(MAKE) -s unit

@@ -657,6 +657,11 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 				  (unsigned long)d.hdr.dump_id,
 				  (unsigned long)(d.hdr.t_ns[TSB_T_RESTART_DONE] -
 						  d.hdr.t_ns[TSB_T_FAULT]));
+			/* Finished before Linux was up: put the time on record too. */
+			if (d.state != TSB_STATE_SECONDARY && !d.failed &&
+			    !vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
+					 (uint32_t)build_meta(), TAG_META))
+				d.meta_left++;
 		}
 		spin_unlock(&d.lock);
 		break;

@@ -62,6 +62,14 @@ class Machine:
             lines = lines[1:]
         return "\n".join(lines).strip("\n")
 
+    def sync(self):
+        """Wait until the shell has caught up (output of bg jobs may interleave)."""
+        self.nsync = getattr(self, "nsync", 0) + 1
+        tok = "SYNC%d" % self.nsync
+        self.p.sendline("echo " + tok)
+        self.p.expect(r"[\r\n]%s[\r\n]" % tok)
+        self.p.expect_exact(PROMPT)
+
     def secure_log(self):
         try:
             with open(os.path.join(self.logdir, "secure.log"), errors="replace") as f:

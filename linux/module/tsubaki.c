@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsubaki - Linux side of the Tsubaki TrustZone crash-dump collector
+ *
+ * On a panic the secure firmware dumps memory, restarts Linux without a reset
+ * and dumps the rest by DMA while the new kernel runs. This driver binds to
+ * the firmware's /tsubaki DT node (docs/dt-binding-tsubaki.md) and does:
+ *  - communication: SiP SMC ABI check (include/tsubaki/abi.h), VMCOREINFO
+ *    registration, status in /sys/kernel/tsubaki (docs/ABI/testing/);
+ *  - fault notification: a last-in-line panic notifier calls TSB_SMC_PANIC;
+ *  - memory hand-back: after a crash restart (dump-state = "in-progress"),
+ *    the RAM not yet dumped is reserved and listed by memory-region. Blocks
+ *    of it that the firmware grants are checked and freed to the page
+ *    allocator, on its interrupt and by a 1 s poll in case one is lost.
+ *    Nothing is freed on unload: what is left stays reserved.
+ */
+#include <linux/arm-smccc.h>
+#include <linux/bitmap.h>
+#include <linux/crash_core.h>
+#include <linux/interrupt.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
+#include <linux/panic_notifier.h>
+#include <linux/platform_device.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+#include <tsubaki/abi.h>
+
+/* Hand-back counters, shown in sysfs; written under tsb_lock. */
+static u64 tsb_bytes_handed_back, tsb_bytes_pending;
+static u64 tsb_handback_count, tsb_handback_ns_total, tsb_handback_ns_max;
+
+/* ---- Communication: ABI check, registration, status in sysfs ---- */
+
+static struct device *tsb_dev;
+static struct kobject *tsb_kobj;
+
+/* Returns x0 as a TSB_E_* status: an SMCCC status is a signed 32-bit int. */
+static int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1,
+		   unsigned long a2, unsigned long a3)
+{
+	arm_smccc_1_1_smc(fid, a1, a2, a3, res);
+	return (int)res->a0;
+}
+
+static const char * const tsb_states[] = {
+	[TSB_STATE_IDLE] = "idle", [TSB_STATE_PRIMARY] = "primary",
+	[TSB_STATE_SECONDARY] = "secondary", [TSB_STATE_COMPLETE] = "complete",
+	[TSB_STATE_PARTIAL] = "partial", [TSB_STATE_NO_DISK] = "no-disk",
+};
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct arm_smccc_res res;
+
+	tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0);
+	return sysfs_emit(buf, "%s\n", res.a0 < ARRAY_SIZE(tsb_states) ?
+			  tsb_states[res.a0] : "unknown");
+}
+
+/* A TSB_SMC_STATUS result, @reg (a1..a3), read live. */
+#define TSB_STATUS_ATTR(name, reg)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct arm_smccc_res res;					\
+									\
+	if (tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0) < 0)			\
+		return -EIO;						\
+	return sysfs_emit(buf, "%lu\n", res.reg);			\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+/* A hand-back counter, tsb_<name>. */
+#define TSB_STAT_ATTR(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(tsb_##name));	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+TSB_STATUS_ATTR(bytes_dumped, a1);
+TSB_STATUS_ATTR(bytes_total, a2);
+TSB_STATUS_ATTR(dump_id, a3);
+TSB_STAT_ATTR(bytes_handed_back);
+TSB_STAT_ATTR(bytes_pending);
+TSB_STAT_ATTR(handback_count);
+TSB_STAT_ATTR(handback_ns_total);
+TSB_STAT_ATTR(handback_ns_max);
+
+static struct attribute *tsb_attrs[] = {
+	&state_attr.attr, &dump_id_attr.attr,
+	&bytes_dumped_attr.attr, &bytes_total_attr.attr,
+	&bytes_handed_back_attr.attr, &bytes_pending_attr.attr,
+	&handback_count_attr.attr, &handback_ns_total_attr.attr,
+	&handback_ns_max_attr.attr, NULL,
+};
+ATTRIBUTE_GROUPS(tsb);
+
+static int tsb_connect(struct device *dev)
+{
+	struct arm_smccc_res res;
+	int err;
+
+	if (of_property_match_string(dev->of_node, "method", "smc") ||
+	    arm_smccc_1_1_get_conduit() != SMCCC_CONDUIT_SMC) {
+		dev_err(dev, "needs method = \"smc\" and an SMCCC 1.1 SMC conduit\n");
+		return -ENODEV;
+	}
+	err = tsb_smc(&res, TSB_SMC_VERSION, 0, 0, 0);
+	if (err < 0) {
+		dev_err(dev, "no collector in firmware: TSB_SMC_VERSION error %d\n", err);
+		return -ENODEV;
+	}
+	if (res.a0 >> 16 != TSB_ABI_MAJOR) {
+		dev_err(dev, "collector ABI %lu.%lu, driver needs %d.x\n",
+			res.a0 >> 16, res.a0 & 0xffff, TSB_ABI_MAJOR);
+		return -ENODEV;
+	}
+	err = tsb_smc(&res, TSB_SMC_REGISTER, TSB_ABI_VERSION,
+		      paddr_vmcoreinfo_note(), VMCOREINFO_NOTE_SIZE);
+	if (err) {
+		dev_err(dev, "TSB_SMC_REGISTER error %d\n", err);
+		return -ENODEV;
+	}
+	tsb_kobj = kobject_create_and_add("tsubaki", kernel_kobj);
+	if (!tsb_kobj)
+		return -ENOMEM;
+	err = sysfs_create_groups(tsb_kobj, tsb_groups);
+	if (err)
+		kobject_put(tsb_kobj);
+	return err;
+}
+
+/* ---- Fault notification ---- */
+
+static int tsb_panic(struct notifier_block *nb, unsigned long event, void *msg)
+{
+	struct arm_smccc_res res;
+	int err = tsb_smc(&res, TSB_SMC_PANIC, 0, 0, 0);	/* no return if OK */
+
+	dev_emerg(tsb_dev, "collector refused the panic: error %d, no dump\n", err);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block tsb_panic_nb = {
+	.notifier_call = tsb_panic,
+	.priority = INT_MIN,	/* after every other panic notifier */
+};
+
+/* ---- Memory hand-back ---- */
+
+struct tsb_range {
+	struct list_head node;
+	phys_addr_t base, end;
+	unsigned long *freed;	/* one bit per page handed back */
+};
+
+static LIST_HEAD(tsb_ranges);
+static DEFINE_MUTEX(tsb_lock);	/* serialises grant fetches */
+static bool tsb_done;
+static ktime_t tsb_probed;
+static void tsb_poll_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(tsb_poll, tsb_poll_fn);
+
+static int tsb_add_range(struct device *dev, const struct resource *res)
+{
+	phys_addr_t base = res->start, end = res->start + resource_size(res);
+	struct tsb_range *r;
+
+	if (base >= end || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(end))
+		return -EINVAL;
+	list_for_each_entry(r, &tsb_ranges, node) {
+		if (base < r->end && r->base < end)
+			return -EINVAL;
+	}
+	r = devm_kzalloc(dev, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	*r = (struct tsb_range){ .base = base, .end = end };
+	r->freed = devm_bitmap_zalloc(dev, PHYS_PFN(end - base), GFP_KERNEL);
+	if (!r->freed)
+		return -ENOMEM;
+	list_add_tail(&r->node, &tsb_ranges);
+	tsb_bytes_pending += end - base;
+	return 0;
+}
+
+/* Every (address, size) in the reg of every memory-region is pending. */
+static int tsb_parse_pending(struct device *dev)
+{
+	struct device_node *rn;
+	struct resource res;
+	int i, j, err = 0;
+
+	for (i = 0; !err; i++) {
+		rn = of_parse_phandle(dev->of_node, "memory-region", i);
+		if (!rn)
+			break;
+		for (j = 0; !err && !of_address_to_resource(rn, j, &res); j++)
+			err = tsb_add_range(dev, &res);
+		of_node_put(rn);
+	}
+	return err ?: list_empty(&tsb_ranges) ? -ENOENT : 0;
+}
+
+/*
+ * Frees one block granted at @start and accounts for it; returns false (and
+ * frees nothing) if the grant is not valid.
+ */
+static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
+{
+	unsigned long pfn = PHYS_PFN(base), first, n, i;
+	struct tsb_range *r;
+	u64 ns;
+
+	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size))
+		return false;
+	list_for_each_entry(r, &tsb_ranges, node) {
+		if (base >= r->base && base < r->end && size <= r->end - base)
+			break;
+	}
+	if (list_entry_is_head(r, &tsb_ranges, node))
+		return false;
+	first = PHYS_PFN(base - r->base);
+	n = PHYS_PFN(size);
+	if (find_next_bit(r->freed, first + n, first) < first + n)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!pfn_valid(pfn + i) || !PageReserved(pfn_to_page(pfn + i)))
+			return false;
+	}
+	for (i = 0; i < n; i++) {
+		free_reserved_page(pfn_to_page(pfn + i));
+		if (i % 1024 == 1023)
+			cond_resched();
+	}
+	bitmap_set(r->freed, first, n);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	WRITE_ONCE(tsb_bytes_handed_back, tsb_bytes_handed_back + size);
+	WRITE_ONCE(tsb_bytes_pending, tsb_bytes_pending - size);
+	WRITE_ONCE(tsb_handback_count, tsb_handback_count + 1);
+	WRITE_ONCE(tsb_handback_ns_total, tsb_handback_ns_total + ns);
+	WRITE_ONCE(tsb_handback_ns_max, max(tsb_handback_ns_max, ns));
+	return true;
+}
+
+/* Takes every grant ready now; returns true while more are to come. */
+static bool tsb_fetch_grants(void)
+{
+	struct arm_smccc_res res;
+	ktime_t start;
+	int err;
+
+	mutex_lock(&tsb_lock);
+	while (!tsb_done) {
+		err = tsb_smc(&res, TSB_SMC_GET_GRANT, 0, 0, 0);
+		start = ktime_get();
+		if (err && err != TSB_E_NO_DATA) {
+			dev_err_once(tsb_dev, "TSB_SMC_GET_GRANT error %d\n", err);
+			break;
+		}
+		if (!err && res.a2 && !tsb_grant(res.a1, res.a2, start))
+			dev_err_ratelimited(tsb_dev, "rejected grant %#lx+%#lx\n", res.a1, res.a2);
+		if (res.a3 & TSB_GRANT_LAST) {
+			tsb_done = true;	/* stops the poll too */
+			dev_info(tsb_dev, "dump done: %llu bytes handed back in %lld ms, %llu stay reserved\n",
+				 tsb_bytes_handed_back,
+				 ktime_ms_delta(ktime_get(), tsb_probed),
+				 tsb_bytes_pending);
+		}
+		if (err || !res.a2)
+			break;
+	}
+	mutex_unlock(&tsb_lock);
+	return !tsb_done;
+}
+
+static irqreturn_t tsb_irq_thread(int irq, void *data)
+{
+	tsb_fetch_grants();
+	return IRQ_HANDLED;
+}
+
+static void tsb_poll_fn(struct work_struct *work)
+{
+	if (tsb_fetch_grants())
+		queue_delayed_work(system_unbound_wq, &tsb_poll, HZ);
+}
+
+static void tsb_start_handback(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct arm_smccc_res res;
+	int irq, err = tsb_parse_pending(dev);
+
+	if (err) {
+		dev_err(dev, "bad memory-region (%d): pending RAM stays reserved\n", err);
+	} else {
+		dev_info(dev, "dump in progress, %llu bytes pending\n", tsb_bytes_pending);
+		irq = platform_get_irq(pdev, 0);
+		if (irq < 0 || devm_request_threaded_irq(dev, irq, NULL, tsb_irq_thread,
+							 IRQF_ONESHOT, "tsubaki", NULL))
+			dev_warn(dev, "no notification interrupt: polling only\n");
+		queue_delayed_work(system_unbound_wq, &tsb_poll, 0);
+	}
+	err = tsb_smc(&res, TSB_SMC_BOOT_DONE, 0, 0, 0);
+	if (err)
+		dev_warn(dev, "TSB_SMC_BOOT_DONE error %d\n", err);
+}
+
+/* ---- Driver ---- */
+
+static int tsb_probe(struct platform_device *pdev)
+{
+	int err = tsb_connect(&pdev->dev);
+
+	if (err)
+		return err;
+	tsb_dev = &pdev->dev;
+	tsb_probed = ktime_get();
+	atomic_notifier_chain_register(&panic_notifier_list, &tsb_panic_nb);
+	dev_info(tsb_dev, "collector registered: panics will be dumped\n");
+	if (!of_property_match_string(tsb_dev->of_node, "dump-state", "in-progress"))
+		tsb_start_handback(pdev);
+	return 0;
+}
+
+/* The IRQ is devm-managed: it goes after this, before the ranges. */
+static int tsb_remove(struct platform_device *pdev)
+{
+	atomic_notifier_chain_unregister(&panic_notifier_list, &tsb_panic_nb);
+	cancel_delayed_work_sync(&tsb_poll);
+	kobject_put(tsb_kobj);
+	return 0;
+}
+
+static const struct of_device_id tsb_of_match[] = {
+	{ .compatible = "tsubaki,collector-v1" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, tsb_of_match);
+
+static struct platform_driver tsb_driver = {
+	.probe = tsb_probe,
+	.remove = tsb_remove,
+	.driver = {
+		.name = "tsubaki",
+		.of_match_table = tsb_of_match,
+		.suppress_bind_attrs = true,
+	},
+};
+module_platform_driver(tsb_driver);
+
+MODULE_DESCRIPTION("Tsubaki TrustZone crash-dump collector: panic hand-off and memory hand-back");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,465 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Reader for the Tsubaki dump disk (include/tsubaki/dump_format.h), for tests.
+
+    disk = read_disk("dump.img")
+    for d in disk.dumps:                      # non-empty slots only
+        print(d.slot, d.dump_id, d.state_name, d.ram_base, d.nchunks)
+    bad = verify_chunks("dump.img", disk.dumps[0])   # [] when all OK chunks check
+
+Everything on disk is untrusted: every offset and size is checked against the
+format's limits, the slot and the file, and any inconsistency raises
+ValueError with a message saying what and where. Python 3 stdlib only.
+"""
+import array
+import os
+import re
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+# ---- the format (keep in sync with include/tsubaki/dump_format.h) ----------
+DISK_MAGIC = 0x4B5349444B425354     # "TSBKDISK"
+DUMP_MAGIC = 0x504D55444B425354     # "TSBKDUMP"
+FORMAT_VERSION = 1
+
+BLOCK = 4096
+DUMP_ALIGN = 1 << 20
+META_SIZE = 1 << 20
+MAX_DUMPS = 16
+MAX_CPUS = 8
+MAX_REGIONS = 64
+
+OFF_HEADER = 0x0000
+OFF_CPUS = 0x1000
+OFF_VMCOREINFO = 0x3000
+VMCOREINFO_MAX = 0x2000
+OFF_REGIONS = 0x5000
+OFF_CHUNKS = 0x6000
+
+DUMP_EMPTY, DUMP_IN_PROGRESS, DUMP_COMPLETE, DUMP_PARTIAL = 0, 1, 2, 3
+DUMP_STATES = {0: "EMPTY", 1: "IN_PROGRESS", 2: "COMPLETE", 3: "PARTIAL"}
+
+TIME_NAMES = ("fault", "primary_done", "restart_start", "restart_done",
+              "secondary_done")     # enum tsb_time
+
+REGION_PRIMARY, REGION_SECONDARY = 1, 2
+REGION_KINDS = {1: "PRIMARY", 2: "SECONDARY"}
+
+CHUNK_MISSING, CHUNK_OK, CHUNK_FAILED, CHUNK_NO_ROOM = 0, 1, 2, 3
+CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM"}
+
+# struct layouts, little-endian, no padding (every field naturally aligned)
+SLOT = struct.Struct("<QQQII")                  # offset size dump_id state reserved
+DISK_HEADER = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
+DISK_CHECKSUM_OFF = 32
+DUMP_HEADER = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
+DUMP_CHECKSUM_OFF = 144
+CPU_FIELDS = ("sp_el0", "sp_el1", "pc", "pstate", "elr_el1", "spsr_el1",
+              "sctlr_el1", "ttbr0_el1", "ttbr1_el1", "tcr_el1", "mair_el1",
+              "vbar_el1", "esr_el1", "far_el1", "tpidr_el1", "tpidr_el0")
+CPU_RECORD = struct.Struct("<IIQ" + "Q" * 31 + "Q" * len(CPU_FIELDS) + "Q" * 6)
+REGION = struct.Struct("<QQQII")
+CHUNK = struct.Struct("<QII")
+MAX_CHUNKS = (META_SIZE - OFF_CHUNKS) // CHUNK.size
+
+assert DISK_HEADER.size == 552 and DUMP_HEADER.size == 152
+assert CPU_RECORD.size == 440 and REGION.size == 32 and CHUNK.size == 16
+
+_M64 = (1 << 64) - 1
+
+
+def tsb_sum64(data, h=0):
+    """tsb_sum64(h, data, len(data)) of dump_format.h; len(data) % 8 == 0."""
+    n = len(data)
+    if n % 8:
+        raise ValueError("tsb_sum64: length %d is not a multiple of 8" % n)
+    h = _sum64_update(h ^ 0x9E3779B97F4A7C15 ^ n, data)
+    return h
+
+
+def _sum64_update(h, data):
+    """The word loop of tsb_sum64 over bytes-like @data (whole words)."""
+    words = array.array("Q")
+    words.frombytes(data)
+    if sys.byteorder != "little":
+        words.byteswap()
+    m = _M64
+    for w in words:
+        h = ((h ^ w) * 0x100000001B3) & m
+        h ^= h >> 29
+    return h
+
+
+# ---- parsed objects --------------------------------------------------------
+@dataclass
+class Dump:
+    slot: int                   # index in the disk header's slot table
+    slot_offset: int            # of the dump, from the start of the disk
+    slot_size: int
+    slot_state: int             # the slot table's view of the state
+    dump_id: int
+    state: int                  # the dump header's state
+    state_name: str
+    t_ns: list                  # TIME_NAMES order
+    ram_base: int
+    ram_size: int
+    window: int
+    chunk_size: int
+    nchunks: int
+    data_offset: int            # of chunk 0, from the dump's start
+    bytes_written: int
+    ncpus: int
+    panic_cpu: int
+    vmcoreinfo_size: int
+    nregions: int
+    boot_count: int
+    checksum: int
+    vmcoreinfo: bytes = b""
+    regions: list = field(default_factory=list)     # dicts
+    chunks: list = field(default_factory=list)      # (state, checksum)
+    cpus: list = field(default_factory=list)        # dicts
+
+    @property
+    def times(self):
+        return dict(zip(TIME_NAMES, self.t_ns))
+
+    @property
+    def slot_state_name(self):
+        return DUMP_STATES[self.slot_state]
+
+    def chunk_len(self, i):
+        """Bytes of RAM in chunk @i (the last one may be short)."""
+        return min(self.chunk_size, self.ram_size - i * self.chunk_size)
+
+    def chunk_paddr(self, i):
+        return self.ram_base + i * self.chunk_size
+
+    def chunk_file_offset(self, i):
+        """Where chunk @i's data is (or would be) in the disk image."""
+        return self.slot_offset + self.data_offset + i * self.chunk_size
+
+    def chunk_counts(self):
+        """{state name: number of chunks}"""
+        out = {name: 0 for name in CHUNK_STATES.values()}
+        for st, _ in self.chunks:
+            out[CHUNK_STATES[st]] += 1
+        return out
+
+    @property
+    def ok_bytes(self):
+        """RAM bytes in OK chunks (what bytes_written should say)."""
+        return sum(self.chunk_len(i) for i, (st, _) in enumerate(self.chunks)
+                   if st == CHUNK_OK)
+
+    def vmcoreinfo_fields(self):
+        """VMCOREINFO's KEY=VALUE lines as a dict of str."""
+        out = {}
+        for line in self.vmcoreinfo.decode("ascii", "replace").splitlines():
+            key, eq, val = line.partition("=")
+            if eq:
+                out[key] = val
+        return out
+
+
+@dataclass
+class Disk:
+    path: str
+    file_size: int
+    magic: int
+    version: int
+    nslots: int
+    disk_size: int
+    next_dump_id: int
+    checksum: int
+    slots: list                 # all nslots slots: dicts offset size dump_id state
+    dumps: list                 # Dump for every slot whose state != EMPTY
+
+    def dump_by_id(self, dump_id):
+        for d in self.dumps:
+            if d.dump_id == dump_id:
+                return d
+        raise KeyError("no dump with id %d on %s" % (dump_id, self.path))
+
+
+# ---- reading ---------------------------------------------------------------
+def _read(f, file_size, off, size, what):
+    if off < 0 or size < 0 or off + size > file_size:
+        raise ValueError("truncated file: %s needs bytes [%d, %d) of %d"
+                         % (what, off, off + size, file_size))
+    f.seek(off)
+    data = f.read(size)
+    if len(data) != size:
+        raise ValueError("truncated file: end of file inside %s" % what)
+    return data
+
+
+def _file_size(f):
+    f.seek(0, os.SEEK_END)
+    return f.tell()
+
+
+def _header_sum(raw, checksum_off):
+    return tsb_sum64(raw[:checksum_off] + bytes(8) + raw[checksum_off + 8:])
+
+
+def read_disk(path):
+    """Parse and check the disk header and every non-empty dump's metadata."""
+    with open(path, "rb") as f:
+        file_size = _file_size(f)
+        if file_size < BLOCK:
+            raise ValueError("%s: truncated file: %d bytes, smaller than the "
+                             "disk header block" % (path, file_size))
+        raw = _read(f, file_size, 0, DISK_HEADER.size, "the disk header")
+        v = DISK_HEADER.unpack(raw)
+        magic, version, nslots, disk_size, next_dump_id, checksum = v[:6]
+        if magic != DISK_MAGIC:
+            raise ValueError("%s: bad disk magic 0x%016x (want 0x%016x)"
+                             % (path, magic, DISK_MAGIC))
+        if version != FORMAT_VERSION:
+            raise ValueError("%s: unsupported disk format version %d (want %d)"
+                             % (path, version, FORMAT_VERSION))
+        want = _header_sum(raw, DISK_CHECKSUM_OFF)
+        if want != checksum:
+            raise ValueError("%s: disk header checksum 0x%016x does not match "
+                             "its contents (0x%016x)" % (path, checksum, want))
+        if nslots > MAX_DUMPS:
+            raise ValueError("%s: nslots %d > %d" % (path, nslots, MAX_DUMPS))
+        if disk_size < BLOCK:
+            raise ValueError("%s: disk_size %d is smaller than the header"
+                             % (path, disk_size))
+        if disk_size > file_size:
+            raise ValueError("%s: truncated file: disk_size %d > file size %d"
+                             % (path, disk_size, file_size))
+        disk = Disk(path, file_size, magic, version, nslots, disk_size,
+                    next_dump_id, checksum, [], [])
+        used = []
+        for i in range(nslots):
+            off, size, dump_id, state, _ = SLOT.unpack(v[6 + i])
+            disk.slots.append(dict(offset=off, size=size, dump_id=dump_id,
+                                   state=state))
+            if state == DUMP_EMPTY:
+                continue
+            where = "%s: slot %d" % (path, i)
+            if state not in DUMP_STATES:
+                raise ValueError("%s: unknown state %d" % (where, state))
+            if off < BLOCK or off % DUMP_ALIGN:
+                raise ValueError("%s: offset 0x%x not a non-zero multiple of "
+                                 "1 MiB" % (where, off))
+            if size < OFF_CHUNKS or off + size > disk_size:
+                raise ValueError("%s: [0x%x, +0x%x) does not fit the disk "
+                                 "(size 0x%x)" % (where, off, size, disk_size))
+            for j, (o2, s2) in used:
+                if off < o2 + s2 and o2 < off + size:
+                    raise ValueError("%s overlaps slot %d" % (where, j))
+            used.append((i, (off, size)))
+            disk.dumps.append(_read_dump(f, file_size, i, disk.slots[i], where))
+    return disk
+
+
+def _read_dump(f, file_size, index, slot, where):
+    base, ssize = slot["offset"], slot["size"]
+    raw = _read(f, file_size, base + OFF_HEADER, DUMP_HEADER.size,
+                "%s: the dump header" % where)
+    v = DUMP_HEADER.unpack(raw)
+    magic, version, state, dump_id = v[:4]
+    nt = len(TIME_NAMES)
+    t_ns = list(v[4:4 + nt])
+    (ram_base, ram_size, window, chunk_size, nchunks, data_offset,
+     bytes_written, ncpus, panic_cpu, vmcoreinfo_size, nregions, boot_count,
+     checksum) = v[4 + nt:]
+    if magic != DUMP_MAGIC:
+        raise ValueError("%s: bad dump magic 0x%016x (want 0x%016x)"
+                         % (where, magic, DUMP_MAGIC))
+    if version != FORMAT_VERSION:
+        raise ValueError("%s: unsupported dump version %d (want %d)"
+                         % (where, version, FORMAT_VERSION))
+    want = _header_sum(raw, DUMP_CHECKSUM_OFF)
+    if want != checksum:
+        raise ValueError("%s: dump header checksum 0x%016x does not match its "
+                         "contents (0x%016x)" % (where, checksum, want))
+    if dump_id != slot["dump_id"]:
+        raise ValueError("%s: dump_id %d != the slot's %d"
+                         % (where, dump_id, slot["dump_id"]))
+    if state == DUMP_EMPTY or state not in DUMP_STATES:
+        raise ValueError("%s: bad dump state %d" % (where, state))
+    if ncpus > MAX_CPUS:
+        raise ValueError("%s: ncpus %d > %d" % (where, ncpus, MAX_CPUS))
+    if vmcoreinfo_size > VMCOREINFO_MAX:
+        raise ValueError("%s: vmcoreinfo_size %d > %d"
+                         % (where, vmcoreinfo_size, VMCOREINFO_MAX))
+    if nregions > MAX_REGIONS:
+        raise ValueError("%s: nregions %d > %d" % (where, nregions, MAX_REGIONS))
+    if chunk_size == 0 or chunk_size % BLOCK:
+        raise ValueError("%s: chunk_size %d not a non-zero multiple of 4096"
+                         % (where, chunk_size))
+    if ram_base % BLOCK or ram_size % BLOCK or ram_base + ram_size > _M64:
+        raise ValueError("%s: bad RAM range base 0x%x size 0x%x"
+                         % (where, ram_base, ram_size))
+    if window > ram_size:
+        raise ValueError("%s: window 0x%x > ram_size 0x%x"
+                         % (where, window, ram_size))
+    if nchunks > MAX_CHUNKS:
+        raise ValueError("%s: nchunks %d > %d" % (where, nchunks, MAX_CHUNKS))
+    if nchunks != -(-ram_size // chunk_size):
+        raise ValueError("%s: nchunks %d but ram_size/chunk_size needs %d"
+                         % (where, nchunks, -(-ram_size // chunk_size)))
+    meta_end = OFF_CHUNKS + nchunks * CHUNK.size
+    if data_offset < meta_end or data_offset % 8 or data_offset > ssize:
+        raise ValueError("%s: data_offset 0x%x outside [0x%x, slot size 0x%x] "
+                         "or unaligned" % (where, data_offset, meta_end, ssize))
+
+    d = Dump(index, base, ssize, slot["state"], dump_id, state,
+             DUMP_STATES[state], t_ns, ram_base, ram_size, window, chunk_size,
+             nchunks, data_offset, bytes_written, ncpus, panic_cpu,
+             vmcoreinfo_size, nregions, boot_count, checksum)
+
+    d.vmcoreinfo = _read(f, file_size, base + OFF_VMCOREINFO, vmcoreinfo_size,
+                         "%s: VMCOREINFO" % where)
+
+    raw = _read(f, file_size, base + OFF_CPUS, ncpus * CPU_RECORD.size,
+                "%s: the CPU records" % where)
+    for valid, cpu, mpidr, *rest in CPU_RECORD.iter_unpack(raw):
+        rec = dict(valid=valid, cpu=cpu, mpidr=mpidr, x=list(rest[:31]))
+        rec.update(zip(CPU_FIELDS, rest[31:31 + len(CPU_FIELDS)]))
+        d.cpus.append(rec)
+
+    raw = _read(f, file_size, base + OFF_CHUNKS, nchunks * CHUNK.size,
+                "%s: the chunk table" % where)
+    for i, (csum, cstate, _) in enumerate(CHUNK.iter_unpack(raw)):
+        if cstate not in CHUNK_STATES:
+            raise ValueError("%s: chunk %d: unknown state %d" % (where, i, cstate))
+        if cstate == CHUNK_OK:
+            start, clen = data_offset + i * chunk_size, d.chunk_len(i)
+            if start + clen > ssize:
+                raise ValueError("%s: OK chunk %d at dump offset 0x%x (+0x%x) "
+                                 "is beyond the slot (size 0x%x)"
+                                 % (where, i, start, clen, ssize))
+        d.chunks.append((cstate, csum))
+
+    raw = _read(f, file_size, base + OFF_REGIONS, nregions * REGION.size,
+                "%s: the region table" % where)
+    for i, (paddr, size, first, kind, _) in enumerate(REGION.iter_unpack(raw)):
+        w = "%s: region %d [0x%x, +0x%x)" % (where, i, paddr, size)
+        if kind not in REGION_KINDS:
+            raise ValueError("%s: unknown kind %d" % (w, kind))
+        if paddr < ram_base or paddr + size > ram_base + ram_size:
+            raise ValueError("%s: outside RAM [0x%x, +0x%x)"
+                             % (w, ram_base, ram_size))
+        if size and first != (paddr - ram_base) // chunk_size:
+            raise ValueError("%s: first_chunk %d, but its address is in chunk %d"
+                             % (w, first, (paddr - ram_base) // chunk_size))
+        d.regions.append(dict(paddr=paddr, size=size, first_chunk=first,
+                              kind=kind, kind_name=REGION_KINDS[kind]))
+    return d
+
+
+def read_phys(path, dump, paddr, size):
+    """@size bytes of the crashed kernel's RAM at @paddr, from OK chunks only
+    (ValueError if part of the range is not in the dump)."""
+    if paddr < dump.ram_base or paddr + size > dump.ram_base + dump.ram_size:
+        raise ValueError("0x%x+0x%x is outside the dumped RAM" % (paddr, size))
+    out = bytearray()
+    with open(path, "rb") as f:
+        file_size = _file_size(f)
+        while size > 0:
+            i = (paddr - dump.ram_base) // dump.chunk_size
+            if dump.chunks[i][0] != CHUNK_OK:
+                raise ValueError("0x%x: chunk %d is %s" % (
+                    paddr, i, CHUNK_STATES[dump.chunks[i][0]]))
+            within = paddr - dump.chunk_paddr(i)
+            n = min(size, dump.chunk_len(i) - within)
+            out += _read(f, file_size, dump.chunk_file_offset(i) + within, n,
+                         "chunk %d" % i)
+            paddr += n
+            size -= n
+    return bytes(out)
+
+
+# ---- chunk verification ----------------------------------------------------
+_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_READ = 1 << 20
+
+
+def find_memcheck():
+    """build/tools/memcheck if it is built and not older than its sources
+    ($TSUBAKI_MEMCHECK overrides), else None."""
+    exe = os.environ.get("TSUBAKI_MEMCHECK")
+    if exe:
+        return exe
+    build = os.environ.get("TSUBAKI_BUILD", os.path.join(_TOP, "build"))
+    exe = os.path.join(build, "tools", "memcheck")
+    try:
+        t = os.stat(exe).st_mtime
+        srcs = [os.path.join(_TOP, p) for p in (
+            "tests/tools/memcheck.c", "tests/tools/pattern.h",
+            "include/tsubaki/dump_format.h")]
+        if all(os.stat(s).st_mtime <= t for s in srcs if os.path.exists(s)):
+            return exe
+    except OSError:
+        pass
+    return None
+
+
+def verify_chunks(path, dump, memcheck="auto"):
+    """Recompute the checksum of every OK chunk of @dump (from read_disk(path))
+    and return the sorted indexes of those that do not match.
+
+    @memcheck: "auto" uses the C helper (memcheck --verify) when find_memcheck()
+    finds it, else pure Python (~20 s per GiB); None forces Python; a path
+    forces that executable."""
+    if memcheck == "auto":
+        memcheck = find_memcheck()
+    if memcheck:
+        return _verify_c(memcheck, path, dump)
+    bad = []
+    with open(path, "rb") as f:
+        file_size = _file_size(f)
+        for i, (state, csum) in enumerate(dump.chunks):
+            if state != CHUNK_OK:
+                continue
+            clen, off = dump.chunk_len(i), dump.chunk_file_offset(i)
+            h = 0x9E3779B97F4A7C15 ^ clen
+            done = 0
+            while done < clen:
+                n = min(_READ, clen - done)
+                h = _sum64_update(h, _read(f, file_size, off + done, n,
+                                           "chunk %d" % i))
+                done += n
+            if h != csum:
+                bad.append(i)
+    return bad
+
+
+def _verify_c(exe, path, dump):
+    p = subprocess.run([exe, "--verify", path, str(dump.slot)],
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        raise ValueError("%s --verify %s %d failed (%d): %s" % (
+            exe, path, dump.slot, p.returncode, p.stderr.strip()))
+    bad = [int(m.group(1)) for m in re.finditer(r"^bad (\d+)$", p.stdout, re.M)]
+    if (p.returncode == 1) != bool(bad):
+        raise ValueError("%s: unexpected output: %r" % (exe, p.stdout))
+    return bad
+
+
+def main(argv):
+    """python3 dumpdisk.py IMAGE [--verify]: a summary of the disk."""
+    disk = read_disk(argv[1])
+    print("disk %s: size %d, %d slots, next_dump_id %d"
+          % (disk.path, disk.disk_size, disk.nslots, disk.next_dump_id))
+    for d in disk.dumps:
+        print("slot %d: dump %d %s (slot %s) boot %d ram 0x%x+0x%x window 0x%x "
+              "chunks %s bytes_written %d ncpus %d panic_cpu %d regions %d "
+              "vmcoreinfo %d" % (
+                  d.slot, d.dump_id, d.state_name, d.slot_state_name,
+                  d.boot_count, d.ram_base, d.ram_size, d.window,
+                  d.chunk_counts(), d.bytes_written, d.ncpus, d.panic_cpu,
+                  len(d.regions), len(d.vmcoreinfo)))
+        if "--verify" in argv[2:]:
+            print("  bad chunks: %s" % (verify_chunks(disk.path, d) or "none"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

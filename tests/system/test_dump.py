@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Concurrent crash dump and restart: every filled page is in the dump,
+memory comes back, Linux always comes back."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD
+import dumpdisk
+
+MEM = 512               # MiB of normal-world RAM in these tests
+FILL = 64               # MiB filled with the pattern before the crash
+DONE_TIMEOUT = 240      # s for a whole secondary dump under TCG
+MEMCHECK = os.path.join(BUILD, "tools", "memcheck")
+
+
+def fill(m, mib=FILL):
+    m.p.sendline("bg /bin/memfill %d" % mib)
+    m.p.expect(r"MEMFILL mib=(\d+) pages=(\d+) nonce=(0x[0-9a-f]{16})[\r\n]", timeout=120)
+    pages, nonce = int(m.p.match.group(2)), m.p.match.group(3)
+    m.sync()
+    assert pages == mib * 256
+    return pages, nonce
+
+
+def sysfs(m, name):
+    return m.cmd("cat /sys/kernel/tsubaki/%s" % name).strip()
+
+
+def wait_dump_done(m, timeout=DONE_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = sysfs(m, "state")
+        if st in ("complete", "partial", "no-disk", "idle"):
+            # The last hand-back may trail the final state by one poll.
+            if sysfs(m, "bytes_pending") == "0":
+                return st
+        time.sleep(1)
+    pytest.fail("dump not done after %d s: state %s" % (timeout, sysfs(m, "state")))
+
+
+def meminfo(m, key):
+    out = m.cmd("cat /proc/meminfo")
+    return int(re.search(r"^%s:\s+(\d+) kB" % key, out, re.M).group(1))
+
+
+def crash(m, how):
+    cmds = {
+        "sysrq-cpu0": "cpu 0 sysrq c",
+        "oops": "cpu 0 write /sys/kernel/tsubaki_test/oops 1",
+        "sysrq-cpu1": "cpu 1 sysrq c",
+    }
+    m.p.sendline(cmds[how])
+
+
+def memcheck(disk, slot, nonce, pages):
+    r = subprocess.run([MEMCHECK, disk, str(slot), nonce, str(pages)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def disk_of(m):
+    return os.path.join(m.logdir, "dump.img")
+
+
+@pytest.mark.parametrize("how,panic_cpu", [
+    ("sysrq-cpu0", 0), ("oops", 0), ("sysrq-cpu1", 1)])
+def test_every_filled_page_is_in_the_dump(machine_factory, test_overlay, how, panic_cpu):
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    pages, nonce = fill(m)
+    crash(m, how)
+    m.wait_ready(boot=2)
+    assert wait_dump_done(m) == "complete"
+    # All memory is back and usable.
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
+    assert sysfs(m, "bytes_dumped") == sysfs(m, "bytes_total")
+    big = (meminfo(m, "MemAvailable") >> 10) - 48
+    assert big > MEM // 2, "less than half the RAM available after the dump"
+    pages2, _ = fill(m, big)
+    assert pages2 == big * 256
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+
+    disk = dumpdisk.read_disk(disk_of(m))
+    assert len(disk.dumps) == 1
+    d = disk.dumps[0]
+    assert d.state_name == "COMPLETE" and d.slot_state_name == "COMPLETE"
+    assert d.panic_cpu == panic_cpu and d.boot_count == 1
+    assert d.bytes_written == d.ram_size == d.ok_bytes
+    t = d.t_ns
+    assert 0 < t[0] < t[1] < t[2] < t[3] and t[1] <= t[4], t
+    assert b"OSRELEASE=6.1" in d.vmcoreinfo
+    assert [c["valid"] for c in d.cpus[:2]] == [1, 1]
+    # The panicking CPU was stopped in the kernel (EL1h), the other one too.
+    for c in d.cpus[:2]:
+        assert c["pc"] >= 0xffffff8000000000 and c["pstate"] & 0xf == 0x5
+    out = memcheck(disk_of(m), d.slot, nonce, pages)
+    assert "matched=%d corrupt=0 bad_chunks=0" % pages in out
+
+
+def test_two_crashes_leave_two_complete_dumps(machine_factory, test_overlay):
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay])
+    m.wait_ready(boot=1)
+    fills = []
+    for boot in (1, 2):
+        fills.append(fill(m))
+        crash(m, "sysrq-cpu0")
+        m.wait_ready(boot=boot + 1)
+        assert wait_dump_done(m) == "complete"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    disk = dumpdisk.read_disk(disk_of(m))
+    assert [d.dump_id for d in disk.dumps] == [1, 2]
+    assert [d.state_name for d in disk.dumps] == ["COMPLETE", "COMPLETE"]
+    assert disk.dumps[1].slot_offset >= disk.dumps[0].slot_offset + disk.dumps[0].slot_size
+    for d, (pages, nonce) in zip(disk.dumps, fills):
+        memcheck(disk_of(m), d.slot, nonce, pages)
+
+
+def test_disk_too_small_gives_a_partial_dump(machine_factory):
+    m = machine_factory(cpus=2, mem=MEM, extra=["--disk-size", "40"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    assert wait_dump_done(m) == "partial"
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    assert d.state_name == "PARTIAL"
+    counts = d.chunk_counts()
+    # 40 MiB disk: 1 MiB disk header + 1 MiB metadata + 38 chunks of 1 MiB.
+    assert counts["OK"] == 38 and counts["NO_ROOM"] == d.nchunks - 38, counts
+    assert d.bytes_written == 38 << 20
+    assert all(st == dumpdisk.CHUNK_OK for st, _ in d.chunks[:38])
+    assert dumpdisk.verify_chunks(disk_of(m), d) == []
+
+
+def test_no_dump_disk_still_restarts(machine_factory):
+    m = machine_factory(cpus=2, mem=MEM, extra=["--no-disk"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "no-disk"
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    assert m.events("panic") and m.events("linux-entry")[-1]["boot"] == "2"

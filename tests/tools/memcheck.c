@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * memcheck - find userland/memfill's pattern pages in a Tsubaki dump.
+ *
+ *   gcc -O2 -Wall -Wextra -Werror -Iinclude -o build/tools/memcheck tests/tools/memcheck.c
+ *
+ *   memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES
+ *   memcheck --verify DISK_IMAGE DUMP_INDEX
+ *
+ * DUMP_INDEX is the 0-based slot index in the disk header; NONCE is what
+ * memfill printed (0x... or decimal).
+ *
+ * The first form scans every chunk of the dump whose state is TSB_CHUNK_OK,
+ * page by page: a page whose first word is tsb_pattern(NONCE, pfn, 0) for
+ * its own frame is "matched" when all 512 words are right and "corrupt"
+ * otherwise. It also recomputes each OK chunk's checksum. It prints
+ *
+ *   memcheck: matched=<M> corrupt=<C> bad_chunks=<B> missing_chunks=<K> expected=<E>
+ *
+ * (missing_chunks counts chunks in any state other than OK) and exits 0 if
+ * M == EXPECTED_PAGES, C == 0 and B == 0, else 1. Details of the first few
+ * corrupt pages and bad chunks go to stderr.
+ *
+ * --verify only recomputes the checksums of the OK chunks: it prints
+ * "bad <chunk index>" for each mismatch, then
+ * "memcheck: ok_chunks=<N> bad_chunks=<B> missing_chunks=<K>", and exits 0
+ * if B == 0, else 1.
+ *
+ * Malformed input (bad magic, version or header checksum, a field out of
+ * the format's limits, an offset beyond the slot or the file, a truncated
+ * file...) exits 2 with a message on stderr, as do usage and I/O errors.
+ * The file is read one piece at a time: memory use does not depend on it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tsubaki/dump_format.h"
+#include "pattern.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "memcheck reads the little-endian dump format in place"
+#endif
+
+#ifndef MEMCHECK_BUF
+#define MEMCHECK_BUF	(1UL << 20)	/* bytes read at a time: whole pages */
+#endif
+_Static_assert(MEMCHECK_BUF % TSB_PATTERN_PAGE == 0, "buffer of whole pages");
+
+#define MAX_DETAILS	10	/* corrupt pages / bad chunks shown on stderr */
+
+struct dump {
+	const char *path;
+	int fd;
+	uint64_t file_size;
+	struct tsb_disk_header disk;
+	struct tsb_disk_slot slot;
+	struct tsb_dump_header hdr;
+	struct tsb_chunk *chunks;
+};
+
+static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("memcheck: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES\n"
+		"       memcheck --verify DISK_IMAGE DUMP_INDEX\n");
+	exit(2);
+}
+
+static uint64_t parse_u64(const char *what, const char *s, int base)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || end == s || *end || *s == '-')
+		fail("invalid %s '%s'", what, s);
+	return v;
+}
+
+/* Read exactly @len bytes at @off; the file ending early is malformed input. */
+static void read_at(const struct dump *d, void *buf, size_t len, uint64_t off,
+		    const char *what)
+{
+	size_t got = 0;
+
+	if (off > d->file_size || len > d->file_size - off)
+		fail("%s: truncated file: %s needs bytes [%" PRIu64 ", %" PRIu64
+		     ") of %" PRIu64, d->path, what, off, off + len, d->file_size);
+	while (got < len) {
+		ssize_t r = pread(d->fd, (char *)buf + got, len - got,
+				  (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail("%s: reading %s: %s", d->path, what, strerror(errno));
+		if (r == 0)
+			fail("%s: truncated file: end of file inside %s", d->path, what);
+		got += r;
+	}
+}
+
+/* tsb_sum64(0, buf, len), fed one piece at a time (whole words). */
+static uint64_t sum64_start(uint64_t len)
+{
+	return 0x9e3779b97f4a7c15ULL ^ len;
+}
+
+static uint64_t sum64_update(uint64_t h, const uint64_t *p, size_t nwords)
+{
+	while (nwords--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* The header checksums: tsb_sum64 of the struct with its checksum field 0. */
+static uint64_t disk_header_sum(const struct tsb_disk_header *h)
+{
+	struct tsb_disk_header c = *h;
+
+	c.checksum = 0;
+	return tsb_sum64(0, &c, sizeof(c));
+}
+
+static uint64_t dump_header_sum(const struct tsb_dump_header *h)
+{
+	struct tsb_dump_header c = *h;
+
+	c.checksum = 0;
+	return tsb_sum64(0, &c, sizeof(c));
+}
+
+static void open_disk(struct dump *d, const char *path)
+{
+	struct tsb_disk_header *h = &d->disk;
+	off_t end;
+
+	d->path = path;
+	d->fd = open(path, O_RDONLY);
+	if (d->fd < 0)
+		fail("%s: %s", path, strerror(errno));
+	end = lseek(d->fd, 0, SEEK_END);
+	if (end < 0)
+		fail("%s: %s", path, strerror(errno));
+	d->file_size = end;
+	if (d->file_size < TSB_BLOCK)
+		fail("%s: truncated file: %" PRIu64 " bytes, smaller than the disk header block",
+		     path, d->file_size);
+	read_at(d, h, sizeof(*h), 0, "the disk header");
+	if (h->magic != TSB_DISK_MAGIC)
+		fail("%s: bad disk magic 0x%016" PRIx64 " (want 0x%016llx)",
+		     path, h->magic, TSB_DISK_MAGIC);
+	if (h->version != TSB_FORMAT_VERSION)
+		fail("%s: unsupported disk format version %u (want %u)",
+		     path, h->version, TSB_FORMAT_VERSION);
+	if (disk_header_sum(h) != h->checksum)
+		fail("%s: disk header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
+		     path, h->checksum, disk_header_sum(h));
+	if (h->nslots > TSB_MAX_DUMPS)
+		fail("%s: nslots %u > %u", path, h->nslots, TSB_MAX_DUMPS);
+	if (h->disk_size < TSB_BLOCK)
+		fail("%s: disk_size %" PRIu64 " is smaller than the header", path,
+		     h->disk_size);
+	if (h->disk_size > d->file_size)
+		fail("%s: truncated file: disk_size %" PRIu64 " > file size %" PRIu64,
+		     path, h->disk_size, d->file_size);
+}
+
+static void open_dump(struct dump *d, uint64_t index)
+{
+	const struct tsb_disk_slot *s;
+	struct tsb_dump_header *h = &d->hdr;
+	uint64_t meta_end, want;
+
+	if (index >= d->disk.nslots)
+		fail("%s: dump index %" PRIu64 " out of range (nslots %u)",
+		     d->path, index, d->disk.nslots);
+	s = &d->disk.slot[index];
+	d->slot = *s;
+	if (s->state == TSB_DUMP_EMPTY)
+		fail("%s: slot %" PRIu64 " is empty", d->path, index);
+	if (s->state > TSB_DUMP_PARTIAL)
+		fail("%s: slot %" PRIu64 ": unknown state %u", d->path, index, s->state);
+	if (s->offset < TSB_BLOCK || s->offset % TSB_DUMP_ALIGN)
+		fail("%s: slot %" PRIu64 ": offset 0x%" PRIx64 " not a non-zero multiple of 1 MiB",
+		     d->path, index, s->offset);
+	if (s->size < TSB_OFF_CHUNKS || s->offset > d->disk.disk_size ||
+	    s->size > d->disk.disk_size - s->offset)
+		fail("%s: slot %" PRIu64 ": [0x%" PRIx64 ", +0x%" PRIx64 ") does not fit the disk (size 0x%" PRIx64 ")",
+		     d->path, index, s->offset, s->size, d->disk.disk_size);
+
+	read_at(d, h, sizeof(*h), s->offset + TSB_OFF_HEADER, "the dump header");
+	if (h->magic != TSB_DUMP_MAGIC)
+		fail("%s: slot %" PRIu64 ": bad dump magic 0x%016" PRIx64 " (want 0x%016llx)",
+		     d->path, index, h->magic, TSB_DUMP_MAGIC);
+	if (h->version != TSB_FORMAT_VERSION)
+		fail("%s: slot %" PRIu64 ": unsupported dump version %u (want %u)",
+		     d->path, index, h->version, TSB_FORMAT_VERSION);
+	if (dump_header_sum(h) != h->checksum)
+		fail("%s: slot %" PRIu64 ": dump header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
+		     d->path, index, h->checksum, dump_header_sum(h));
+	if (h->dump_id != s->dump_id)
+		fail("%s: slot %" PRIu64 ": dump_id %" PRIu64 " != the slot's %" PRIu64,
+		     d->path, index, h->dump_id, s->dump_id);
+	if (h->state == TSB_DUMP_EMPTY || h->state > TSB_DUMP_PARTIAL)
+		fail("%s: slot %" PRIu64 ": bad dump state %u", d->path, index, h->state);
+	if (h->ncpus > TSB_MAX_CPUS)
+		fail("%s: slot %" PRIu64 ": ncpus %u > %u", d->path, index,
+		     h->ncpus, TSB_MAX_CPUS);
+	if (h->vmcoreinfo_size > TSB_VMCOREINFO_MAX)
+		fail("%s: slot %" PRIu64 ": vmcoreinfo_size %u > %u", d->path,
+		     index, h->vmcoreinfo_size, TSB_VMCOREINFO_MAX);
+	if (h->nregions > TSB_MAX_REGIONS)
+		fail("%s: slot %" PRIu64 ": nregions %u > %u", d->path, index,
+		     h->nregions, TSB_MAX_REGIONS);
+	if (!h->chunk_size || h->chunk_size % TSB_BLOCK)
+		fail("%s: slot %" PRIu64 ": chunk_size %" PRIu64 " not a non-zero multiple of 4096",
+		     d->path, index, h->chunk_size);
+	if (h->ram_base % TSB_BLOCK || h->ram_size % TSB_BLOCK ||
+	    h->ram_base + h->ram_size < h->ram_base)
+		fail("%s: slot %" PRIu64 ": bad RAM range base 0x%" PRIx64 " size 0x%" PRIx64,
+		     d->path, index, h->ram_base, h->ram_size);
+	if (h->window > h->ram_size)
+		fail("%s: slot %" PRIu64 ": window 0x%" PRIx64 " > ram_size 0x%" PRIx64,
+		     d->path, index, h->window, h->ram_size);
+	if (h->nchunks > TSB_MAX_CHUNKS)
+		fail("%s: slot %" PRIu64 ": nchunks %" PRIu64 " > %llu", d->path,
+		     index, h->nchunks, (unsigned long long)TSB_MAX_CHUNKS);
+	want = h->ram_size / h->chunk_size + !!(h->ram_size % h->chunk_size);
+	if (h->nchunks != want)
+		fail("%s: slot %" PRIu64 ": nchunks %" PRIu64 " but ram_size/chunk_size needs %" PRIu64,
+		     d->path, index, h->nchunks, want);
+	meta_end = TSB_OFF_CHUNKS + h->nchunks * sizeof(struct tsb_chunk);
+	if (h->data_offset < meta_end || h->data_offset % 8 ||
+	    h->data_offset > s->size)
+		fail("%s: slot %" PRIu64 ": data_offset 0x%" PRIx64 " outside [0x%" PRIx64 ", slot size 0x%" PRIx64 "] or unaligned",
+		     d->path, index, h->data_offset, meta_end, s->size);
+
+	d->chunks = calloc(h->nchunks ? h->nchunks : 1, sizeof(*d->chunks));
+	if (!d->chunks)
+		fail("out of memory");
+	read_at(d, d->chunks, h->nchunks * sizeof(*d->chunks),
+		s->offset + TSB_OFF_CHUNKS, "the chunk table");
+
+	/* Every OK chunk must lie inside the slot (and so inside the file). */
+	for (uint64_t i = 0; i < h->nchunks; i++) {
+		uint64_t start = h->data_offset + i * h->chunk_size;
+		uint64_t len = h->ram_size - i * h->chunk_size;
+
+		if (d->chunks[i].state > TSB_CHUNK_NO_ROOM)
+			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 ": unknown state %u",
+			     d->path, index, i, d->chunks[i].state);
+		if (d->chunks[i].state != TSB_CHUNK_OK)
+			continue;
+		if (len > h->chunk_size)
+			len = h->chunk_size;
+		/* i * chunk_size < ram_size, and data_offset <= slot size */
+		if (start < h->data_offset || start > s->size || len > s->size - start)
+			fail("%s: slot %" PRIu64 ": OK chunk %" PRIu64 " at dump offset 0x%" PRIx64 " (+0x%" PRIx64 ") is beyond the slot (size 0x%" PRIx64 ")",
+			     d->path, index, i, start, len, s->size);
+	}
+}
+
+struct counts {
+	uint64_t matched, corrupt, bad, missing, ok;
+};
+
+/*
+ * One page at physical frame @pfn: matched if it is all pattern, corrupt if
+ * only its first word is.
+ */
+static void check_page(const uint64_t *w, uint64_t nonce, uint64_t pfn,
+		       struct counts *c)
+{
+	if (w[0] != tsb_pattern(nonce, pfn, 0))
+		return;
+	for (unsigned int i = 1; i < TSB_PATTERN_WORDS; i++) {
+		if (w[i] != tsb_pattern(nonce, pfn, i)) {
+			if (c->corrupt++ < MAX_DETAILS)
+				fprintf(stderr,
+					"memcheck: corrupt page at pfn 0x%" PRIx64 ": word %u is 0x%016" PRIx64 ", want 0x%016" PRIx64 "\n",
+					pfn, i, w[i], tsb_pattern(nonce, pfn, i));
+			return;
+		}
+	}
+	c->matched++;
+}
+
+static void scan(struct dump *d, bool verify_only, uint64_t nonce,
+		 struct counts *c)
+{
+	const struct tsb_dump_header *h = &d->hdr;
+	uint64_t *buf = malloc(MEMCHECK_BUF);
+
+	if (!buf)
+		fail("out of memory");
+	posix_fadvise(d->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (uint64_t i = 0; i < h->nchunks; i++) {
+		uint64_t base = h->ram_base + i * h->chunk_size;
+		uint64_t off = d->slot.offset + h->data_offset + i * h->chunk_size;
+		uint64_t len = h->ram_size - i * h->chunk_size;
+		uint64_t sum, done;
+
+		if (d->chunks[i].state != TSB_CHUNK_OK) {
+			c->missing++;
+			continue;
+		}
+		c->ok++;
+		if (len > h->chunk_size)
+			len = h->chunk_size;
+		sum = sum64_start(len);
+		for (done = 0; done < len; ) {
+			size_t n = len - done > MEMCHECK_BUF ? MEMCHECK_BUF : len - done;
+
+			read_at(d, buf, n, off + done, "chunk data");
+			sum = sum64_update(sum, buf, n / 8);
+			if (!verify_only)
+				for (size_t p = 0; p < n / TSB_PATTERN_PAGE; p++)
+					check_page(buf + p * TSB_PATTERN_WORDS, nonce,
+						   (base + done) / TSB_PATTERN_PAGE + p, c);
+			done += n;
+		}
+		if (sum != d->chunks[i].checksum) {
+			if (verify_only)
+				printf("bad %" PRIu64 "\n", i);
+			else if (c->bad < MAX_DETAILS)
+				fprintf(stderr,
+					"memcheck: chunk %" PRIu64 " (phys 0x%" PRIx64 "): checksum 0x%016" PRIx64 ", table says 0x%016" PRIx64 "\n",
+					i, base, sum, d->chunks[i].checksum);
+			c->bad++;
+		}
+	}
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	struct dump d = { 0 };
+	struct counts c = { 0 };
+	uint64_t nonce = 0, expected = 0;
+	bool verify_only;
+
+	if (argc == 4 && !strcmp(argv[1], "--verify")) {
+		verify_only = true;
+		argv++;
+	} else if (argc == 5 && argv[1][0] != '-') {
+		verify_only = false;
+		nonce = parse_u64("NONCE", argv[3], 0);
+		expected = parse_u64("EXPECTED_PAGES", argv[4], 10);
+	} else {
+		usage();
+	}
+
+	open_disk(&d, argv[1]);
+	open_dump(&d, parse_u64("DUMP_INDEX", argv[2], 10));
+	scan(&d, verify_only, nonce, &c);
+	free(d.chunks);
+	close(d.fd);
+
+	if (verify_only) {
+		printf("memcheck: ok_chunks=%" PRIu64 " bad_chunks=%" PRIu64 " missing_chunks=%" PRIu64 "\n",
+		       c.ok, c.bad, c.missing);
+		return c.bad ? 1 : 0;
+	}
+	printf("memcheck: matched=%" PRIu64 " corrupt=%" PRIu64 " bad_chunks=%" PRIu64 " missing_chunks=%" PRIu64 " expected=%" PRIu64 "\n",
+	       c.matched, c.corrupt, c.bad, c.missing, expected);
+	return c.matched == expected && !c.corrupt && !c.bad ? 0 : 1;
+}

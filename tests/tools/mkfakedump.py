@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write a synthetic Tsubaki dump disk (include/tsubaki/dump_format.h) for
+testing the readers (tests/tools/memcheck, tests/system/dumpdisk.py).
+
+Written independently of dumpdisk.py on purpose (its own struct layouts), so
+that the two check each other. Python 3 stdlib only.
+
+    import mkfakedump
+    info = mkfakedump.make_disk("disk.img", [dict(nonce=0x1234, pattern_pfns=range(0x40010, 0x40020))])
+
+    mkfakedump.py disk.img --nonce 0x1234 --pattern 0x40010:16 [--corrupt PFN]
+                  [--flip CHUNK:BYTE] [--chunk-state CHUNK:STATE] [--dumps K] ...
+
+Each dump spec (a dict; missing keys take DUMP_DEFAULTS) gives the RAM range,
+chunking and state, the pages that hold memfill's pattern, and damage to do:
+"corrupt_pfns" breaks word 7 of those pattern pages *before* the chunk
+checksums are computed (a corrupt page in a good chunk), "flip" XORs a byte
+of a chunk *after* (a bad chunk). RAM that is not pattern is pseudo-random
+(seeded) unless "zero_fill" is set. Non-OK chunks get their data written
+anyway ("fill_missing", default true) so readers must skip them by state.
+make_disk() returns, per dump, where things went (JSON-able dicts).
+"""
+import argparse
+import json
+import os
+import random
+import struct
+import sys
+
+DISK_MAGIC = 0x4B5349444B425354
+DUMP_MAGIC = 0x504D55444B425354
+VERSION = 1
+MIB = 1 << 20
+META_SIZE = MIB
+MAX_DUMPS = 16
+PAGE = 4096
+M64 = (1 << 64) - 1
+
+DUMP_DEFAULTS = dict(
+    dump_id=None,           # default: slot index + 1
+    state=2,                # COMPLETE
+    slot_state=None,        # default: = state
+    nonce=0x0123456789ABCDEF,
+    ram_base=0x40000000,
+    ram_size=8 * 64 * 1024,
+    chunk_size=64 * 1024,
+    window=None,            # default: half the chunks
+    pattern_pfns=(),
+    corrupt_pfns=(),
+    pages=None,             # {pfn: 4096 bytes}: explicit page contents
+    flip=(),                # [(chunk, byte offset in chunk)]
+    chunk_states=None,      # {chunk: state}; default all OK (1)
+    fill_missing=True,
+    zero_fill=False,
+    seed=1,
+    ncpus=2,
+    panic_cpu=1,
+    boot_count=1,
+    t_ns=(1000, 2000, 3000, 4000, 5000),
+    vmcoreinfo=b"OSRELEASE=6.1.0-tsubaki\nPAGESIZE=4096\n",
+    data_offset=META_SIZE,
+    slot_size=None,         # default: everything fits
+    bytes_written=None,     # default: sum of OK chunk lengths
+)
+
+
+def tsb_sum64(data, h=0):
+    """include/tsubaki/dump_format.h tsb_sum64(h, data, len(data))."""
+    n = len(data)
+    assert n % 8 == 0
+    h ^= 0x9E3779B97F4A7C15 ^ n
+    for (w,) in struct.iter_unpack("<Q", data):
+        h = ((h ^ w) * 0x100000001B3) & M64
+        h ^= h >> 29
+    return h
+
+
+def tsb_pattern(nonce, pfn, i):
+    """tests/tools/pattern.h tsb_pattern(): one splitmix64 step."""
+    z = ((nonce ^ ((pfn * 512 + i) & M64)) + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def pattern_page(nonce, pfn):
+    """The 4 KiB memfill writes into frame @pfn."""
+    return struct.pack("<512Q", *(tsb_pattern(nonce, pfn, i) for i in range(512)))
+
+
+def _ram(spec):
+    """{chunk index: bytearray} of the fake RAM, pattern pages and corruption."""
+    base, size, csz = spec["ram_base"], spec["ram_size"], spec["chunk_size"]
+    nchunks = -(-size // csz)
+    rnd = random.Random(spec["seed"])
+    chunks = {}     # with zero_fill, only the chunks written to
+    if not spec["zero_fill"]:
+        for i in range(nchunks):
+            chunks[i] = bytearray(rnd.randbytes(min(csz, size - i * csz)))
+
+    def page(pfn):
+        off = pfn * PAGE - base
+        if off < 0 or off + PAGE > size:
+            raise ValueError("pfn 0x%x outside the fake RAM" % pfn)
+        i = off // csz
+        if i not in chunks:
+            chunks[i] = bytearray(min(csz, size - i * csz))
+        return chunks[i], off % csz
+
+    for pfn, data in (spec["pages"] or {}).items():
+        buf, o = page(pfn)
+        buf[o:o + PAGE] = data
+    for pfn in spec["pattern_pfns"]:
+        buf, o = page(pfn)
+        buf[o:o + PAGE] = pattern_page(spec["nonce"], pfn)
+    for pfn in spec["corrupt_pfns"]:
+        buf, o = page(pfn)
+        buf[o + 7 * 8] ^= 0x40
+    return chunks
+
+
+def _dump_image(spec, slot):
+    """(metadata bytes, {chunk: data}, info) of one dump."""
+    base, size, csz = spec["ram_base"], spec["ram_size"], spec["chunk_size"]
+    nchunks = -(-size // csz)
+    window = spec["window"]
+    if window is None:
+        window = min(size, (nchunks // 2) * csz)
+    states = [1] * nchunks
+    for i, st in (spec["chunk_states"] or {}).items():
+        states[i] = st
+    chunks = _ram(spec)
+    zero_sums = {}
+    sums = []
+    for i in range(nchunks):
+        clen = min(csz, size - i * csz)
+        if i in chunks:
+            sums.append(tsb_sum64(bytes(chunks[i])))
+        else:
+            if clen not in zero_sums:
+                zero_sums[clen] = tsb_sum64(bytes(clen))
+            sums.append(zero_sums[clen])
+    for i, off in spec["flip"]:
+        chunks.setdefault(i, bytearray(min(csz, size - i * csz)))[off] ^= 0x01
+    ok_bytes = sum(min(csz, size - i * csz) for i in range(nchunks) if states[i] == 1)
+
+    meta = bytearray(META_SIZE if spec["data_offset"] >= META_SIZE else spec["data_offset"])
+    hdr = bytearray(struct.pack(
+        "<QIIQ5Q7Q4I2Q", DUMP_MAGIC, VERSION, spec["state"], spec["dump_id"],
+        *spec["t_ns"], base, size, window, csz, nchunks, spec["data_offset"],
+        ok_bytes if spec["bytes_written"] is None else spec["bytes_written"],
+        spec["ncpus"], spec["panic_cpu"], len(spec["vmcoreinfo"]), 2,
+        spec["boot_count"], 0))
+    assert len(hdr) == 152
+    hdr[144:152] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
+    meta[0:152] = hdr
+    for c in range(spec["ncpus"]):
+        x = [(c << 56) | (slot << 48) | r for r in range(31)]
+        tail = [0xFFFF000010000000 + c * 0x100 + k for k in range(16)]
+        rec = struct.pack("<IIQ31Q16Q6Q", 1, c, 0x80000000 | c, *x, *tail, *[0] * 6)
+        assert len(rec) == 440
+        meta[0x1000 + c * 440:0x1000 + (c + 1) * 440] = rec
+    meta[0x3000:0x3000 + len(spec["vmcoreinfo"])] = spec["vmcoreinfo"]
+    regions = [(base, window, 0, 1), (base + window, size - window, window // csz, 2)]
+    for k, (pa, sz, first, kind) in enumerate(regions):
+        meta[0x5000 + k * 32:0x5000 + (k + 1) * 32] = struct.pack("<QQQII", pa, sz, first, kind, 0)
+    for i in range(nchunks):
+        meta[0x6000 + i * 16:0x6000 + (i + 1) * 16] = struct.pack("<QII", sums[i], states[i], 0)
+    info = dict(slot=slot, dump_id=spec["dump_id"], nchunks=nchunks, window=window,
+                chunk_states=states, chunk_sums=sums, ok_bytes=ok_bytes,
+                matched=sorted(set(spec["pattern_pfns"]) - set(spec["corrupt_pfns"])),
+                data_len=spec["data_offset"] + size)
+    return bytes(meta), chunks, info
+
+
+def make_disk(path, dumps, disk_size=None, nslots=None, next_dump_id=None,
+              empty_slots=()):
+    """Write a disk image at @path holding @dumps (list of spec dicts) in
+    slots 0.. (skipping the indexes in @empty_slots); returns a list of info
+    dicts (one per dump) with slot, offset, data_file_offset, nchunks..."""
+    specs = []
+    slot = 0
+    for d in dumps:
+        while slot in empty_slots:
+            slot += 1
+        s = dict(DUMP_DEFAULTS)
+        unknown = set(d) - set(s)
+        if unknown:
+            raise TypeError("unknown dump spec keys %s" % sorted(unknown))
+        s.update(d)
+        if s["dump_id"] is None:
+            s["dump_id"] = slot + 1
+        specs.append((slot, s))
+        slot += 1
+    nslots = max(slot, 1) if nslots is None else nslots
+
+    images, offset = [], MIB
+    for slot, s in specs:
+        meta, chunks, info = _dump_image(s, slot)
+        size = s["slot_size"]
+        if size is None:
+            size = -(-info["data_len"] // MIB) * MIB
+        info.update(offset=offset, slot_size=size,
+                    data_file_offset=offset + s["data_offset"])
+        images.append((slot, s, meta, chunks, info))
+        offset += -(-size // MIB) * MIB
+    if disk_size is None:
+        disk_size = offset
+
+    slots = [struct.pack("<QQQII", 0, 0, 0, 0, 0)] * MAX_DUMPS
+    for slot, s, meta, chunks, info in images:
+        st = s["state"] if s["slot_state"] is None else s["slot_state"]
+        slots[slot] = struct.pack("<QQQII", info["offset"], info["slot_size"],
+                                  s["dump_id"], st, 0)
+    if next_dump_id is None:
+        next_dump_id = max([s["dump_id"] for _, s in specs] + [0]) + 1
+    hdr = bytearray(struct.pack("<QIIQQQ", DISK_MAGIC, VERSION, nslots,
+                                disk_size, next_dump_id, 0) + b"".join(slots))
+    assert len(hdr) == 552
+    hdr[32:40] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
+
+    with open(path, "wb") as f:
+        f.truncate(disk_size)
+        f.write(hdr)
+        for slot, s, meta, chunks, info in images:
+            f.seek(info["offset"])
+            f.write(meta)
+            end = info["offset"] + info["slot_size"]
+            for i, data in chunks.items():
+                if info["chunk_states"][i] != 1 and not s["fill_missing"]:
+                    continue
+                pos = info["data_file_offset"] + i * s["chunk_size"]
+                data = bytes(data[:max(0, min(len(data), end - pos))])
+                if data.strip(b"\0"):       # leave zeros as holes
+                    f.seek(pos)
+                    f.write(data)
+    return [info for _, _, _, _, info in images]
+
+
+def _int(s):
+    return int(s, 0)
+
+
+def _pair(s):
+    a, b = s.split(":")
+    return int(a, 0), int(b, 0)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--nonce", type=_int, default=DUMP_DEFAULTS["nonce"])
+    ap.add_argument("--ram-base", type=_int, default=DUMP_DEFAULTS["ram_base"])
+    ap.add_argument("--ram-size", type=_int, default=DUMP_DEFAULTS["ram_size"])
+    ap.add_argument("--chunk-size", type=_int, default=DUMP_DEFAULTS["chunk_size"])
+    ap.add_argument("--pattern", type=_pair, action="append", default=[],
+                    metavar="PFN:COUNT", help="COUNT pattern pages from PFN")
+    ap.add_argument("--corrupt", type=_int, action="append", default=[], metavar="PFN")
+    ap.add_argument("--flip", type=_pair, action="append", default=[],
+                    metavar="CHUNK:BYTE")
+    ap.add_argument("--chunk-state", type=_pair, action="append", default=[],
+                    metavar="CHUNK:STATE")
+    ap.add_argument("--state", type=_int, default=2, help="dump state")
+    ap.add_argument("--dumps", type=int, default=1, help="identical dumps in slots 0..")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+    pfns = [p + k for p, n in a.pattern for k in range(n)]
+    spec = dict(nonce=a.nonce, ram_base=a.ram_base, ram_size=a.ram_size,
+                chunk_size=a.chunk_size, pattern_pfns=pfns, corrupt_pfns=a.corrupt,
+                flip=a.flip, chunk_states=dict(a.chunk_state), state=a.state,
+                seed=a.seed)
+    info = make_disk(a.out, [dict(spec) for _ in range(a.dumps)])
+    for i in info:
+        i.pop("chunk_sums")
+        print(json.dumps(i))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
