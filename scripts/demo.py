@@ -1,87 +1,141 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""The Tsubaki demo: boot Linux under the secure firmware, restart it warm
-(no hardware reset) and power off, showing both consoles and the timings."""
+"""The Tsubaki demo: boot Linux under the secure firmware, run a workload,
+crash the kernel, and watch Tsubaki dump memory while Linux is already back."""
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "system"))
-from conftest import Machine  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
+from conftest import BUILD, Machine  # noqa: E402
+import dumpdisk  # noqa: E402
 
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
+if not sys.stdout.isatty():
+    BOLD = DIM = RESET = ""
 
 
 def say(msg):
-    sys.stdout.write("\n%s==> %s%s\n" % (BOLD, msg, RESET))
-    sys.stdout.flush()
+    print("\n%s==> %s%s" % (BOLD, msg, RESET), flush=True)
 
 
-class Tee:
-    """Console output to the terminal as it arrives."""
-
-    def __init__(self, f):
-        self.f = f
-
-    def write(self, s):
-        sys.stdout.write(s)
-        self.f.write(s)
-
-    def flush(self):
-        sys.stdout.flush()
-        self.f.flush()
+def line(msg):
+    print("    " + msg, flush=True)
 
 
-def ms(a, b):
-    return (int(b) - int(a)) / 1e6
+class Timeline:
+    """Prints the firmware's EVENT lines as they appear, relative to the panic."""
+
+    def __init__(self, m):
+        self.m, self.seen, self.t0 = m, 0, None
+
+    def poll(self):
+        evs = self.m.events()
+        for e in evs[self.seen:]:
+            if e["name"] == "grant":
+                continue        # the progress lines show the hand-back
+            t = int(e["t_ns"])
+            if e["name"] == "panic":
+                self.t0 = t
+            rel = "" if self.t0 is None else "+%8.3f s" % ((t - self.t0) / 1e9)
+            extra = " ".join("%s=%s" % kv for kv in e.items() if kv[0] not in ("t_ns", "name"))
+            print("    %s%s  firmware: %-16s %s%s" % (DIM, rel, e["name"], extra, RESET),
+                  flush=True)
+        self.seen = len(evs)
+
+
+def sysfs(m, name):
+    """The value (the kernel may print a console message in between)."""
+    out = m.cmd("cat /sys/kernel/tsubaki/%s" % name).strip().splitlines()
+    vals = [x for x in out if not x.startswith("[")]
+    return vals[-1].strip() if vals else ""
+
+
+def meminfo_kb(m, key):
+    return int(re.search(r"^%s:\s+(\d+)" % key, m.cmd("cat /proc/meminfo"), re.M).group(1))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--mem", type=int, default=1024, help="RAM in MiB")
     ap.add_argument("--cpus", type=int, default=2)
-    ap.add_argument("--mem", type=int, default=1024)
-    ap.add_argument("--restarts", type=int, default=2)
+    ap.add_argument("--throttle", type=int, default=20000000,
+                    help="dump disk write limit in bytes/s (0: none)")
+    ap.add_argument("--fill", type=int, default=128, help="MiB the workload fills")
     a = ap.parse_args()
 
     logdir = tempfile.mkdtemp(prefix="tsubaki-demo-")
-    say("Booting QEMU virt (secure=on, %d x Cortex-A57, %d MiB): firmware at EL3, "
-        "Linux in the normal world" % (a.cpus, a.mem))
-    t0 = time.monotonic()
-    m = Machine(logdir, cpus=a.cpus, mem=a.mem)
-    m.p.logfile_read = Tee(m.logfile)
-    m.p.logfile = None
-    boot, cpus = m.wait_ready(boot=1)
-    say("Linux is up (boot %d, %d CPUs online) %.2f s after QEMU started"
-        % (boot, cpus, time.monotonic() - t0))
-    m.p.logfile_read = m.logfile      # quiet while we ask Linux things
-    for line in m.cmd("dmesg").splitlines():
-        if "psci" in line or "smp:" in line:
-            print("  linux | " + line)
-    m.p.logfile_read = Tee(m.logfile)
-    for line in m.secure_log().splitlines():
-        print("%s  secure| %s%s" % (DIM, line, RESET))
+    disk = os.path.join(logdir, "dump.img")
+    say("Booting QEMU virt (secure=on, %d x Cortex-A57, %d MiB); dump disk throttled to "
+        "%s" % (a.cpus, a.mem, "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
+    m = Machine(logdir, cpus=a.cpus, mem=a.mem,
+                extra=["--throttle", str(a.throttle)] if a.throttle else [])
+    tl = Timeline(m)
+    t_start = time.monotonic()
+    m.wait_ready(boot=1)
+    line("Linux is up after %.2f s: %s" % (time.monotonic() - t_start,
+                                            m.cmd("cat /sys/kernel/tsubaki/state") and
+                                            "tsubaki.ko registered with the collector"))
+    total_kb = meminfo_kb(m, "MemTotal")
+    line("MemTotal %d MiB" % (total_kb >> 10))
 
-    for n in range(2, 2 + a.restarts):
-        say("reboot -> PSCI SYSTEM_RESET -> warm restart by the firmware (no hardware reset)")
-        t1 = time.monotonic()
-        m.p.sendline("reboot")
-        m.wait_ready(boot=n)
-        wall = time.monotonic() - t1
-        req = m.events("restart-request")[-1]
-        entry = m.events("linux-entry")[-1]
-        say("Linux is back: boot %d, %.2f s from 'reboot' to READY; firmware part %.1f ms "
-            "(SYSTEM_RESET -> kernel entry)" % (n, wall, ms(req["t_ns"], entry["t_ns"])))
+    say("Workload: fill %d MiB with a pattern keyed by each page's frame number" % a.fill)
+    m.p.sendline("bg /bin/memfill %d" % a.fill)
+    m.p.expect(r"MEMFILL mib=\d+ pages=(\d+) nonce=(0x[0-9a-f]{16})[\r\n]", timeout=120)
+    pages, nonce = int(m.p.match.group(1)), m.p.match.group(2)
+    m.sync()
+    line("%d pages filled, nonce %s" % (pages, nonce))
 
-    say("poweroff -> PSCI SYSTEM_OFF -> secure GPIO powers the machine off")
+    say("Crash: echo c > /proc/sysrq-trigger (kernel panic)")
+    t_crash = time.monotonic()
+    m.p.sendline("sysrq c")
+    m.p.expect(r"READY boot=2", timeout=600)
+    m.p.expect_exact("tsubaki# ")
+    wall = time.monotonic() - t_crash
+    tl.poll()
+    line("Linux is back %.2f s after the crash command; the dump goes on behind it" % wall)
+
+    say("Secondary dump while Linux runs: memory comes back as it reaches the disk")
+    last = None
+    while True:
+        tl.poll()
+        st = sysfs(m, "state")
+        dumped, total = int(sysfs(m, "bytes_dumped")), int(sysfs(m, "bytes_total"))
+        back = int(sysfs(m, "bytes_handed_back"))
+        memtotal = meminfo_kb(m, "MemTotal") >> 10
+        cur = (st, dumped >> 20, back >> 20)
+        if cur != last:
+            line("%-9s dumped %5d / %d MiB   handed back %5d MiB   MemTotal %5d MiB"
+                 % (st, dumped >> 20, total >> 20, back >> 20, memtotal))
+            last = cur
+        if st in ("complete", "partial", "no-disk") and sysfs(m, "bytes_pending") == "0":
+            break
+        time.sleep(2)
+    tl.poll()
+
+    say("Power off, then check the dump on the host")
     m.p.sendline("poweroff")
     rc = m.wait_exit()
-    print()
-    for line in m.secure_log().splitlines()[-6:]:
-        print("%s  secure| %s%s" % (DIM, line, RESET))
-    say("QEMU exited with status %d. Logs: %s" % (rc, logdir))
-    return rc
+    d = dumpdisk.read_disk(disk).dumps[-1]
+    t = d.t_ns
+    line("dump %d: %s, %d MiB in %d chunks, panic on CPU%d"
+         % (d.dump_id, d.state_name.lower(), d.bytes_written >> 20, d.nchunks, d.panic_cpu))
+    line("downtime (panic -> Linux restart done): %.3f s   [primary dump %.3f s, "
+         "restart %.3f s]" % ((t[3] - t[0]) / 1e9, (t[1] - t[0]) / 1e9, (t[3] - t[2]) / 1e9))
+    line("secondary dump: %.1f s for %d MiB (%.1f MB/s)"
+         % ((t[4] - t[2]) / 1e9, (d.ram_size - d.window) >> 20,
+            (d.ram_size - d.window) / max(1, t[4] - t[2]) * 1e3))
+    r = subprocess.run([os.path.join(BUILD, "tools", "memcheck"), disk, str(d.slot), nonce,
+                        str(pages)], capture_output=True, text=True)
+    line(r.stdout.strip())
+    say("Dump: %s (slot %d). QEMU exited with status %d; logs in %s"
+        % (disk, d.slot, rc, logdir))
+    return 0 if r.returncode == 0 and rc == 0 else 1
 
 
 if __name__ == "__main__":

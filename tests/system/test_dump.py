@@ -27,7 +27,10 @@ def fill(m, mib=FILL):
 
 
 def sysfs(m, name):
-    return m.cmd("cat /sys/kernel/tsubaki/%s" % name).strip()
+    """The value (the kernel may print a console message in between)."""
+    out = m.cmd("cat /sys/kernel/tsubaki/%s" % name).strip().splitlines()
+    vals = [x for x in out if not x.startswith("[")]
+    return vals[-1].strip() if vals else ""
 
 
 def wait_dump_done(m, timeout=DONE_TIMEOUT):
