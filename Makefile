@@ -25,6 +25,7 @@ THROTTLE ?= 0
 APPEND ?=
 OVERLAY ?=
 WINDOW ?= 64
+GRANT ?= 8
 
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
@@ -72,7 +73,7 @@ $(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/
 
 run: all
 	tools/tsubaki-run --mem $(MEM) --cpus $(CPUS) --disk $(DISK) --disk-size $(DISK_SIZE) \
-		--throttle $(THROTTLE) --window $(WINDOW) --append "$(APPEND)" \
+		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --append "$(APPEND)" \
 		$(if $(OVERLAY),--overlay $(OVERLAY))
 
 demo: all
