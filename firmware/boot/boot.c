@@ -39,6 +39,12 @@ const struct dt_platform *boot_platform(void)
 	return &boot.plat;
 }
 
+void boot_kernel_range(uint64_t *pa, uint64_t *size)
+{
+	*pa = boot.layout.kernel;
+	*size = boot.layout.kernel_end - boot.layout.kernel;
+}
+
 unsigned int boot_count(void)
 {
 	return boot.count;

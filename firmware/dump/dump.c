@@ -68,7 +68,7 @@ static struct {
 	struct tsb_dump_header hdr;
 	struct tsb_cpu_record cpu[TSB_MAX_CPUS];
 	uint8_t vmci[TSB_VMCOREINFO_MAX];
-	struct tsb_region region[2];
+	struct tsb_region region[3];
 	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
 	struct ledger led;
 } d;
@@ -376,7 +376,7 @@ static void abort_previous(void)
 
 static int start_dump(void)
 {
-	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need;
+	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need, kpa, ksize;
 	uint32_t i, nroom;
 
 	if (ledger_init(&d.led, d.ram_base, dumped, d.chunk, d.window, d.grant)) {
@@ -416,13 +416,14 @@ static int start_dump(void)
 	d.hdr.nchunks = d.led.nchunks;
 	d.hdr.data_offset = TSB_META_SIZE;
 	d.hdr.boot_count = boot_count();
-	d.hdr.nregions = 2;
-	d.region[0] = (struct tsb_region){ d.ram_base, d.hdr.window, 0, TSB_REGION_PRIMARY, 0 };
-	d.region[1] = (struct tsb_region){ d.ram_base + d.hdr.window,
+	boot_kernel_range(&kpa, &ksize);
+	d.region[0] = (struct tsb_region){ kpa, ksize, (kpa - d.ram_base) / d.led.chunk,
+					   TSB_REGION_KERNEL, 0 };
+	d.region[1] = (struct tsb_region){ d.ram_base, d.hdr.window, 0, TSB_REGION_PRIMARY, 0 };
+	d.region[2] = (struct tsb_region){ d.ram_base + d.hdr.window,
 					   d.hdr.ram_size - d.hdr.window,
 					   d.led.window_chunks, TSB_REGION_SECONDARY, 0 };
-	if (d.region[1].size == 0)
-		d.hdr.nregions = 1;
+	d.hdr.nregions = d.region[2].size ? 3 : 2;
 	for (i = nroom; i < d.led.nchunks; i++) {
 		ledger_set(&d.led, i, LG_LOST);
 		d.chunks[i].state = TSB_CHUNK_NO_ROOM;

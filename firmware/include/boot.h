@@ -34,6 +34,8 @@ int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
 int boot_init(void);
 const struct dt_platform *boot_platform(void);
 unsigned int boot_count(void);
+/* Where the kernel image lives in RAM: [_text, _end). */
+void boot_kernel_range(uint64_t *pa, uint64_t *size);
 /* Enter Linux on this CPU (CPU0). Never returns. */
 void __attribute__((noreturn)) boot_linux(void);
 /* Reset the normal world's state, then boot_linux(). */

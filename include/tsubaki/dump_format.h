@@ -114,6 +114,7 @@ struct tsb_cpu_record {
 
 #define TSB_REGION_PRIMARY	1	/* dumped before the restart */
 #define TSB_REGION_SECONDARY	2	/* dumped while the new kernel ran */
+#define TSB_REGION_KERNEL	3	/* where the crashed kernel's image is (_text.._end) */
 
 struct tsb_region {
 	uint64_t paddr;

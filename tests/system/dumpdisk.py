@@ -43,8 +43,8 @@ DUMP_STATES = {0: "EMPTY", 1: "IN_PROGRESS", 2: "COMPLETE", 3: "PARTIAL"}
 TIME_NAMES = ("fault", "primary_done", "restart_start", "restart_done",
               "secondary_done")     # enum tsb_time
 
-REGION_PRIMARY, REGION_SECONDARY = 1, 2
-REGION_KINDS = {1: "PRIMARY", 2: "SECONDARY"}
+REGION_PRIMARY, REGION_SECONDARY, REGION_KERNEL = 1, 2, 3
+REGION_KINDS = {1: "PRIMARY", 2: "SECONDARY", 3: "KERNEL"}
 
 CHUNK_MISSING, CHUNK_OK, CHUNK_FAILED, CHUNK_NO_ROOM = 0, 1, 2, 3
 CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM"}
