@@ -62,6 +62,7 @@ static struct {
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
 	uint64_t last_progress;		/* counter at the last completion */
+	uint64_t ready_ns;		/* when the newest grant unit became durable */
 	struct vblk dev;
 	struct dump_slot_plan plan;
 	struct tsb_disk_header disk;
@@ -223,6 +224,8 @@ static int complete(uint32_t tag, int ok)
 		ledger_set(&d.led, tag, LG_DURABLE);
 		d.chunks[tag].state = TSB_CHUNK_OK;
 		d.hdr.bytes_written += d.led.chunk;
+		if (chunk_done_notify(tag))
+			d.ready_ns = fw_now_ns();
 	} else {
 		ledger_set(&d.led, tag, LG_LOST);
 		d.chunks[tag].state = TSB_CHUNK_FAILED;
@@ -609,12 +612,15 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 {
 	struct ledger_range r;
 	int last = 0, got = 0;
+	uint64_t ready = 0;
 
 	spin_lock(&d.lock);
 	check_stalled();
 	if (d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_COMPLETE ||
 	    d.state == TSB_STATE_PARTIAL)
 		got = ledger_take_grant(&d.led, &r, &last);
+	if (got && d.ready_ns)
+		ready = fw_now_ns() - d.ready_ns;
 	if (d.state == TSB_STATE_SECONDARY && last)
 		last = 0;	/* the final metadata is not down yet */
 	spin_unlock(&d.lock);
@@ -622,8 +628,9 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 		ctx->x[0] = TSB_E_OK;
 		ctx->x[1] = r.base;
 		ctx->x[2] = r.size;
-		log_event("grant", "base=0x%lx size=%lu", (unsigned long)r.base,
-			  (unsigned long)r.size);
+		/* wait_ns: from the newest unit being durable to Linux fetching it. */
+		log_event("grant", "base=0x%lx size=%lu wait_ns=%lu", (unsigned long)r.base,
+			  (unsigned long)r.size, (unsigned long)ready);
 	} else {
 		ctx->x[0] = (uint64_t)TSB_E_NO_DATA;
 		ctx->x[1] = 0;

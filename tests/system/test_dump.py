@@ -155,3 +155,50 @@ def test_no_dump_disk_still_restarts(machine_factory):
     assert sysfs(m, "state") == "no-disk"
     assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
     assert m.events("panic") and m.events("linux-entry")[-1]["boot"] == "2"
+
+
+def test_reboot_during_secondary_dump_loses_nothing(machine_factory, test_overlay):
+    # A slow disk keeps the secondary dump running across a normal reboot.
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay],
+                        extra=["--throttle", "20000000"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    pages, nonce = fill(m)
+    crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "secondary"
+    m.p.sendline("reboot")
+    m.wait_ready(boot=3)
+    # Still reserved in the third kernel until it is on disk.
+    assert sysfs(m, "state") == "secondary"
+    assert int(sysfs(m, "bytes_pending")) > 0
+    assert wait_dump_done(m) == "complete"
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    assert d.state_name == "COMPLETE"
+    memcheck(disk_of(m), d.slot, nonce, pages)
+
+
+def test_crash_during_secondary_dump(machine_factory, test_overlay):
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay],
+                        extra=["--throttle", "20000000"])
+    m.wait_ready(boot=1)
+    crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "secondary"
+    pages, nonce = fill(m, 16)      # only the boot window is Linux's so far
+    crash(m, "sysrq-cpu1")
+    m.wait_ready(boot=3)
+    assert wait_dump_done(m) == "complete"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    first, second = dumpdisk.read_disk(disk_of(m)).dumps
+    # The first dump is closed as partial, exactly as far as it got.
+    assert first.state_name == "PARTIAL"
+    assert 0 < first.bytes_written < first.ram_size
+    assert first.bytes_written == first.ok_bytes
+    assert second.state_name == "COMPLETE" and second.panic_cpu == 1
+    assert dumpdisk.verify_chunks(disk_of(m), first) == []
+    memcheck(disk_of(m), second.slot, nonce, pages)
