@@ -11,7 +11,8 @@ int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 {
 	uint64_t n;
 
-	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)))
+	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)) ||
+	    base + size < base)
 		return LEDGER_E_PARAM;
 	n = size / chunk;
 	if (n == 0 || n > TSB_MAX_CHUNKS)

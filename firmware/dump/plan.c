@@ -26,9 +26,15 @@ uint64_t dump_header_sum(const struct tsb_dump_header *h)
 	return tsb_sum64(0, &t, sizeof(t));
 }
 
+static int overlaps(const struct tsb_disk_slot *s, uint64_t off, uint64_t len)
+{
+	return s->state != TSB_DUMP_EMPTY && s->offset < off + len &&
+	       off < s->offset + s->size;
+}
+
 int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size)
 {
-	uint32_t i;
+	uint32_t i, j;
 
 	if (h->magic != TSB_DISK_MAGIC || h->version != TSB_FORMAT_VERSION ||
 	    h->nslots != TSB_MAX_DUMPS || h->checksum != dump_disk_header_sum(h))
@@ -39,9 +45,14 @@ int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size)
 		if (s->state == TSB_DUMP_EMPTY)
 			continue;
 		if (s->state > TSB_DUMP_PARTIAL || s->offset < FIRST_DUMP ||
-		    s->offset % TSB_DUMP_ALIGN || s->offset > disk_size ||
-		    s->size > disk_size - s->offset)
+		    s->offset % TSB_DUMP_ALIGN || s->offset >= disk_size ||
+		    s->size == 0 || s->size > disk_size - s->offset)
 			return 0;
+		for (j = 0; j < i; j++)
+			if (overlaps(&h->slot[j], s->offset, s->size) ||
+			    (h->slot[j].state != TSB_DUMP_EMPTY &&
+			     h->slot[j].dump_id == s->dump_id))
+				return 0;
 	}
 	return 1;
 }
@@ -62,30 +73,25 @@ static uint64_t align_up(uint64_t v)
 	return (v + TSB_DUMP_ALIGN - 1) & ~(TSB_DUMP_ALIGN - 1);
 }
 
-static int overlaps(const struct tsb_disk_slot *s, uint64_t off, uint64_t len)
-{
-	return s->state != TSB_DUMP_EMPTY && s->offset < off + len &&
-	       off < s->offset + s->size;
-}
 
 int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
 		   uint64_t dump_id, struct dump_slot_plan *p)
 {
-	uint64_t end = FIRST_DUMP, off, room;
-	int i, slot = -1, oldest = -1;
+	uint64_t off = FIRST_DUMP, room;
+	int i, slot = -1, oldest, newest = -1;
 
 	memset(p, 0, sizeof(*p));
+	/* The disk is a ring: a new dump goes after the newest one. */
 	for (i = 0; i < TSB_MAX_DUMPS; i++) {
 		const struct tsb_disk_slot *s = &h->slot[i];
 
 		if (s->state == TSB_DUMP_EMPTY)
 			continue;
-		if (align_up(s->offset + s->size) > end)
-			end = align_up(s->offset + s->size);
-		if (oldest < 0 || s->dump_id < h->slot[oldest].dump_id)
-			oldest = i;
+		if (newest < 0 || s->dump_id > h->slot[newest].dump_id)
+			newest = i;
 	}
-	off = end;
+	if (newest >= 0)
+		off = align_up(h->slot[newest].offset + h->slot[newest].size);
 	if (off >= disk_size || disk_size - off < need) {
 		/* No room after the last dump: start over if that gives more. */
 		uint64_t tail = off < disk_size ? disk_size - off : 0;

@@ -29,6 +29,7 @@
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <tsubaki/abi.h>
+#include <tsubaki/grant_check.h>
 
 /* Hand-back counters, shown in sysfs; written under tsb_lock. */
 static u64 tsb_bytes_handed_back, tsb_bytes_pending;
@@ -220,10 +221,9 @@ static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
 	struct tsb_range *r;
 	u64 ns;
 
-	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size))
-		return false;
 	list_for_each_entry(r, &tsb_ranges, node) {
-		if (base >= r->base && base < r->end && size <= r->end - base)
+		if (tsb_grant_in_range(base, size, r->base, r->end - r->base,
+				       PAGE_SIZE) == TSB_GRANT_OK)
 			break;
 	}
 	if (list_entry_is_head(r, &tsb_ranges, node))

@@ -39,7 +39,7 @@ EOF
 		cat "$log"
 		echo "----"
 	fi
-	printf '  %-12s %3d passed, %d failed, %d skipped\n' "$t" "$p" "$f" "$s"
+	printf '  %-16s %3d passed, %d failed, %d skipped\n' "$t" "$p" "$f" "$s"
 done
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

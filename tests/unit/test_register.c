@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * TSB_SMC_REGISTER's checks of the normal world's arguments, through the real
+ * SiP handler dump_smc() of dump/dump.c, built for the host against
+ * tests/unit/host/arch.h. Everything dump.c calls outside the REGISTER path
+ * is a stub below that fails the test if it is ever reached.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <boot.h>
+#include <cpu.h>
+#include <dump.h>
+#include <fw_time.h>
+#include <gicv3.h>
+#include <log.h>
+#include <psci.h>
+#include <virtio_blk.h>
+#include <tsubaki/abi.h>
+#include "unit.h"
+
+#define RAM_BASE	0x40000000ULL
+#define RAM_SIZE	0x40000000ULL
+#define RAM_END		(RAM_BASE + RAM_SIZE)
+#define SCRATCH		(RAM_END - 0x200000ULL)
+
+/* ---- Stubs ---- */
+
+struct pcpu fw_pcpu[8];
+static char last_log[512];
+static unsigned int nlogs;
+
+void log_printf(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	nlogs++;
+}
+
+void log_event(const char *name, const char *fmt, ...)
+{
+	(void)fmt;
+	fail_msg("log_event(%s) called", name);
+}
+
+void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
+{
+	(void)intid;
+	(void)prio;
+	(void)mpidr;
+}
+
+#define UNREACHED(proto)	proto { fail_msg("%s called", __func__); abort(); }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+UNREACHED(void gicv3_spi_set_pending(unsigned int intid))
+UNREACHED(uint64_t fw_now_ns(void))
+UNREACHED(uint64_t fw_deadline_us(uint64_t us))
+UNREACHED(int fw_deadline_passed(uint64_t deadline))
+UNREACHED(unsigned int boot_count(void))
+UNREACHED(void boot_kernel_range(uint64_t *pa, uint64_t *size))
+UNREACHED(unsigned int psci_ncpus(void))
+UNREACHED(void psci_pull_others(unsigned int self))
+UNREACHED(void psci_pulled_in(void))
+UNREACHED(void psci_restart_linux(unsigned int self))
+UNREACHED(int vblk_init(struct vblk *d, uintptr_t base, uint64_t ring_pa))
+UNREACHED(int vblk_submit(struct vblk *d, int write, uint64_t off, uint64_t pa,
+			  uint32_t len, uint32_t tag))
+UNREACHED(int vblk_reap(struct vblk *d, uint32_t *tag, int *ok))
+UNREACHED(void vblk_ack_irq(struct vblk *d))
+UNREACHED(void vblk_stop(struct vblk *d))
+#pragma GCC diagnostic pop
+
+/* ---- Tests ---- */
+
+static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
+{
+	struct cpu_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.x[0] = TSB_SMC_REGISTER;
+	ctx.x[1] = ver;
+	ctx.x[2] = pa;
+	ctx.x[3] = size;
+	dump_smc(TSB_SMC_REGISTER, &ctx, 0);
+	return (int64_t)ctx.x[0];
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	/* Before dump_setup() there is no RAM: nothing can be registered. */
+	if (smc_register(TSB_ABI_VERSION, RAM_BASE, 0x1000) != TSB_E_INVALID)
+		return -1;
+	dump_setup("", 0, RAM_BASE, RAM_SIZE, SCRATCH);
+	return 0;
+}
+
+static void test_version(void **state)
+{
+	struct cpu_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	dump_smc(TSB_SMC_VERSION, &ctx, 0);
+	assert_int_equal(ctx.x[0], TSB_ABI_VERSION);
+}
+
+static void test_register_ok(void **state)
+{
+	static const struct {
+		uint64_t ver, pa, size;
+	} ok[] = {
+		{ TSB_ABI_VERSION, RAM_BASE, 1 },
+		{ TSB_ABI_VERSION, RAM_BASE + 0x123458, 0x1000 },
+		{ TSB_ABI_VERSION, RAM_BASE, TSB_VMCOREINFO_MAX },
+		{ TSB_ABI_VERSION, RAM_END - TSB_VMCOREINFO_MAX, TSB_VMCOREINFO_MAX },
+		{ TSB_ABI_VERSION, RAM_END - 4, 4 },
+		{ TSB_ABI_VERSION, RAM_END - 4, 1 },
+		{ TSB_ABI_MAJOR << 16, RAM_BASE + 4, 100 },		/* minor 0 */
+		{ (TSB_ABI_MAJOR << 16) | 0xffff, RAM_BASE + 8, 100 },	/* newer minor */
+	};
+	unsigned int i, n;
+	int64_t rc;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		n = nlogs;
+		last_log[0] = 0;
+		rc = smc_register(ok[i].ver, ok[i].pa, ok[i].size);
+		if (rc != TSB_E_OK)
+			fail_msg("REGISTER ver=0x%llx pa=0x%llx size=0x%llx: %lld",
+				 (unsigned long long)ok[i].ver, (unsigned long long)ok[i].pa,
+				 (unsigned long long)ok[i].size, (long long)rc);
+		/* Accepted means recorded: the firmware says so. */
+		assert_int_equal(nlogs, n + 1);
+		assert_non_null(strstr(last_log, "registered"));
+	}
+}
+
+static void test_register_bad_version(void **state)
+{
+	static const uint64_t bad[] = {
+		0, 0xffff, (TSB_ABI_MAJOR + 1) << 16, (uint64_t)(TSB_ABI_MAJOR - 1) << 16,
+		(1ULL << 32) | TSB_ABI_VERSION, (1ULL << 63) | TSB_ABI_VERSION, ~0ULL,
+	};
+	unsigned int i, n = nlogs;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (smc_register(bad[i], RAM_BASE, 0x1000) != TSB_E_VERSION)
+			fail_msg("REGISTER version 0x%llx not refused", (unsigned long long)bad[i]);
+	assert_int_equal(nlogs, n);
+}
+
+static void test_register_bad_range(void **state)
+{
+	static const struct {
+		uint64_t pa, size;
+		const char *why;
+	} bad[] = {
+		{ RAM_BASE, 0, "size 0" },
+		{ RAM_BASE, TSB_VMCOREINFO_MAX + 1, "size > VMCOREINFO_MAX" },
+		{ RAM_BASE, TSB_VMCOREINFO_MAX + 4, "size > VMCOREINFO_MAX (aligned)" },
+		{ RAM_BASE, ~0ULL, "size ~0" },
+		{ RAM_BASE, 1ULL << 63, "size 2^63" },
+		{ 0, 0x1000, "pa 0" },
+		{ RAM_BASE - 4, 0x1000, "below RAM, straddling its start" },
+		{ RAM_BASE - 0x2000, 0x1000, "below RAM" },
+		{ 0x0e000000ULL, 0x1000, "secure RAM" },
+		{ RAM_END, 4, "at the end of RAM" },
+		{ RAM_END - 4, 8, "straddling the end of RAM" },
+		{ RAM_END - 0x1000, TSB_VMCOREINFO_MAX, "straddling the end of RAM" },
+		{ RAM_END + 0x1000, 0x1000, "above RAM" },
+		{ ~0ULL & ~3ULL, 4, "top of the address space" },
+		{ 0ULL - 0x1000, 0x2000, "pa + size wraps" },
+		{ RAM_BASE + 1, 0x1000, "pa not 4-byte aligned" },
+		{ RAM_BASE + 2, 0x1000, "pa not 4-byte aligned" },
+		{ RAM_BASE + 3, 0x1000, "pa not 4-byte aligned" },
+		{ RAM_END - 1, 1, "pa not 4-byte aligned, last byte" },
+	};
+	unsigned int i, n = nlogs;
+	int64_t rc;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		rc = smc_register(TSB_ABI_VERSION, bad[i].pa, bad[i].size);
+		if (rc != TSB_E_INVALID)
+			fail_msg("REGISTER pa=0x%llx size=0x%llx (%s): %lld, expected INVALID",
+				 (unsigned long long)bad[i].pa, (unsigned long long)bad[i].size,
+				 bad[i].why, (long long)rc);
+	}
+	assert_int_equal(nlogs, n);
+	/* The version is checked first. */
+	assert_int_equal(smc_register(0, 0, 0), TSB_E_VERSION);
+}
+
+static void test_unknown_fid(void **state)
+{
+	struct cpu_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	dump_smc(TSB_SMC(0x7f), &ctx, 0);
+	assert_int_equal((int64_t)ctx.x[0], TSB_E_NOT_SUPPORTED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_register_ok),
+		cmocka_unit_test(test_register_bad_version),
+		cmocka_unit_test(test_register_bad_range),
+		cmocka_unit_test(test_unknown_fid),
+	};
+
+	unit_init();
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
