@@ -132,7 +132,7 @@ static uintptr_t rdist_for(uint64_t mpidr)
 /* Bits of the SGI/PPI range owned by the secure world. */
 static uint32_t local_group0_mask(void)
 {
-	return 1U << PLAT_SGI_PULL;
+	return (1U << PLAT_SGI_PULL) | (1U << PLAT_SEC_TIMER_PPI);
 }
 
 void gicv3_cpu_init(uint64_t mpidr)
@@ -156,6 +156,7 @@ void gicv3_cpu_init(uint64_t mpidr)
 	for (i = 0; i < 32; i += 4)
 		mmio_write32(sgi + GICD_IPRIORITYR + i, PRIO_NS_DEFAULT * 0x01010101U);
 	*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + PLAT_SGI_PULL) = PRIO_PULL_SGI;
+	*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + PLAT_SEC_TIMER_PPI) = PRIO_PULL_SGI;
 	mmio_write32(sgi + GICD_ISENABLER, local_group0_mask());
 
 	WR(ICC_SRE_EL3, 0xf);

@@ -43,6 +43,8 @@ _Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
 #define TAG_DISKHDR	0x80000001U
 #define IO_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: device failed */
 #define PRIO_DISK	0x20
+/* The secondary dump starts when Linux reports itself up, or after this. */
+#define SECONDARY_FALLBACK_US	10000000ULL
 
 static struct {
 	spinlock_t lock;
@@ -61,6 +63,7 @@ static struct {
 	int have_dev;
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
+	int sec_started;		/* secondary writes have begun */
 	uint64_t last_progress;		/* counter at the last completion */
 	uint64_t ready_ns;		/* when the newest grant unit became durable */
 	struct vblk dev;
@@ -458,8 +461,30 @@ static void run_primary(void)
 	write_meta_sync();	/* the primary part is on record */
 	d.state = TSB_STATE_SECONDARY;
 	d.meta_started = 0;
-	/* Start the secondary now: it runs while Linux boots. */
+	/*
+	 * The secondary dump waits for the restarted kernel to report itself
+	 * up (TSB_SMC_BOOT_DONE), so its interrupts do not slow the boot down;
+	 * the secure timer starts it anyway if that report never comes.
+	 */
+	d.sec_started = 0;
+}
+
+static void start_secondary(const char *why)
+{
+	arch_secure_timer(0);
+	if (d.state != TSB_STATE_SECONDARY || d.sec_started)
+		return;
+	d.sec_started = 1;
+	d.last_progress = arch_counter();
+	log_event("secondary-start", "dump=%lu by=%s", (unsigned long)d.hdr.dump_id, why);
 	refill(d.led.window_chunks, d.led.nchunks);
+}
+
+void dump_timer_fiq(void)
+{
+	spin_lock(&d.lock);
+	start_secondary("timer");
+	spin_unlock(&d.lock);
 }
 
 static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *ctx)
@@ -511,7 +536,7 @@ void dump_fiq(void)
 	vblk_ack_irq(&d.dev);
 	while (vblk_reap(&d.dev, &tag, &ok))
 		notify |= complete(tag, ok);
-	if (d.state == TSB_STATE_SECONDARY) {
+	if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
 		refill(d.led.window_chunks, d.led.nchunks);
 		if (!d.meta_started && ledger_secondary_done(&d.led)) {
 			set_time(TSB_T_SECONDARY_DONE);
@@ -547,6 +572,8 @@ void dump_fiq(void)
 /* Linux polls: a device that stopped answering must not strand memory. */
 static void check_stalled(void)
 {
+	if (d.state == TSB_STATE_SECONDARY && !d.sec_started)
+		start_secondary("poll");
 	if (d.state == TSB_STATE_SECONDARY && d.dev.inflight &&
 	    arch_counter() - d.last_progress >
 	    IO_TIMEOUT_US * arch_counter_freq() / 1000000ULL) {
@@ -568,6 +595,8 @@ void dump_boot_info(struct dump_boot_info *bi)
 		bi->state = "in-progress";
 		bi->npending = ledger_pending_ranges(&d.led, bi->pending,
 						     DUMP_MAX_PENDING_RANGES);
+		if (!d.sec_started)
+			arch_secure_timer(SECONDARY_FALLBACK_US);
 		if (!d.hdr.t_ns[TSB_T_RESTART_START])
 			set_time(TSB_T_RESTART_START);
 		break;
@@ -666,6 +695,7 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 				  (unsigned long)(d.hdr.t_ns[TSB_T_RESTART_DONE] -
 						  d.hdr.t_ns[TSB_T_FAULT]));
 			/* Finished before Linux was up: put the time on record too. */
+			start_secondary("linux-up");
 			if (d.state != TSB_STATE_SECONDARY && !d.failed &&
 			    !vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
 					 (uint32_t)build_meta(), TAG_META))

@@ -25,8 +25,9 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
 /* A pulled-in CPU, before its state is reset: record it if a crash is on. */
 void dump_cpu_seized(unsigned int cpu, const struct cpu_ctx *ctx);
-/* The dump disk's FIQ. */
+/* The dump disk's FIQ, and the secure timer's. */
 void dump_fiq(void);
+void dump_timer_fiq(void);
 /* Called as Linux is entered: what the DT must say. */
 void dump_boot_info(struct dump_boot_info *bi);
 

@@ -77,6 +77,10 @@ void el3_fiq_handler(struct cpu_ctx *ctx)
 		dump_fiq();
 		return;
 	}
+	if (id == PLAT_SEC_TIMER_PPI) {
+		dump_timer_fiq();
+		return;
+	}
 	WARN("fiq: unexpected group-0 interrupt %u", id);
 }
 

@@ -69,6 +69,18 @@ static inline uint64_t arch_counter_freq(void)
 	return read_sysreg(cntfrq_el0);
 }
 
+/* Arm this CPU's EL3 secure physical timer (a group-0 PPI) for @us; 0 disarms. */
+static inline void arch_secure_timer(uint64_t us)
+{
+	if (us) {
+		write_sysreg(cntps_tval_el1, us * arch_counter_freq() / 1000000ULL);
+		write_sysreg(cntps_ctl_el1, 1);
+	} else {
+		write_sysreg(cntps_ctl_el1, 0);
+	}
+	isb();
+}
+
 /* Clean and invalidate the data cache by VA over [addr, addr+size). */
 void arch_dcache_clean_inval(uintptr_t addr, uint64_t size);
 /* Invalidate the whole instruction cache (inner shareable). */

@@ -48,6 +48,7 @@
 
 /* Interrupts (GIC INTIDs). */
 #define PLAT_SGI_PULL		15		/* group 0: pull a CPU into EL3 */
+#define PLAT_SEC_TIMER_PPI	29		/* group 0: EL3 secure physical timer */
 #define PLAT_DUMP_INTID		(32 + PLAT_VIRTIO_SPI_BASE + PLAT_DUMP_SLOT)
 #define PLAT_NOTIFY_SPI		13		/* group 1: collector -> Linux */
 #define PLAT_NOTIFY_INTID	(32 + PLAT_NOTIFY_SPI)
