@@ -66,6 +66,8 @@ static struct {
 	int sec_started;		/* secondary writes have begun */
 	uint64_t last_progress;		/* counter at the last completion */
 	uint64_t ready_ns;		/* when the newest grant unit became durable */
+	uint64_t crash_ns;		/* last panic, for the downtime of its restart */
+	uint64_t fiq_count, fiq_ticks, fiq_ticks_max;	/* cost of the secondary */
 	struct vblk dev;
 	struct dump_slot_plan plan;
 	struct tsb_disk_header disk;
@@ -492,6 +494,8 @@ static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *c
 	uint64_t t_fault = fw_now_ns();
 
 	log_event("panic", "cpu=%u boot=%u", self, boot_count());
+	d.crash_ns = t_fault;
+	d.fiq_count = d.fiq_ticks = d.fiq_ticks_max = 0;
 	spin_lock(&d.lock);
 	abort_previous();
 	memset(d.cpu, 0, sizeof(d.cpu));
@@ -531,6 +535,7 @@ void dump_fiq(void)
 	int notify = 0;
 	uint32_t tag;
 	int ok;
+	uint64_t t0 = arch_counter(), dt;
 
 	spin_lock(&d.lock);
 	vblk_ack_irq(&d.dev);
@@ -557,13 +562,20 @@ void dump_fiq(void)
 		}
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
 			finish_state();
-			log_event("dump-done", "dump=%lu state=%s bytes=%lu",
-				  (unsigned long)d.hdr.dump_id,
+			log_event("dump-done", "dump=%lu state=%s bytes=%lu fiq=%lu fiq_ns=%lu "
+				  "fiq_ns_max=%lu", (unsigned long)d.hdr.dump_id,
 				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
-				  (unsigned long)d.hdr.bytes_written);
+				  (unsigned long)d.hdr.bytes_written, (unsigned long)d.fiq_count,
+				  (unsigned long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
+				  (unsigned long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
 			notify = 1;
 		}
 	}
+	dt = arch_counter() - t0;
+	d.fiq_count++;
+	d.fiq_ticks += dt;
+	if (dt > d.fiq_ticks_max)
+		d.fiq_ticks_max = dt;
 	spin_unlock(&d.lock);
 	if (notify)
 		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
@@ -688,12 +700,11 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		crash(self, ctx);
 	case TSB_SMC_BOOT_DONE:
 		spin_lock(&d.lock);
+		log_event("linux-up", "boot=%u downtime_ns=%lu", boot_count(),
+			  (unsigned long)(d.crash_ns ? fw_now_ns() - d.crash_ns : 0));
+		d.crash_ns = 0;
 		if (d.have_dev && !d.hdr.t_ns[TSB_T_RESTART_DONE]) {
 			set_time(TSB_T_RESTART_DONE);
-			log_event("linux-up", "dump=%lu downtime_ns=%lu",
-				  (unsigned long)d.hdr.dump_id,
-				  (unsigned long)(d.hdr.t_ns[TSB_T_RESTART_DONE] -
-						  d.hdr.t_ns[TSB_T_FAULT]));
 			/* Finished before Linux was up: put the time on record too. */
 			start_secondary("linux-up");
 			if (d.state != TSB_STATE_SECONDARY && !d.failed &&

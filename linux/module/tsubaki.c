@@ -297,7 +297,6 @@ static void tsb_poll_fn(struct work_struct *work)
 static void tsb_start_handback(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct arm_smccc_res res;
 	int irq, err = tsb_parse_pending(dev);
 
 	if (err) {
@@ -310,15 +309,13 @@ static void tsb_start_handback(struct platform_device *pdev)
 			dev_warn(dev, "no notification interrupt: polling only\n");
 		queue_delayed_work(system_unbound_wq, &tsb_poll, 0);
 	}
-	err = tsb_smc(&res, TSB_SMC_BOOT_DONE, 0, 0, 0);
-	if (err)
-		dev_warn(dev, "TSB_SMC_BOOT_DONE error %d\n", err);
 }
 
 /* ---- Driver ---- */
 
 static int tsb_probe(struct platform_device *pdev)
 {
+	struct arm_smccc_res res;
 	int err = tsb_connect(&pdev->dev);
 
 	if (err)
@@ -329,6 +326,10 @@ static int tsb_probe(struct platform_device *pdev)
 	dev_info(tsb_dev, "collector registered: panics will be dumped\n");
 	if (!of_property_match_string(tsb_dev->of_node, "dump-state", "in-progress"))
 		tsb_start_handback(pdev);
+	/* Every boot: the collector times restarts (and starts a secondary dump). */
+	err = tsb_smc(&res, TSB_SMC_BOOT_DONE, 0, 0, 0);
+	if (err)
+		dev_warn(tsb_dev, "TSB_SMC_BOOT_DONE error %d\n", err);
 	return 0;
 }
 
