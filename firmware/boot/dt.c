@@ -79,10 +79,9 @@ int dt_read_platform(const void *fdt, struct dt_platform *p)
 	return p->ncpus ? 0 : -DT_E_NOCPU;
 }
 
-static int set_u64_pair(void *fdt, int node, const char *name, uint64_t a,
-			uint64_t b, int ac, int sc)
+/* Append an (address, size) pair in @ac + @sc cells; return the cells used. */
+static int put_pair(fdt32_t *cells, uint64_t a, uint64_t b, int ac, int sc)
 {
-	fdt32_t cells[4];
 	int n = 0;
 
 	if (ac == 2)
@@ -91,7 +90,15 @@ static int set_u64_pair(void *fdt, int node, const char *name, uint64_t a,
 	if (sc == 2)
 		cells[n++] = cpu_to_fdt32(b >> 32);
 	cells[n++] = cpu_to_fdt32((uint32_t)b);
-	return fdt_setprop(fdt, node, name, cells, n * 4);
+	return n;
+}
+
+static int set_u64_pair(void *fdt, int node, const char *name, uint64_t a,
+			uint64_t b, int ac, int sc)
+{
+	fdt32_t cells[4];
+
+	return fdt_setprop(fdt, node, name, cells, put_pair(cells, a, b, ac, sc) * 4);
 }
 
 static int subnode(void *fdt, int parent, const char *name)
@@ -219,14 +226,8 @@ static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
 	node = subnode(fdt, rsv, name);
 	if (node < 0)
 		return node;
-	for (i = 0; i < c->npending; i++) {
-		if (ac == 2)
-			cells[n++] = cpu_to_fdt32(c->pending[i][0] >> 32);
-		cells[n++] = cpu_to_fdt32((uint32_t)c->pending[i][0]);
-		if (sc == 2)
-			cells[n++] = cpu_to_fdt32(c->pending[i][1] >> 32);
-		cells[n++] = cpu_to_fdt32((uint32_t)c->pending[i][1]);
-	}
+	for (i = 0; i < c->npending; i++)
+		n += put_pair(cells + n, c->pending[i][0], c->pending[i][1], ac, sc);
 	err = fdt_setprop(fdt, node, "reg", cells, n * 4);
 	if (err)
 		return err;

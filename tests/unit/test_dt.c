@@ -479,6 +479,44 @@ static void test_patch_qemu(void **state)
 	free(fdt);
 }
 
+/* After a crash: the RAM not yet dumped is reserved (mapped) and linked from /tsubaki. */
+static void test_patch_pending(void **state)
+{
+	struct dt_boot_cfg c = test_cfg;
+	const fdt32_t *reg;
+	void *fdt;
+	int node, len;
+
+	(void)state;
+	c.dump_state = "in-progress";
+	c.npending = 2;
+	c.pending[0][0] = 0x44000000;
+	c.pending[0][1] = 0x10000000;
+	c.pending[1][0] = 0x60000000;
+	c.pending[1][1] = 0x1fe00000;
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	check_patched(fdt, &c);
+	node = node_at(fdt, "/reserved-memory/tsubaki-pending@44000000");
+	assert_null(fdt_getprop(fdt, node, "no-map", NULL));
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	assert_non_null(reg);
+	assert_int_equal(len, 32);
+	assert_int_equal(be_cells(reg, 2), 0x44000000);
+	assert_int_equal(be_cells(reg + 2, 2), 0x10000000);
+	assert_int_equal(be_cells(reg + 4, 2), 0x60000000);
+	assert_int_equal(be_cells(reg + 6, 2), 0x1fe00000);
+	/* memory-region points at it. */
+	assert_int_equal(fdt_node_offset_by_phandle(fdt, u32_prop(fdt, node_at(fdt, "/tsubaki"),
+								  "memory-region")), node);
+	assert_str_prop(fdt, node_at(fdt, "/tsubaki"), "dump-state", "in-progress");
+	free(fdt);
+
+	/* More ranges than the binding carries: refused, not truncated. */
+	c.npending = 9;
+	assert_true(patch_copy(&fdt, PATCH_BUF, &c) < 0);
+	free(fdt);
+}
+
 /* QEMU without secure=on has an HVC /psci and so may others: replaced. */
 static void test_patch_replaces_psci(void **state)
 {
@@ -618,6 +656,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patch_too_small),
 		cmocka_unit_test(test_patch_bad_header),
 		cmocka_unit_test(test_patch_twice),
+		cmocka_unit_test(test_patch_pending),
 	};
 
 	unit_init();
