@@ -202,3 +202,36 @@ def test_crash_during_secondary_dump(machine_factory, test_overlay):
     assert second.state_name == "COMPLETE" and second.panic_cpu == 1
     assert dumpdisk.verify_chunks(disk_of(m), first) == []
     memcheck(disk_of(m), second.slot, nonce, pages)
+
+
+def test_window_all_dumps_everything_before_the_restart(machine_factory, test_overlay):
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay], extra=["--window", "all"])
+    m.wait_ready(boot=1)
+    pages, nonce = fill(m)
+    crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "complete"     # nothing left for a secondary dump
+    assert not m.events("secondary-start")
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    assert d.state_name == "COMPLETE" and d.window == d.ram_size
+    t = d.t_ns
+    assert t[1] == t[4] or t[4] <= t[2], "secondary after the restart: %s" % t
+    memcheck(disk_of(m), d.slot, nonce, pages)
+
+
+def test_window_0_restarts_without_a_dump(machine_factory):
+    m = machine_factory(cpus=2, mem=MEM, extra=["--window", "0"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "idle"
+    assert meminfo(m, "MemTotal") == memtotal
+    up = m.events("linux-up")[-1]
+    assert up["boot"] == "2" and int(up["downtime_ns"]) > 0
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    with open(disk_of(m), "rb") as f:
+        assert f.read(4096) == bytes(4096), "window=0 must not touch the dump disk"
