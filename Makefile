@@ -30,7 +30,7 @@ GRANT ?= 8
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
 
-.PHONY: all setup kernel firmware userland tools modules run demo test unit systest clean distclean
+.PHONY: all setup kernel firmware userland tools modules run demo test unit systest lint clean distclean
 
 all: firmware userland tools
 
@@ -86,6 +86,7 @@ systest: all
 	$(PY) -m pytest -v tests/tools tests/system
 
 test: setup kernel
+	@$(MAKE) -s lint
 	@$(MAKE) -s unit
 	@$(MAKE) -s systest
 
@@ -94,3 +95,14 @@ clean:
 
 distclean: clean
 	@echo "the kernel cache in $${TSUBAKI_CACHE:-$$HOME/.cache/tsubaki} is kept; remove it by hand"
+
+# Static checks: the kernel modules pass checkpatch --strict, C code passes cppcheck.
+CPPCHECK_FLAGS := --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	--suppress=missingIncludeSystem -Ifirmware/include -Iinclude \
+	-Ifirmware/arch/aarch64/include -Ifirmware/plat/qemu_virt/include
+lint: kernel
+	@for f in linux/module/*.c tests/kmod/*.c; do \
+		perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict -q -f $$f || exit 1; \
+	done
+	@cppcheck $(CPPCHECK_FLAGS) firmware tools userland tests/tools
+	@echo "lint: checkpatch and cppcheck clean"

@@ -651,7 +651,7 @@ static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
 
 static void smc_get_grant(struct cpu_ctx *ctx)
 {
-	struct ledger_range r;
+	struct ledger_range r = { 0, 0 };
 	int last = 0, got = 0;
 	uint64_t ready = 0;
 

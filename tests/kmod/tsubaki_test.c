@@ -52,7 +52,7 @@ static ssize_t oops_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	pr_emerg("tsubaki_test: writing through a NULL pointer on CPU%d\n",
 		 raw_smp_processor_id());
-	*(volatile int *)NULL = 0x75626b74;
+	WRITE_ONCE(*(int *)NULL, 0x75626b74);
 	return count;
 }
 
