@@ -6,6 +6,7 @@
 #   make demo       the demonstration scenario
 #   make test       unit tests + QEMU system tests
 #   make unit       host unit tests only
+#   make bench      the paper's evaluation -> bench/results/<date>/ (long; bench/README.md)
 #   make setup      install the Debian packages that are missing
 
 TOP := $(CURDIR)
@@ -89,6 +90,18 @@ test: setup kernel
 	@$(MAKE) -s lint
 	@$(MAKE) -s unit
 	@$(MAKE) -s systest
+	@$(MAKE) -s bench-smoke
+
+# Benchmarks (bench/README.md); BENCH_ARGS passes options to bench/run.py.
+.PHONY: bench bench-quick bench-smoke
+bench: all
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-quick: all
+	$(PY) bench/run.py --quick $(BENCH_ARGS)
+
+bench-smoke: all
+	$(PY) bench/run.py --smoke $(BENCH_ARGS)
 
 clean:
 	rm -rf $(O)

@@ -1,0 +1,391 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The measured scenarios. Each function boots one QEMU machine in @logdir,
+runs one experiment and returns a dict of results (times in seconds); any
+failure raises. Firmware times come from the secure log's EVENT lines (the
+firmware clock, since QEMU started); host times are time.monotonic() when the
+console line arrived, so kdump and Tsubaki are compared on the same clock.
+"""
+import json
+import os
+import shutil
+import subprocess
+
+from harness import (BOOT_TIMEOUT, BUILD, CMD_TIMEOUT, READY_RE, TOP, BenchError,
+                     BenchMachine, LoadMeter, build_overlay, ev_t, now)
+
+import dumpdisk         # tests/system, on sys.path through harness
+
+MIB = 1 << 20
+CAPTURE_SCRIPT = "/etc/capture.script"
+CAPTURE_CMDLINE = ("console=ttyAMA0 maxcpus=1 reset_devices tsubaki_script=%s"
+                   % CAPTURE_SCRIPT)
+RESTART_RE = r"reboot: Restarting system"
+# Assumed rate of an unthrottled disk, only to size timeouts.
+FAST_RATE = 30e6
+
+
+def xfer_timeout(cfg, nbytes):
+    """A generous bound for writing @nbytes to the (throttled) disk."""
+    rate = cfg.throttle or FAST_RATE
+    return 2.0 * nbytes / rate + 120
+
+
+def common_args(cfg):
+    return ["--throttle", str(cfg.throttle), "--grant", str(cfg.grant)]
+
+
+def window_bytes(cfg, w):
+    return cfg.mem * MIB if w == "all" else int(w) * MIB
+
+
+def _header_times(disk):
+    """The dump header's 4 paper timestamps (+ secondary done), or {}."""
+    try:
+        d = dumpdisk.read_disk(disk).dumps[-1]
+    except (OSError, ValueError, IndexError):
+        return {}
+    return {"hdr_" + k: (v / 1e9 if v else None) for k, v in d.times.items()}
+
+
+# ---- (a) downtime vs primary-dump size ---------------------------------------
+def run_downtime(cfg, window, logdir):
+    wb = window_bytes(cfg, window)
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem,
+                     extra=common_args(cfg) + ["--window", str(window)])
+    try:
+        m.ready(1)
+        t_panic = m.crash()
+        t_ready = m.ready(2, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, wb))
+        panic = m.need_event("panic")
+        entry = m.need_event("linux-entry", boot=2)
+        up = m.need_event("linux-up", boot=2)
+        prim = m.event("primary-done")
+        m.poweroff()
+    finally:
+        m.close()
+    t0 = ev_t(panic)
+    t1 = ev_t(prim) if prim else t0           # window 0: no primary dump
+    t2, t3 = ev_t(entry), ev_t(up)
+    row = dict(window=window, window_mib=wb // MIB, primary_s=t1 - t0,
+               prep_s=t2 - t1, boot_s=t3 - t2, fw_total_s=t3 - t0,
+               fw_downtime_s=int(up["downtime_ns"]) / 1e9,
+               host_s=t_ready - t_panic,
+               primary_bytes=int(prim["bytes"]) if prim else 0)
+    if row["primary_s"] > 0:
+        row["primary_MBps"] = row["primary_bytes"] / row["primary_s"] / 1e6
+    row["other_load_cores"] = m.other_load
+    row.update(_header_times(os.path.join(logdir, "dump.img")))
+    if row.get("hdr_fault") and row.get("hdr_primary_done"):
+        row["hdr_primary_s"] = row["hdr_primary_done"] - row["hdr_fault"]
+    return row
+
+
+def run_linux_alone(cfg, logdir):
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=common_args(cfg))
+    try:
+        m.ready(1)
+        m.p.sendline("reboot")
+        t_req = m.expect_t(RESTART_RE, CMD_TIMEOUT)[1]
+        t_ready = m.ready(2)
+        req = m.need_event("restart-request", boot=1)
+        entry = m.need_event("linux-entry", boot=2)
+        up = m.need_event("linux-up", boot=2)
+        m.poweroff()
+    finally:
+        m.close()
+    t0, t2, t3 = ev_t(req), ev_t(entry), ev_t(up)
+    return dict(window="reboot", window_mib=0, primary_s=0.0, prep_s=t2 - t0,
+                boot_s=t3 - t2, fw_total_s=t3 - t0, host_s=t_ready - t_req,
+                other_load_cores=m.other_load)
+
+
+# ---- (b) kdump on the same machine -------------------------------------------
+def prepare_kdump(workdir):
+    """The production overlay: /boot/Image and /boot/capture.cpio (the normal
+    initramfs + /etc/capture.script, concatenated)."""
+    os.makedirs(workdir, exist_ok=True)
+    script = os.path.join(workdir, "capture.script")
+    with open(script, "w") as f:
+        f.write("# kdump capture kernel: save the vmcore, then restart\n"
+                "run /bin/vmcore-copy /proc/vmcore /dev/vda\n"
+                "reboot\n")
+    capov = build_overlay(os.path.join(workdir, "capture-overlay.cpio"),
+                          {CAPTURE_SCRIPT: script})
+    capture = os.path.join(workdir, "capture.cpio")
+    with open(capture, "wb") as out:
+        for part in (os.path.join(BUILD, "userland", "initramfs.cpio"), capov):
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out)
+    return build_overlay(os.path.join(workdir, "kdump-overlay.cpio"), {
+        "/boot/Image": os.path.join(BUILD, "linux", "Image"),
+        "/boot/capture.cpio": capture})
+
+
+def run_kdump(cfg, overlay, logdir):
+    ldisk = os.path.join(logdir, "linux.img")
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, overlay=[overlay],
+                     extra=common_args(cfg) + [
+                         "--append", "crashkernel=%s" % cfg.crashkernel,
+                         "--linux-disk", ldisk])
+    try:
+        m.ready(1)
+        out = m.cmd("run /bin/kdump-load /boot/Image /boot/capture.cpio "
+                    + CAPTURE_CMDLINE, timeout=120)
+        if "KDUMP loaded" not in out or "EXIT 0" not in out:
+            raise BenchError("kdump-load failed: %s" % out.strip()[-300:])
+        if m.value("/sys/kernel/kexec_crash_loaded") != 1:
+            raise BenchError("kexec_crash_loaded is not 1")
+        t_panic = m.crash()
+        t_cap = m.expect_t(READY_RE, BOOT_TIMEOUT)[1]     # the capture kernel
+        size = int(m.expect_t(r"VMCORE size=(\d+)[\r\n]", CMD_TIMEOUT)[0].group(1))
+        i = m.p.expect([r"VMCORE bytes=(\d+) ms=([\d.]+)[\r\n]", r"vmcore-copy: [^\r\n]*[\r\n]"],
+                       timeout=xfer_timeout(cfg, size))
+        if i:
+            raise BenchError(m.p.match.group(0))
+        t_copied = now()
+        nbytes, copy_ms = int(m.p.match.group(1)), float(m.p.match.group(2))
+        t_restart = m.expect_t(RESTART_RE, CMD_TIMEOUT)[1]
+        t_ready = m.ready(2)
+        up = m.need_event("linux-up", boot=2)
+        req = m.event("restart-request", boot=1, last=True)
+        m.poweroff()
+    finally:
+        m.close()
+    if nbytes != size:
+        raise BenchError("vmcore-copy copied %d of %d bytes" % (nbytes, size))
+    row = dict(host_s=t_ready - t_panic, capture_boot_s=t_cap - t_panic,
+               copy_s=t_copied - t_cap, restart_s=t_ready - t_copied,
+               reboot_to_ready_s=t_ready - t_restart,
+               vmcore_bytes=nbytes, vmcore_copy_s=copy_ms / 1e3,
+               vmcore_MBps=nbytes / (copy_ms / 1e3) / 1e6 if copy_ms else None,
+               other_load_cores=m.other_load)
+    if req:
+        row["fw_restart_s"] = ev_t(up) - ev_t(req)
+    # The vmcore is the first @nbytes of the disk: cut the image there.
+    os.truncate(ldisk, nbytes)
+    row.update(check_vmcore(ldisk))
+    os.unlink(ldisk)
+    return row
+
+
+def check_vmcore(path, timeout=600):
+    """Open the vmcore in drgn (in a child, bounded): release string."""
+    helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmcore_check.py")
+    vmlinux = os.path.join(BUILD, "linux", "vmlinux")
+    try:
+        r = subprocess.run(["/usr/bin/python3", helper, path, vmlinux],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return dict(drgn_ok=False, drgn_error="timeout after %d s" % timeout)
+    try:
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return dict(drgn_ok=False, drgn_error=(r.stderr or r.stdout).strip()[-300:])
+    want = _kernel_release()
+    ok = bool(res.get("release")) and (want is None or res["release"] == want)
+    out = dict(drgn_ok=ok, drgn_release=res.get("release"), drgn_via=res.get("via"),
+               drgn_checks_ok=res.get("checks_ok"),
+               drgn_checks_errors="; ".join(res.get("checks_errors", [])) or None,
+               drgn_panic_task=res.get("panic_task"))
+    if res.get("error"):
+        out["drgn_error"] = res["error"]
+    elif not ok:
+        out["drgn_error"] = "release %r, expected %r" % (res.get("release"), want)
+    return out
+
+
+def _kernel_release():
+    try:
+        with open(os.path.join(BUILD, "linux", "kbuild", "include", "config",
+                               "kernel.release")) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+# ---- (c) memory available after a crash restart ------------------------------
+def _dump_done_waiter(m, tail_s):
+    """(state, until): until() notes in state["done"] the host time the
+    dump-done event was first seen, and is true @tail_s s later."""
+    state = {"done": None}
+
+    def until(lines):
+        if state["done"] is None:
+            if m.event("dump-done") is None:
+                return False
+            state["done"] = now()
+        return now() - state["done"] >= tail_s
+    return state, until
+
+
+def _handback_stats(m):
+    out = {}
+    for k in ("handback_count", "handback_ns_total", "handback_ns_max",
+              "bytes_handed_back", "bytes_pending"):
+        out[k] = m.value("/sys/kernel/tsubaki/%s" % k)
+    return out
+
+
+def _secondary(m, row):
+    """Downtime and secondary-dump figures from the events of a crash run."""
+    panic, up = m.need_event("panic"), m.need_event("linux-up", boot=2)
+    prim, start = m.event("primary-done"), m.event("secondary-start")
+    done = m.need_event("dump-done")
+    row["fw_downtime_s"] = int(up["downtime_ns"]) / 1e9
+    row["fw_total_s"] = ev_t(up) - ev_t(panic)
+    row["dump_state"] = done["state"]
+    row["dump_done_after_up_s"] = ev_t(done) - ev_t(up)
+    row["dump_done_after_panic_s"] = ev_t(done) - ev_t(panic)
+    if prim and start:
+        sec = int(done["bytes"]) - int(prim["bytes"])
+        dt = ev_t(done) - ev_t(start)
+        row["secondary_bytes"] = sec
+        row["secondary_s"] = dt
+        row["secondary_MBps"] = sec / dt / 1e6 if dt > 0 else None
+    row["fiq"] = int(done["fiq"])
+    row["fiq_ns"] = int(done["fiq_ns"])
+    row["fiq_ns_max"] = int(done["fiq_ns_max"])
+    grants = [e for e in m.events("grant")]
+    row["grants"] = [(ev_t(g) - ev_t(up), int(g["size"]), int(g["wait_ns"]))
+                     for g in grants]
+    return row
+
+
+def run_memory(cfg, logdir):
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem,
+                     extra=common_args(cfg) + ["--window", str(cfg.mem_window)])
+    try:
+        m.ready(1)
+        t_panic = m.crash()
+        t_ready = m.ready(2, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, cfg.mem_window * MIB))
+        m.p.sendline("bg /bin/prober %d" % cfg.floor_mib)
+        t_start = now()
+        state, until = _dump_done_waiter(m, cfg.tail_s)
+        lines = m.collect(r"PROBE t_ms=(\d+) mib=(\d+)[\r\n]", until,
+                          timeout=xfer_timeout(cfg, cfg.mem * MIB) + cfg.tail_s)
+        row = dict(host_s=t_ready - t_panic,
+                   host_done_after_prober_s=state["done"] - t_start)
+        _secondary(m, row)
+        row.update(_handback_stats(m))
+        m.poweroff()
+    finally:
+        m.close()
+    row["other_load_cores"] = m.other_load
+    row["samples"] = [(int(x.group(1)) / 1e3, int(x.group(2))) for _, x in lines]
+    if not row["samples"]:
+        raise BenchError("no PROBE output")
+    final = max(mb for _, mb in row["samples"])
+    row["first_mib"] = row["samples"][0][1] if len(row["samples"]) < 2 \
+        else row["samples"][1][1]          # at t = 1 s (t = 0 is before any malloc)
+    row["final_mib"] = final
+    row["t_final_s"] = next(t for t, mb in row["samples"] if mb >= 0.99 * final)
+    return row
+
+
+# ---- (d) CPU overhead ---------------------------------------------------------
+MARGIN_S = 0.5      # secure-log polling lag: runs this close to dump-done are dropped
+
+
+def run_cpu(cfg, logdir):
+    m = BenchMachine(logdir, cpus=1, mem=cfg.mem,
+                     extra=common_args(cfg) + ["--window", str(cfg.mem_window)])
+    try:
+        m.ready(1)
+        t_panic = m.crash()
+        t_ready = m.ready(2, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, cfg.mem_window * MIB))
+        m.p.sendline("bg /bin/spin %d" % cfg.spin_n)
+        t_start = now()
+        meter = LoadMeter(m)
+        state, until_done = _dump_done_waiter(m, cfg.after_s)
+
+        def until(lines):
+            if not until_done(lines):
+                return False
+            after = [1 for t, x in lines
+                     if t - float(x.group(1)) / 1e3 > state["done"] + MARGIN_S]
+            return len(after) >= cfg.after_min
+        lines = m.collect(r"SPIN ms=([\d.]+)[\r\n]", until,
+                          timeout=xfer_timeout(cfg, cfg.mem * MIB) + 10 * cfg.after_s + 300)
+        done_at = state["done"]
+        row = dict(host_s=t_ready - t_panic, other_load_spin_cores=meter.cores())
+        _secondary(m, row)
+        row.update(_handback_stats(m))
+        m.poweroff()
+    finally:
+        m.close()
+    runs = []
+    for t, x in lines:
+        ms = float(x.group(1))
+        t_begin = t - ms / 1e3
+        if t <= done_at:
+            phase = "during"
+        elif t_begin > done_at + MARGIN_S:
+            phase = "after"
+        else:
+            phase = "straddle"
+        runs.append((t_begin - t_start, ms, phase))
+    row["other_load_cores"] = m.other_load
+    row["runs"] = runs
+    row["host_done_after_spin_s"] = done_at - t_start
+    return row
+
+
+# ---- (e) the Linux side, in lines ------------------------------------------------
+SECTIONS = ("Communication", "Fault notification", "Memory hand-back", "Driver")
+
+
+def module_lines(path=os.path.join(TOP, "linux", "module", "tsubaki.c")):
+    """Non-blank, non-comment lines of the module, by its '---- Section'
+    comment headers ('Other' = before the first header: includes, globals)."""
+    counts = {"Other (includes, globals)": 0}
+    counts.update({s: 0 for s in SECTIONS})
+    cur = "Other (includes, globals)"
+    in_comment = False
+    with open(path) as f:
+        for raw in f:
+            line = raw
+            if not in_comment and line.lstrip().startswith("/* ----"):
+                for s in SECTIONS:
+                    if line.lstrip()[len("/* ---- "):].startswith(s):
+                        cur = s
+                        break
+            code = ""
+            i = 0
+            while i < len(line):
+                if in_comment:
+                    j = line.find("*/", i)
+                    if j < 0:
+                        i = len(line)
+                    else:
+                        in_comment = False
+                        i = j + 2
+                elif line.startswith("/*", i):
+                    in_comment = True
+                    i += 2
+                elif line.startswith("//", i):
+                    break
+                elif line[i] == '"':            # a string: skip it whole
+                    j = i + 1
+                    while j < len(line) and line[j] != '"':
+                        j += 2 if line[j] == "\\" else 1
+                    code += line[i:j + 1]
+                    i = j + 1
+                else:
+                    code += line[i]
+                    i += 1
+            if code.strip():
+                counts[cur] += 1
+    return counts
+
+
+def kernel_patch_lines():
+    """Lines of patches to the kernel source: *.patch/*.diff under linux/."""
+    n = 0
+    for root, _, files in os.walk(os.path.join(TOP, "linux")):
+        for name in files:
+            if name.endswith((".patch", ".diff")):
+                with open(os.path.join(root, name), errors="replace") as f:
+                    n += sum(1 for ln in f if ln.startswith(("+", "-"))
+                             and not ln.startswith(("+++", "---")))
+    return n
+
