@@ -31,7 +31,7 @@ GRANT ?= 8
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
 
-.PHONY: all setup kernel firmware userland tools modules run demo test unit systest lint clean distclean
+.PHONY: all setup kernel firmware userland tools modules run demo test unit systest lint fuzz clean distclean
 
 all: firmware userland tools
 
@@ -62,7 +62,17 @@ userland: kernel modules
 	@$(MAKE) -s -C userland O=$(O)/userland CROSS_COMPILE=$(CROSS_COMPILE)
 	@$(MAKE) -s -C userland O=$(O)/userland initramfs MODULES="$(PROD_MODULES)"
 
-tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck
+tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck $(O)/tools/tsubaki-dump
+
+# tsubaki-dump: list, info, verify and export dumps (docs/analysis.md).
+$(O)/tools/tsubaki-dump: $(wildcard tools/dump/*.c tools/dump/*.h) include/tsubaki/dump_format.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -Itools/dump -o $@ $(filter %.c,$^)
+
+# Fuzz the dump reader for FUZZ_SECONDS (libFuzzer, Debian's clang).
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(O)/tools/memcheck: tests/tools/memcheck.c tests/tools/pattern.h include/tsubaki/dump_format.h
 	@mkdir -p $(@D)
@@ -84,7 +94,7 @@ unit: setup
 	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)
 
 systest: all
-	$(PY) -m pytest -v tests/tools tests/system
+	$(PY) -m pytest -v tests/tools tests/dumptool tests/system
 
 test: setup kernel
 	@$(MAKE) -s lint

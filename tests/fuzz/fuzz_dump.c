@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * fuzz_dump: libFuzzer target for tsubaki-dump's reader, list/info/verify and
+ * the vmcore exporter (tools/dump). See tests/fuzz/run.sh.
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Itools/dump \
+ *         tests/fuzz/fuzz_dump.c $(ls tools/dump/[a-z]*.c | grep -v tsubaki-dump.c) \
+ *         -o build/fuzz/fuzz_dump
+ *
+ * The input is a compact disk image: its first 4 KiB are the disk's first
+ * block (the disk header), the rest is the disk from 1 MiB on (where dumps
+ * start) -- the 1 MiB in between would be zeros the fuzzer cannot usefully
+ * mutate. Inputs of 4 KiB or less are the whole disk (truncated files).
+ * The last byte of the first 4 KiB (unused by the format) holds flags: unless
+ * bit 0 is set, the disk header's and the dumps' header checksums are fixed
+ * up first, so that mutations of their fields reach the checks behind them;
+ * unless bit 1 is set, the file is extended (with zeros) to the header's
+ * disk_size if that is larger, up to 64 MiB, so that slots beyond the input
+ * exist.
+ * The image goes to a memfd and is read through /proc/self/fd/N like any
+ * disk; exports go to a second memfd and are checked for sanity (every
+ * segment inside the file, notes well formed): a violation aborts.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dumpfile.h"
+#include "export.h"
+#include "report.h"
+
+#define HEAD		4096
+#define DUMPS_AT	(1 << 20)
+#define MAX_EXTEND	(64ULL << 20)
+#define NO_FIXUP	0x01
+#define NO_EXTEND	0x02
+
+static FILE *devnull;
+static int out_fd = -1;
+
+static void put(int fd, const void *buf, size_t len, off_t off)
+{
+	if (pwrite(fd, buf, len, off) != (ssize_t)len)
+		abort();
+}
+
+/* Recompute the checksum of the @len-byte header at @off (if in the file). */
+static void fix_sum(int fd, uint64_t off, size_t len, size_t sum_off)
+{
+	uint8_t buf[sizeof(struct tsb_disk_header)];
+	uint64_t sum = 0;
+
+	if (pread(fd, buf, len, (off_t)off) != (ssize_t)len)
+		return;
+	memcpy(buf + sum_off, &sum, 8);
+	sum = tsb_sum64(0, buf, len);
+	put(fd, &sum, 8, (off_t)(off + sum_off));
+}
+
+static void fix_checksums(int fd)
+{
+	struct tsb_disk_header h;
+
+	fix_sum(fd, 0, sizeof(h), offsetof(struct tsb_disk_header, checksum));
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return;
+	for (unsigned int i = 0; i < TSB_MAX_DUMPS; i++)
+		if (h.slot[i].state && h.slot[i].offset >= HEAD &&
+		    h.slot[i].offset < (1ULL << 40))
+			fix_sum(fd, h.slot[i].offset, sizeof(struct tsb_dump_header),
+				offsetof(struct tsb_dump_header, checksum));
+}
+
+static void extend(int fd)
+{
+	struct tsb_disk_header h;
+	struct stat st;
+
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || fstat(fd, &st))
+		return;
+	if (h.disk_size > (uint64_t)st.st_size && h.disk_size <= MAX_EXTEND &&
+	    ftruncate(fd, (off_t)h.disk_size))
+		abort();
+}
+
+static int make_disk(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("disk", MFD_CLOEXEC);
+
+	if (fd < 0)
+		abort();
+	put(fd, data, size < HEAD ? size : HEAD, 0);
+	if (size > HEAD)
+		put(fd, data + HEAD, size - HEAD, DUMPS_AT);
+	if (size >= HEAD && !(data[HEAD - 1] & NO_FIXUP))
+		fix_checksums(fd);
+	if (size >= HEAD && !(data[HEAD - 1] & NO_EXTEND))
+		extend(fd);
+	return fd;
+}
+
+/* The exported file must be a well-formed ELF whose pieces fit in it. */
+static void check_core(int fd)
+{
+	struct stat st;
+	Elf64_Ehdr eh;
+	uint8_t *p;
+
+	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(eh))
+		abort();
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		abort();
+	memcpy(&eh, p, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_type != ET_CORE ||
+	    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size)
+		abort();
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, p + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_offset > (uint64_t)st.st_size ||
+		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset ||
+		    (i == 0) != (ph.p_type == PT_NOTE))
+			abort();
+	}
+	munmap(p, (size_t)st.st_size);
+}
+
+static void export_one(struct tsb_disk *disk, unsigned int slot, bool raw)
+{
+	struct export_opts o = { .msg = devnull, .raw_regs = raw };
+	struct tsb_dump d;
+	int err;
+
+	if (tsb_dump_open(disk, slot, &d))
+		return;
+	if (ftruncate(out_fd, 0))
+		abort();
+	err = tsb_export(&d, out_fd, &o);
+	if (err != TSB_E_FORMAT)
+		check_core(out_fd);
+	tsb_dump_close(&d);
+}
+
+static void run_dumps(int fd, const char *path)
+{
+	struct tsb_disk disk;
+
+	if (tsb_disk_open_fd(&disk, fd, path))
+		return;
+	for (unsigned int i = 0; i < disk.hdr.nslots; i++) {
+		char id[32];
+
+		if (disk.hdr.slot[i].state == TSB_DUMP_EMPTY)
+			continue;
+		snprintf(id, sizeof(id), "%" PRIu64, disk.hdr.slot[i].dump_id);
+		cmd_info(path, id, false, devnull, devnull);
+		cmd_info(path, id, true, devnull, devnull);
+		cmd_verify(path, id, devnull, devnull);
+		export_one(&disk, i, false);
+		export_one(&disk, i, true);
+	}
+	cmd_info(path, "last", false, devnull, devnull);
+	tsb_disk_close(&disk);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd;
+
+	if (!devnull) {
+		devnull = fopen("/dev/null", "w");
+		out_fd = memfd_create("vmcore", MFD_CLOEXEC);
+		if (!devnull || out_fd < 0)
+			abort();
+	}
+	fd = make_disk(data, size);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	cmd_list(path, devnull, devnull);
+	run_dumps(fd, path);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dumpfile: a reader of the Tsubaki dump disk (include/tsubaki/dump_format.h,
+ * docs/dump-format.md) for host tools.
+ *
+ * Everything on the disk is untrusted. tsb_disk_open() checks the disk header
+ * and the slot table; tsb_dump_open() checks one dump's metadata (header,
+ * CPU records, region table, chunk table) against the format's limits, the
+ * slot and the file. After that every OK chunk lies inside the file and
+ * every region inside the dumped RAM, so the accessors below need no more
+ * checks than "is this chunk OK". Chunk data is read piecewise with pread():
+ * memory use does not depend on the dump's size.
+ *
+ * Errors: functions return 0 or a TSB_E* code (which is also the tool's exit
+ * status) and leave a message in disk->err.
+ */
+#ifndef TSUBAKI_DUMPFILE_H
+#define TSUBAKI_DUMPFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tsubaki/dump_format.h"
+
+#define TSB_E_DATA	1	/* the data is bad: a chunk checksum mismatch */
+#define TSB_E_FORMAT	2	/* malformed input, I/O error, usage */
+
+#define TSB_ERRLEN	512
+#define TSB_MAX_MISSING_SHOWN	20	/* missing ranges listed by tsb_print_missing() */
+
+struct tsb_disk {
+	int fd;
+	bool own_fd;		/* close fd in tsb_disk_close() */
+	const char *name;	/* for messages */
+	uint64_t file_size;
+	struct tsb_disk_header hdr;
+	char err[TSB_ERRLEN];
+};
+
+struct tsb_dump {
+	struct tsb_disk *disk;
+	unsigned int slot;
+	struct tsb_disk_slot s;	/* the slot table's entry */
+	struct tsb_dump_header h;
+	struct tsb_cpu_record cpu[TSB_MAX_CPUS];	/* h.ncpus of them */
+	uint8_t vmcoreinfo[TSB_VMCOREINFO_MAX];		/* h.vmcoreinfo_size bytes */
+	struct tsb_region reg[TSB_MAX_REGIONS];		/* h.nregions of them */
+	struct tsb_chunk *chunks;			/* h.nchunks of them */
+	int kernel_region;	/* index in reg[] of the KERNEL region, or -1 */
+};
+
+struct tsb_chunk_counts {
+	uint64_t n[TSB_CHUNK_NO_ROOM + 1];	/* by TSB_CHUNK_* state */
+	uint64_t ok_bytes;			/* RAM bytes in OK chunks */
+};
+
+int tsb_disk_open(struct tsb_disk *d, const char *path);
+/* Like tsb_disk_open() on an open descriptor (not closed by tsb_disk_close). */
+int tsb_disk_open_fd(struct tsb_disk *d, int fd, const char *name);
+void tsb_disk_close(struct tsb_disk *d);
+
+/* Non-empty slot holding dump @sel ("last" or a dump id); 0 and *slot. */
+int tsb_disk_find(struct tsb_disk *d, const char *sel, unsigned int *slot);
+
+/* Read and check the metadata of the dump in slot @slot. */
+int tsb_dump_open(struct tsb_disk *d, unsigned int slot, struct tsb_dump *dump);
+void tsb_dump_close(struct tsb_dump *dump);
+
+const char *tsb_dump_state_name(uint32_t state);
+const char *tsb_chunk_state_name(uint32_t state);
+const char *tsb_region_kind_name(uint32_t kind);
+
+/* Physical address and RAM length of chunk @i (< nchunks). */
+uint64_t tsb_chunk_paddr(const struct tsb_dump *dump, uint64_t i);
+uint64_t tsb_chunk_len(const struct tsb_dump *dump, uint64_t i);
+void tsb_chunk_count(const struct tsb_dump *dump, struct tsb_chunk_counts *c);
+
+/*
+ * From chunk *@pos on, find the next run [*@first, *@end) of chunks that are
+ * all OK (@ok) or all in the same non-OK state (!@ok) and advance *@pos past
+ * it; false when there is none.
+ */
+bool tsb_chunk_run(const struct tsb_dump *dump, uint64_t *pos, bool ok,
+		   uint64_t *first, uint64_t *end);
+/* RAM bytes in chunks [@first, @end), @first < @end. */
+uint64_t tsb_run_bytes(const struct tsb_dump *dump, uint64_t first, uint64_t end);
+/*
+ * List the runs of chunks that are not OK on @f (if not NULL), each line
+ * starting with @prefix, then a total; returns the number of such chunks.
+ */
+uint64_t tsb_print_missing(const struct tsb_dump *dump, FILE *f,
+			   const char *prefix);
+
+/* @len bytes at @off inside OK chunk @i. */
+int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
+		   size_t len);
+/* @len bytes of RAM at @paddr, all in OK chunks: 0, or TSB_E_FORMAT. */
+int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len);
+
+/* The stack pointer of the mode the CPU was in (SP_EL0 for EL0t/EL1t). */
+uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r);
+
+/*
+ * Recompute OK chunk @i's checksum using @buf (@bufsz bytes, a non-zero
+ * multiple of 8) as scratch: 0 if it matches, TSB_E_DATA (with a message
+ * naming the chunk and its address) if not, TSB_E_FORMAT on I/O errors.
+ */
+int tsb_chunk_verify(struct tsb_dump *dump, uint64_t i, void *buf, size_t bufsz);
+
+/* tsb_sum64() fed piece by piece (each piece a multiple of 8 bytes). */
+static inline uint64_t tsb_sum64_start(uint64_t h, uint64_t total_len)
+{
+	return h ^ 0x9e3779b97f4a7c15ULL ^ total_len;
+}
+
+uint64_t tsb_sum64_update(uint64_t h, const void *buf, size_t len);
+
+/* printf into d->err; returns @code. */
+int tsb_error(struct tsb_disk *d, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* TSUBAKI_DUMPFILE_H */

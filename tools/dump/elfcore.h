@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * elfcore: the headers of an ELF64 little-endian ET_CORE EM_AARCH64 file
+ * laid out like Linux's /proc/vmcore: the ELF header, the program headers
+ * (one PT_NOTE first, then the PT_LOADs), the notes, then each PT_LOAD's
+ * data at a page-aligned file offset. The caller adds the notes and the
+ * segments, calls ecore_layout(), writes the headers with
+ * ecore_write_headers() and then each segment's data at its p_offset.
+ */
+#ifndef TSUBAKI_ELFCORE_H
+#define TSUBAKI_ELFCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* arm64 struct elf_prstatus (linux/elfcore.h + asm/ptrace.h user_pt_regs) */
+#define ECORE_PRSTATUS_SIZE	392
+#define ECORE_PR_PID_OFF	32
+#define ECORE_PR_REG_OFF	112
+#define ECORE_PR_NREGS		34	/* x0..x30, sp, pc, pstate */
+#define ECORE_PR_FPVALID_OFF	(ECORE_PR_REG_OFF + 8 * ECORE_PR_NREGS)
+
+/* arm64 struct elf_prpsinfo */
+#define ECORE_PRPSINFO_SIZE	136
+#define ECORE_PSINFO_PID_OFF	24
+#define ECORE_PSINFO_FNAME_OFF	40	/* char[16] */
+#define ECORE_PSINFO_ARGS_OFF	56	/* char[80] */
+
+#define ECORE_DATA_ALIGN	4096ULL
+#define ECORE_MAX_SEGS		65000	/* e_phnum is 16 bits, no PN_XNUM here */
+
+struct ecore_seg {
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t offset;	/* in the file: set by ecore_layout() */
+};
+
+struct ecore {
+	uint8_t *notes;
+	size_t notes_len, notes_cap;
+	struct ecore_seg *seg;
+	unsigned int nsegs, segs_cap;
+	uint64_t file_size;	/* set by ecore_layout() */
+};
+
+void ecore_init(struct ecore *e);
+void ecore_free(struct ecore *e);
+
+/* Append a note (name, type, descriptor): 0 or -1 (out of memory / too big). */
+int ecore_add_note(struct ecore *e, const char *name, uint32_t type,
+		   const void *desc, size_t desclen);
+/* Append bytes that already form complete notes (4-byte aligned lengths). */
+int ecore_add_raw_notes(struct ecore *e, const void *notes, size_t len);
+/* An NT_PRSTATUS "CORE" note: pid and x0..x30, sp, pc, pstate. */
+int ecore_add_prstatus(struct ecore *e, uint32_t pid,
+		       const uint64_t regs[ECORE_PR_NREGS]);
+
+/* An NT_PRPSINFO "CORE" note: pid, program name and arguments (truncated). */
+int ecore_add_prpsinfo(struct ecore *e, uint32_t pid, const char *fname,
+		       const char *args);
+
+/* Append a PT_LOAD: 0 or -1 (too many segments / out of memory). */
+int ecore_add_seg(struct ecore *e, uint64_t vaddr, uint64_t paddr,
+		  uint64_t size);
+
+/* Assign file offsets: 0, or -1 if the file would exceed 2^63 bytes. */
+int ecore_layout(struct ecore *e);
+
+/* ELF header, program headers and notes at offset 0 of @fd: 0 or -1 (errno). */
+int ecore_write_headers(const struct ecore *e, int fd);
+
+#endif /* TSUBAKI_ELFCORE_H */

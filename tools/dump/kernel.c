@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * kernel: the crashed kernel's virtual memory, kallsyms, task PIDs and
+ * frame records, from a dump and its VMCOREINFO. See kernel.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+
+#define KSYM_MAX_SYMS		(1U << 21)	/* kallsyms_num_syms sanity limit */
+#define KSYM_NAME_MAX		128		/* longer names never match */
+#define KSYM_TOKENS_MAX		(64U * 1024)
+#define TASK_SCAN_MAX		(16U * 1024)	/* bytes of init_task searched */
+#define PID_SCAN_MAX		256		/* bytes of init_struct_pid searched */
+#define UNWIND_MAX_FRAMES	16
+
+/* ---- address translation ---- */
+
+static void init_linear_map(struct kmem *k)
+{
+	uint64_t va_bits, phys;
+
+	if (vmci_u64(k->vmci, "NUMBER(PHYS_OFFSET)", 16, &phys) ||
+	    vmci_u64(k->vmci, "NUMBER(VA_BITS)", 10, &va_bits) ||
+	    va_bits < 36 || va_bits > 52)
+		return;
+	k->lin.ok = true;
+	k->lin.phys_offset = phys;
+	k->lin.page_offset = -(1ULL << va_bits);
+	k->lin.span = 1ULL << (va_bits - 1);
+}
+
+static void init_image(struct kmem *k)
+{
+	const struct tsb_dump *d = k->dump;
+	const struct tsb_region *r;
+
+	if (d->kernel_region < 0 ||
+	    vmci_u64(k->vmci, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset))
+		return;
+	r = &d->reg[d->kernel_region];
+	if (!r->size)
+		return;
+	k->image_start = r->paddr + k->kimage_voffset;
+	k->image_end = k->image_start + r->size;
+	/* the image must not wrap around the top of the address space */
+	k->have_image = k->image_start < k->image_end;
+}
+
+void kmem_init(struct kmem *k, struct tsb_dump *dump, const struct vmci *v)
+{
+	memset(k, 0, sizeof(*k));
+	k->dump = dump;
+	k->vmci = v;
+	init_linear_map(k);
+	init_image(k);
+}
+
+bool kmem_linear_va(const struct kmem *k, uint64_t paddr, uint64_t size,
+		    uint64_t *va)
+{
+	uint64_t off = paddr - k->lin.phys_offset;
+
+	if (!k->lin.ok || paddr < k->lin.phys_offset || off >= k->lin.span ||
+	    size > k->lin.span - off)
+		return false;
+	*va = k->lin.page_offset + off;
+	return true;
+}
+
+bool kmem_in_image(const struct kmem *k, uint64_t va)
+{
+	return k->have_image && va >= k->image_start && va < k->image_end;
+}
+
+static bool kmem_pa(const struct kmem *k, uint64_t va, uint64_t *pa)
+{
+	if (kmem_in_image(k, va)) {
+		*pa = va - k->kimage_voffset;
+		return true;
+	}
+	if (!k->lin.ok || va < k->lin.page_offset ||
+	    va - k->lin.page_offset >= k->lin.span)
+		return false;
+	*pa = va - k->lin.page_offset + k->lin.phys_offset;
+	return *pa >= k->lin.phys_offset;	/* no wrap-around */
+}
+
+/* Bring the page holding @va into the cache. */
+static int load_page(struct kmem *k, uint64_t va)
+{
+	uint64_t page = va & ~(uint64_t)(KMEM_PAGE - 1), pa;
+
+	if (k->cached && k->cache_va == page)
+		return 0;
+	k->cached = false;
+	if (!kmem_pa(k, page, &pa) ||
+	    tsb_read_phys(k->dump, pa, k->cache, KMEM_PAGE))
+		return -1;
+	k->cached = true;
+	k->cache_va = page;
+	return 0;
+}
+
+int kmem_read(struct kmem *k, uint64_t va, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t in = (size_t)(va & (KMEM_PAGE - 1));
+		size_t n = KMEM_PAGE - in < len ? KMEM_PAGE - in : len;
+
+		if (load_page(k, va))
+			return -1;
+		memcpy(p, k->cache + in, n);
+		p += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int read_u64(struct kmem *k, uint64_t va, uint64_t *v)
+{
+	return kmem_read(k, va, v, sizeof(*v));
+}
+
+/* ---- kallsyms (kernel/kallsyms.c, CONFIG_KALLSYMS_BASE_RELATIVE) ---- */
+
+struct ksyms {
+	uint64_t names, offsets, relative_base;
+	uint32_t num;
+	uint16_t token_index[256];
+	char tokens[KSYM_TOKENS_MAX];
+	size_t tokens_len;
+};
+
+static int ksyms_addr(struct kmem *k, const char *key, uint64_t *va)
+{
+	return vmci_u64(k->vmci, key, 16, va) ? -1 : 0;
+}
+
+static int ksyms_tokens(struct kmem *k, struct ksyms *s)
+{
+	uint64_t table, index;
+	size_t end = 0;
+
+	if (ksyms_addr(k, "SYMBOL(kallsyms_token_table)", &table) ||
+	    ksyms_addr(k, "SYMBOL(kallsyms_token_index)", &index) ||
+	    kmem_read(k, index, s->token_index, sizeof(s->token_index)))
+		return -1;
+	for (int i = 0; i < 256; i++)
+		if (s->token_index[i] > end)
+			end = s->token_index[i];
+	/* the longest token follows the largest index; tokens are short */
+	s->tokens_len = end + KSYM_NAME_MAX < KSYM_TOKENS_MAX ?
+			end + KSYM_NAME_MAX : KSYM_TOKENS_MAX;
+	while (s->tokens_len > end && kmem_read(k, table, s->tokens, s->tokens_len))
+		s->tokens_len = (s->tokens_len + end) / 2;	/* near a hole */
+	if (s->tokens_len <= end)
+		return -1;
+	s->tokens[s->tokens_len - 1] = 0;
+	return 0;
+}
+
+static int ksyms_open(struct kmem *k, struct ksyms *s)
+{
+	uint64_t num_va, base_va;
+
+	if (ksyms_addr(k, "SYMBOL(kallsyms_names)", &s->names) ||
+	    ksyms_addr(k, "SYMBOL(kallsyms_offsets)", &s->offsets) ||
+	    ksyms_addr(k, "SYMBOL(kallsyms_num_syms)", &num_va) ||
+	    ksyms_addr(k, "SYMBOL(kallsyms_relative_base)", &base_va) ||
+	    kmem_read(k, num_va, &s->num, sizeof(s->num)) ||
+	    s->num > KSYM_MAX_SYMS || read_u64(k, base_va, &s->relative_base))
+		return -1;
+	return ksyms_tokens(k, s);
+}
+
+/*
+ * Expand the symbol at *@off in kallsyms_names into @name (without its type
+ * character; "" if too long) and advance *@off past it.
+ */
+static int ksyms_expand(struct kmem *k, const struct ksyms *s, uint64_t *off,
+			char name[KSYM_NAME_MAX])
+{
+	uint8_t b[2], data[KSYM_NAME_MAX];
+	size_t len, out = 0;
+	bool first = true;
+
+	if (kmem_read(k, s->names + *off, b, 2))
+		return -1;
+	len = b[0];
+	*off += 1;
+	if (len & 0x80) {
+		len = (len & 0x7f) | (size_t)b[1] << 7;
+		*off += 1;
+	}
+	name[0] = 0;
+	if (len > sizeof(data)) {	/* too long for any name we look for */
+		*off += len;
+		return 0;
+	}
+	if (kmem_read(k, s->names + *off, data, len))
+		return -1;
+	*off += len;
+	for (size_t i = 0; i < len; i++) {
+		const char *t = s->tokens + s->token_index[data[i]];
+
+		if ((size_t)(t - s->tokens) >= s->tokens_len)
+			return -1;
+		for (; *t; t++, first = false)
+			if (!first && out + 1 < KSYM_NAME_MAX)
+				name[out++] = *t;
+	}
+	name[out] = 0;
+	return 0;
+}
+
+static int ksyms_scan(struct kmem *k, const struct ksyms *s,
+		      const char *const *names, uint64_t *addrs, unsigned int n)
+{
+	char name[KSYM_NAME_MAX];
+	unsigned int left = n;
+	uint64_t off = 0;
+
+	for (uint32_t i = 0; i < s->num && left; i++) {
+		if (ksyms_expand(k, s, &off, name))
+			return -1;
+		for (unsigned int j = 0; j < n; j++) {
+			uint32_t rel;
+
+			if (addrs[j] || strcmp(name, names[j]))
+				continue;
+			if (kmem_read(k, s->offsets + 4ULL * i, &rel, sizeof(rel)))
+				return -1;
+			addrs[j] = s->relative_base + rel;
+			left--;
+		}
+	}
+	return 0;
+}
+
+int kmem_kallsyms(struct kmem *k, const char *const *names, uint64_t *addrs,
+		  unsigned int n)
+{
+	struct ksyms *s = malloc(sizeof(*s));	/* 64 KiB: not on the stack */
+	int err;
+
+	memset(addrs, 0, n * sizeof(*addrs));
+	if (!s)
+		return -1;
+	err = ksyms_open(k, s);
+	if (!err)
+		err = ksyms_scan(k, s, names, addrs, n);
+	free(s);
+	return err;
+}
+
+/* ---- task PIDs ---- */
+
+/* Offset in [0, @max) of the first 8-byte word equal to @value at @va. */
+static int find_word(struct kmem *k, uint64_t va, uint64_t value, size_t max,
+		     uint64_t *off)
+{
+	for (size_t o = 0; o + 8 <= max; o += 8) {
+		uint64_t w;
+
+		if (read_u64(k, va + o, &w))
+			return -1;
+		if (w == value) {
+			*off = o;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * task->thread_pid is the only pointer to init_struct_pid in init_task, and
+ * init_struct_pid.numbers[0] = { .nr = 0, .ns = &init_pid_ns } is the only
+ * pointer to init_pid_ns in it: that gives both offsets without debug info.
+ */
+static int find_pid_offsets(struct kmem *k)
+{
+	static const char *const names[] = {
+		"init_task", "init_struct_pid", "init_pid_ns",
+	};
+	uint64_t a[3], ns_off;
+
+	if (kmem_kallsyms(k, names, a, 3) || !a[0] || !a[1] || !a[2] ||
+	    find_word(k, a[0], a[1], TASK_SCAN_MAX, &k->off_thread_pid) ||
+	    find_word(k, a[1], a[2], PID_SCAN_MAX, &ns_off) || ns_off < 8)
+		return -1;
+	k->off_pid_nr = ns_off - 8;	/* struct upid { int nr; struct pid_namespace *ns; } */
+	return 0;
+}
+
+int kmem_task_pid(struct kmem *k, uint64_t task, uint32_t *pid)
+{
+	uint64_t p;
+
+	if (!k->pid_state)
+		k->pid_state = find_pid_offsets(k) ? -1 : 1;
+	if (k->pid_state < 0 ||
+	    read_u64(k, task + k->off_thread_pid, &p) ||
+	    kmem_read(k, p + k->off_pid_nr, pid, sizeof(*pid)) ||
+	    *pid >= KMEM_PID_MAX_LIMIT)
+		return -1;
+	return 0;
+}
+
+/* ---- frame records ---- */
+
+static uint64_t strip_pac(struct kmem *k, uint64_t lr)
+{
+	uint64_t mask = 0;
+
+	if (!vmci_u64(k->vmci, "NUMBER(KERNELPACMASK)", 16, &mask))
+		lr |= mask;	/* kernel addresses have all top bits set */
+	return lr;
+}
+
+int kmem_unwind_into_image(struct kmem *k, uint64_t regs[34])
+{
+	uint64_t fp = regs[29];
+
+	if (!k->have_image || kmem_in_image(k, regs[32]))
+		return 0;
+	if ((regs[33] & 0x1c) != 0x04)	/* AArch64 EL1t/EL1h only */
+		return 0;
+	for (int i = 0; i < UNWIND_MAX_FRAMES; i++) {
+		uint64_t rec[2], lr;
+
+		if (!fp || fp % 8 || kmem_read(k, fp, rec, sizeof(rec)))
+			return -1;
+		lr = strip_pac(k, rec[1]);
+		if (kmem_in_image(k, lr)) {
+			regs[29] = rec[0];
+			regs[30] = lr;
+			regs[31] = rec[0];
+			regs[32] = lr;
+			return 1;
+		}
+		if (rec[0] <= fp)
+			return -1;
+		fp = rec[0];
+	}
+	return -1;
+}
