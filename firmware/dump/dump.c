@@ -360,8 +360,11 @@ static void copy_vmcoreinfo(void)
 	}
 }
 
-/* A previous dump still running when a new crash comes: close it as partial. */
-static void abort_previous(void)
+/*
+ * Close a running secondary dump (a new crash, or power off): wait for the
+ * writes in flight, give up the rest, and put the exact extent on record.
+ */
+static void abort_previous(const char *why)
 {
 	uint32_t tag, i;
 	int ok;
@@ -369,8 +372,8 @@ static void abort_previous(void)
 
 	if (d.state != TSB_STATE_SECONDARY)
 		return;
-	WARN("dump: crash during the secondary dump %lu: closing it as partial",
-	     (unsigned long)d.hdr.dump_id);
+	WARN("dump: %s during the secondary dump %lu: closing it with what is on disk",
+	     why, (unsigned long)d.hdr.dump_id);
 	while (d.dev.inflight && !fw_deadline_passed(deadline))
 		while (vblk_reap(&d.dev, &tag, &ok))
 			complete(tag, ok);
@@ -497,7 +500,7 @@ static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *c
 	d.crash_ns = t_fault;
 	d.fiq_count = d.fiq_ticks = d.fiq_ticks_max = 0;
 	spin_lock(&d.lock);
-	abort_previous();
+	abort_previous("crash");
 	memset(d.cpu, 0, sizeof(d.cpu));
 	d.capture = 1;
 	record_cpu(self, ctx);
@@ -526,6 +529,13 @@ static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *c
 	}
 	spin_unlock(&d.lock);
 	psci_restart_linux(self);
+}
+
+void dump_quiesce(const char *why)
+{
+	spin_lock(&d.lock);
+	abort_previous(why);
+	spin_unlock(&d.lock);
 }
 
 /* ---- while Linux runs ---- */

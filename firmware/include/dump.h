@@ -28,6 +28,8 @@ void dump_cpu_seized(unsigned int cpu, const struct cpu_ctx *ctx);
 /* The dump disk's FIQ, and the secure timer's. */
 void dump_fiq(void);
 void dump_timer_fiq(void);
+/* Before power off: close a running dump so its extent is on record. */
+void dump_quiesce(const char *why);
 /* Called as Linux is entered: what the DT must say. */
 void dump_boot_info(struct dump_boot_info *bi);
 

@@ -208,6 +208,7 @@ static int64_t psci_cpu_on(uint64_t target, uint64_t entry, uint64_t ctx_id, int
 
 static void __attribute__((noreturn)) psci_system_off(void)
 {
+	dump_quiesce("power off");
 	log_event("system-off", "boot=%u", boot_count());
 	plat_system_off();
 }

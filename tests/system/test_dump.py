@@ -235,3 +235,20 @@ def test_window_0_restarts_without_a_dump(machine_factory):
     assert m.wait_exit() == 0
     with open(disk_of(m), "rb") as f:
         assert f.read(4096) == bytes(4096), "window=0 must not touch the dump disk"
+
+
+def test_poweroff_during_secondary_dump_records_the_extent(machine_factory):
+    m = machine_factory(cpus=2, mem=MEM, extra=["--throttle", "20000000"])
+    m.wait_ready(boot=1)
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    time.sleep(2)
+    assert sysfs(m, "state") == "secondary"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    # Closed, not left "in progress": what is on disk is exactly what is recorded.
+    assert d.state_name == "PARTIAL"
+    assert d.window < d.bytes_written < d.ram_size
+    assert d.bytes_written == d.ok_bytes
+    assert dumpdisk.verify_chunks(disk_of(m), d) == []
