@@ -64,6 +64,7 @@ static struct {
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
 	int sec_started;		/* secondary writes have begun */
+	uint32_t cursor;		/* chunks are written in order: none pending below */
 	uint64_t last_progress;		/* counter at the last completion */
 	uint64_t ready_ns;		/* when the newest grant unit became durable */
 	uint64_t crash_ns;		/* last panic, for the downtime of its restart */
@@ -239,16 +240,21 @@ static int complete(uint32_t tag, int ok)
 	return chunk_done_notify(tag) || d.failed;
 }
 
-/* Queue the next pending chunks in [from, to) up to the in-flight limit. */
+/*
+ * Queue the next pending chunks in [from, to) up to the in-flight limit. The
+ * cursor keeps this O(1) per completion: it runs in the FIQ handler.
+ */
 static void refill(uint32_t from, uint32_t to)
 {
 	while (!d.failed && d.dev.inflight < d.inflight_max) {
-		int64_t i = ledger_find(&d.led, from, to, LG_PENDING);
+		int64_t i = ledger_find(&d.led, from > d.cursor ? from : d.cursor, to,
+					LG_PENDING);
 		uint64_t pa;
 		int err;
 
 		if (i < 0)
 			return;
+		d.cursor = (uint32_t)i + 1;
 		pa = ledger_chunk_addr(&d.led, (uint32_t)i);
 		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, d.led.chunk);
 		ledger_set(&d.led, (uint32_t)i, LG_INFLIGHT);
@@ -257,6 +263,7 @@ static void refill(uint32_t from, uint32_t to)
 				  (uint32_t)i);
 		if (err) {
 			ledger_set(&d.led, (uint32_t)i, LG_PENDING);
+			d.cursor = (uint32_t)i;
 			device_failed("cannot queue a write");
 			return;
 		}
@@ -416,6 +423,7 @@ static int start_dump(void)
 
 	memset(&d.hdr, 0, sizeof(d.hdr));
 	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
+	d.cursor = 0;
 	d.hdr.magic = TSB_DUMP_MAGIC;
 	d.hdr.version = TSB_FORMAT_VERSION;
 	d.hdr.state = TSB_DUMP_IN_PROGRESS;
@@ -553,7 +561,8 @@ void dump_fiq(void)
 		notify |= complete(tag, ok);
 	if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
 		refill(d.led.window_chunks, d.led.nchunks);
-		if (!d.meta_started && ledger_secondary_done(&d.led)) {
+		/* The full scan only once nothing is in flight: at the end. */
+		if (!d.meta_started && !d.dev.inflight && ledger_secondary_done(&d.led)) {
 			set_time(TSB_T_SECONDARY_DONE);
 			finish_state();
 			d.meta_started = 1;
