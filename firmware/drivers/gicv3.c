@@ -182,9 +182,17 @@ void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
 	mmio_write32(gicd_base + GICD_IGRPMODR + reg,
 		     mmio_read32(gicd_base + GICD_IGRPMODR + reg) & ~bit);
 	*(volatile uint8_t *)(gicd_base + GICD_IPRIORITYR + intid) = prio;
-	mmio_write64(gicd_base + GICD_IROUTER + intid * 8, mpidr_to_aff(mpidr) & 0xff00ffffffULL);
+	gicv3_spi_route(intid, mpidr);
 	mmio_write32(gicd_base + GICD_ICPENDR + reg, bit);
 	mmio_write32(gicd_base + GICD_ISENABLER + reg, bit);
+}
+
+void gicv3_spi_route(unsigned int intid, uint64_t mpidr)
+{
+	if (intid < 32 || intid >= nr_irqs)
+		return;
+	/* GICD_IROUTER takes the affinity fields where MPIDR has them. */
+	mmio_write64(gicd_base + GICD_IROUTER + intid * 8, mpidr & 0xff00ffffffULL);
 }
 
 void gicv3_spi_set_pending(unsigned int intid)

@@ -546,6 +546,12 @@ void dump_quiesce(const char *why)
 	spin_unlock(&d.lock);
 }
 
+/* The disk's FIQ must reach a CPU that runs: follow the boot CPU, avoid one going off. */
+void dump_route_irq(uint64_t mpidr)
+{
+	gicv3_spi_route(PLAT_DUMP_INTID, mpidr);
+}
+
 /* ---- while Linux runs ---- */
 
 void dump_fiq(void)
@@ -618,6 +624,7 @@ static void check_stalled(void)
 void dump_boot_info(struct dump_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
+	dump_route_irq(this_cpu()->mpidr);
 	spin_lock(&d.lock);
 	/* Linux is entered again: the next panic starts a new dump. */
 	__atomic_store_n(&d.crash_owner, 0, __ATOMIC_RELEASE);

@@ -28,6 +28,8 @@ void dump_cpu_seized(unsigned int cpu, const struct cpu_ctx *ctx);
 /* The dump disk's FIQ, and the secure timer's. */
 void dump_fiq(void);
 void dump_timer_fiq(void);
+/* Send the disk's completion FIQ to the CPU with @mpidr. */
+void dump_route_irq(uint64_t mpidr);
 /* Before power off: close a running dump so its extent is on record. */
 void dump_quiesce(const char *why);
 /* Called as Linux is entered: what the DT must say. */

@@ -16,6 +16,8 @@ void gicv3_distributor_init(void);
 void gicv3_cpu_init(uint64_t mpidr);
 /* Make SPI @intid a group-0 (secure, FIQ) interrupt routed to @mpidr. */
 void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr);
+/* Route SPI @intid to the CPU with @mpidr. */
+void gicv3_spi_route(unsigned int intid, uint64_t mpidr);
 /* Set an SPI pending (used to notify the normal world). */
 void gicv3_spi_set_pending(unsigned int intid);
 /* Send group-0 SGI @sgi to the CPU with @mpidr. */

@@ -178,10 +178,19 @@ static int64_t psci_cpu_off(unsigned int self)
 {
 	int ret;
 
+	unsigned int i;
+
 	spin_lock(&psci.lock);
 	ret = psci_cpu_off_check(&psci, self);
-	if (ret == PSCI_E_SUCCESS)
+	if (ret == PSCI_E_SUCCESS) {
 		psci.cpu[self].state = PSCI_STATE_OFF;
+		/* A secondary dump must not wait for this CPU to come back. */
+		for (i = 0; i < psci.ncpus; i++)
+			if (psci.cpu[i].state == PSCI_STATE_ON) {
+				dump_route_irq(psci.cpu[i].mpidr);
+				break;
+			}
+	}
 	spin_unlock(&psci.lock);
 	if (ret != PSCI_E_SUCCESS)
 		return ret;

@@ -252,3 +252,19 @@ def test_poweroff_during_secondary_dump_records_the_extent(machine_factory):
     assert d.window < d.bytes_written < d.ram_size
     assert d.bytes_written == d.ok_bytes
     assert dumpdisk.verify_chunks(disk_of(m), d) == []
+
+
+def test_secondary_dump_goes_on_with_cpu0_offline(machine_factory):
+    m = machine_factory(cpus=2, mem=MEM, extra=["--throttle", "20000000"])
+    m.wait_ready(boot=1)
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    assert sysfs(m, "state") == "secondary"
+    # The disk's FIQ went to CPU0: the firmware moves it when CPU0 powers off.
+    assert "ERR" not in m.cmd("cpu 1 write /sys/devices/system/cpu/cpu0/online 0")
+    assert m.cmd("cat /sys/devices/system/cpu/online").strip().splitlines()[-1] == "1"
+    assert wait_dump_done(m) == "complete"
+    assert "ERR" not in m.cmd("cpu 1 write /sys/devices/system/cpu/cpu0/online 1")
+    m.p.sendline("reboot")
+    _, online = m.wait_ready(boot=3)
+    assert online == 2
