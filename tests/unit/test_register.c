@@ -59,6 +59,7 @@ void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 UNREACHED(void gicv3_spi_set_pending(unsigned int intid))
+UNREACHED(void gicv3_spi_route(unsigned int intid, uint64_t mpidr))
 UNREACHED(uint64_t fw_now_ns(void))
 UNREACHED(uint64_t fw_deadline_us(uint64_t us))
 UNREACHED(int fw_deadline_passed(uint64_t deadline))
