@@ -300,22 +300,29 @@ static int primary_done(void)
 	       ledger_find(&d.led, 0, window_end, LG_INFLIGHT) < 0;
 }
 
-/* Write the metadata (and the disk header) and wait for them. */
-static void write_meta_sync(void)
+/* Queue the metadata and the disk header; return 0 if the device cannot take them. */
+static int submit_meta(void)
 {
 	uint64_t len;
 
 	if (d.failed)
-		return;
+		return 0;
 	len = build_meta();
 	build_disk_header();
 	d.meta_left = 2;
 	if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META, (uint32_t)len, TAG_META) ||
 	    vblk_submit(&d.dev, 1, 0, d.scratch + SCR_DISKHDR, TSB_BLOCK, TAG_DISKHDR)) {
 		device_failed("cannot queue the metadata");
-		return;
+		return 0;
 	}
-	poll_until(no_meta_left, 0, 0);
+	return 1;
+}
+
+/* Write the metadata (and the disk header) and wait for them. */
+static void write_meta_sync(void)
+{
+	if (submit_meta())
+		poll_until(no_meta_left, 0, 0);
 }
 
 static void finish_state(void)
@@ -572,17 +579,7 @@ void dump_fiq(void)
 			set_time(TSB_T_SECONDARY_DONE);
 			finish_state();
 			d.meta_started = 1;
-			if (!d.failed) {
-				uint64_t len = build_meta();
-
-				build_disk_header();
-				d.meta_left = 2;
-				if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
-						(uint32_t)len, TAG_META) ||
-				    vblk_submit(&d.dev, 1, 0, d.scratch + SCR_DISKHDR,
-						TSB_BLOCK, TAG_DISKHDR))
-					device_failed("cannot queue the metadata");
-			}
+			submit_meta();
 			d.state = TSB_STATE_SECONDARY;	/* until the metadata is down */
 		}
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
