@@ -6,7 +6,7 @@
 #   scripts/build-kernel.sh OUTDIR
 #
 # Leaves OUTDIR/Image, OUTDIR/vmlinux and a symlink OUTDIR/kbuild -> the kernel build tree
-# (for out-of-tree modules). Cache root: $TSUBAKI_CACHE (default ~/.cache/tsubaki).
+# (for out-of-tree modules, and its usr/gen_init_cpio for the initramfs). Cache root: $TSUBAKI_CACHE (default ~/.cache/tsubaki).
 set -euo pipefail
 
 # Bump when the recipe below changes in a way that changes the products.
@@ -67,6 +67,11 @@ if [ ! -f "$bld/.build-ok" ] || [ "${FORCE:-0}" = 1 ]; then
 	echo "build-kernel: building Image + modules with -j$jobs (about 7 min on 2 cores)"
 	make -s -C "$src" O="$bld" ARCH=arm64 CROSS_COMPILE=$cross -j"$jobs" Image modules
 	touch "$bld/.build-ok"
+fi
+
+# The initramfs and the test overlays are written by the kernel's own cpio tool.
+if [ ! -x "$bld/usr/gen_init_cpio" ]; then
+	make -s -C "$src" O="$bld" ARCH=arm64 CROSS_COMPILE=$cross usr/gen_init_cpio
 fi
 
 cp -f "$bld/arch/arm64/boot/Image" "$out/Image.tmp" && mv -f "$out/Image.tmp" "$out/Image"

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-	make gcc libc6-dev
+	make gcc libc6-dev perl
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm qemu-utils
 	linux-source-6.1 bc bison flex libssl-dev libelf-dev cpio xz-utils kmod

@@ -687,6 +687,46 @@ static void cmd_echo(struct cmd *c)
 	putchar('\n');
 }
 
+static int cmp_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+}
+
+/**
+ * cmd_ls() - list the entries of a directory, one per line, sorted
+ * @c: parsed command: ls DIR
+ *
+ * Prints "ERR ..." when DIR cannot be read, "(empty)" when it has no entries,
+ * so that an empty listing cannot be mistaken for a lost one.
+ */
+static void cmd_ls(struct cmd *c)
+{
+	struct dirent **names;
+	int i, n;
+
+	if (c->argc != 2) {
+		say_err("usage: ls DIR");
+		return;
+	}
+	n = scandir(c->argv[1], &names, not_dot, cmp_name);
+	if (n < 0) {
+		say_errno(errno);
+		return;
+	}
+	if (!n)
+		printf("(empty)\n");
+	for (i = 0; i < n; i++) {
+		printf("%s\n", names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
 static void cmd_help(struct cmd *c);
 
 static const struct builtin builtins[] = {
@@ -698,6 +738,7 @@ static const struct builtin builtins[] = {
 	{ "sysrq",	cmd_sysrq,	"sysrq C              write C to " SYSRQ_PATH },
 	{ "write",	cmd_write,	"write FILE STRING... write STRING to FILE" },
 	{ "cat",	cmd_cat,	"cat FILE...          print files" },
+	{ "ls",		cmd_ls,		"ls DIR               list a directory" },
 	{ "dmesg",	cmd_dmesg,	"dmesg                print the kernel log" },
 	{ "insmod",	cmd_insmod,	"insmod PATH          load a kernel module" },
 	{ "sleep",	cmd_sleep,	"sleep SECONDS        sleep (fractions allowed)" },

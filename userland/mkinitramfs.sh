@@ -12,14 +12,14 @@
 #   /dev/console             char 5:1, mode 600
 #   /proc /sys /tmp /etc     empty directories
 #   /lib/modules/tsubaki/    the given .ko files
-# The archive is written by userland/host/mkcpio.c, compiled here with $HOSTCC (default gcc)
-# into OUTDIR/host/mkcpio.
+# The archive is written by the kernel's own usr/gen_init_cpio, which the cached kernel
+# build already has: $GEN_INIT_CPIO (set by the top-level Makefile).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: mkinitramfs.sh OUTDIR [MODULE.ko ...]}
 shift
-hostcc=${HOSTCC:-gcc}
+tool=${GEN_INIT_CPIO:?mkinitramfs: set GEN_INIT_CPIO to usr/gen_init_cpio of the kernel build}
+[ -x "$tool" ] || { echo "mkinitramfs: $tool missing (run make kernel)" >&2; exit 1; }
 
 [ -d "$out/bin" ] || { echo "mkinitramfs: $out/bin missing (run make -C userland O=$out)" >&2; exit 1; }
 out=$(cd "$out" && pwd)
@@ -31,13 +31,6 @@ for ko in "$@"; do
 	*) echo "mkinitramfs: $ko is not a .ko file" >&2; exit 1 ;;
 	esac
 done
-
-mkdir -p "$out/host"
-tool="$out/host/mkcpio"
-if [ ! -x "$tool" ] || [ "$here/host/mkcpio.c" -nt "$tool" ]; then
-	"$hostcc" -O2 -Wall -Wextra -Werror -o "$tool.tmp" "$here/host/mkcpio.c"
-	mv -f "$tool.tmp" "$tool"
-fi
 
 # Paths in the list must not contain whitespace (the list format is space separated).
 nospace() {
@@ -75,6 +68,7 @@ list="$out/initramfs.list"
 	done
 } >"$list"
 
-"$tool" "$list" "$out/initramfs.cpio.tmp"
+# -t 0: the same inputs give the same archive.
+"$tool" -t 0 "$list" >"$out/initramfs.cpio.tmp"
 mv -f "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
 echo "mkinitramfs: wrote $out/initramfs.cpio ($(stat -c %s "$out/initramfs.cpio") bytes, $# module(s))"

@@ -2,9 +2,12 @@
 """QEMU system-test harness: boots Tsubaki + Linux through tools/tsubaki-run
 and drives the initramfs shell over the normal-world console."""
 import os
+import json
 import re
+import socket
 import subprocess
 import sys
+import time
 
 import pexpect
 import pytest
@@ -92,6 +95,41 @@ class Machine:
         self.logfile.close()
 
 
+def qmp(path, *commands, timeout=20):
+    """Run QMP @commands ((name, arguments) pairs) on the socket at @path; return
+    their results in order. Raises on a QMP error."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError("no QMP socket at %s" % path)
+        time.sleep(0.05)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.connect(path)
+    f = sock.makefile("rw")
+
+    def reply():
+        while True:
+            msg = json.loads(f.readline())
+            if "event" not in msg:
+                return msg
+
+    reply()                             # the greeting
+    results = []
+    for name, args in (("qmp_capabilities", None),) + tuple(commands):
+        req = {"execute": name}
+        if args:
+            req["arguments"] = args
+        f.write(json.dumps(req) + "\n")
+        f.flush()
+        msg = reply()
+        if "error" in msg:
+            raise RuntimeError("QMP %s: %s" % (name, msg["error"]))
+        results.append(msg["return"])
+    sock.close()
+    return results[1:]
+
+
 @pytest.fixture
 def machine_factory(tmp_path):
     machines = []
@@ -110,9 +148,10 @@ def machine_factory(tmp_path):
 
 def build_overlay(path, files):
     """Write a newc cpio archive with {archive_path: host_path} (plus parents)."""
-    tool = os.path.join(BUILD, "userland", "host", "mkcpio")
+    # The kernel build's own cpio writer (the same one the initramfs is made with).
+    tool = os.path.join(BUILD, "linux", "kbuild", "usr", "gen_init_cpio")
     if not os.path.exists(tool):
-        pytest.fail("mkcpio missing (%s): run 'make' first" % tool)
+        pytest.fail("gen_init_cpio missing (%s): run 'make' first" % tool)
     lst = str(path) + ".list"
     dirs = set()
     for dst in files:
@@ -124,7 +163,8 @@ def build_overlay(path, files):
             f.write("dir %s 755 0 0\n" % d)
         for dst, src in files.items():
             f.write("file %s %s 644 0 0\n" % (dst, src))
-    subprocess.run([tool, lst, str(path)], check=True)
+    with open(str(path), "wb") as out:
+        subprocess.run([tool, "-t", "0", lst], check=True, stdout=out)
     return str(path)
 
 

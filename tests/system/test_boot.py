@@ -4,6 +4,8 @@ import random
 
 import pytest
 
+from conftest import qmp
+
 NOT_SUPPORTED = (1 << 64) - 1           # -1
 INVALID_PARAMS = (1 << 64) - 2          # -2
 ALREADY_ON = (1 << 64) - 4              # -4
@@ -29,6 +31,33 @@ def test_boot_all_cpus_online(machine_factory, cpus):
     assert "No such file" in m.cmd("cat /sys/firmware/devicetree/base/secure-chosen/name")
     ev = m.events("linux-entry")
     assert len(ev) == 1 and ev[0]["boot"] == "1"
+
+
+def test_machine_has_only_the_devices_asked_for(machine_factory, tmp_path):
+    """Every device is named on QEMU's command line: no default NIC (a PCI DMA
+    master nobody would quiesce), nothing else that came along."""
+    sock = str(tmp_path / "qmp.sock")
+    m = machine_factory(cpus=2, extra=["--linux-disk", str(tmp_path / "linux.img"),
+                                       "--qmp", sock])
+    m.wait_ready(boot=1)
+    # QEMU's own view: the PCIe root holds its host bridge and nothing else, and
+    # the only pluggable devices are the two disks the runner asked for.
+    pci, anon, named = qmp(sock, ("query-pci", None),
+                           ("qom-list", {"path": "/machine/peripheral-anon"}),
+                           ("qom-list", {"path": "/machine/peripheral"}))
+    devs = [d for bus in pci for d in bus["devices"]]
+    assert [d["class_info"]["class"] for d in devs] == [0x0600], devs
+    types = sorted(c["type"] for c in anon if c["type"].startswith("child<"))
+    assert types == ["child<virtio-blk-device>"] * 2, anon
+    assert not [c for c in named if c["type"].startswith("child<")], named
+    # The guest's view: no PCI device, one virtio device (Linux's own disk; the
+    # dump disk is hidden), no network interface but loopback.
+    out = m.cmd("ls /sys/bus/pci/devices")
+    assert out == "(empty)" or "No such file" in out, out
+    assert m.cmd("ls /sys/bus/virtio/devices").split() == ["virtio0"]
+    assert "vda" in m.cmd("cat /proc/partitions")
+    out = m.cmd("ls /sys/class/net")
+    assert out in ("(empty)", "lo") or "No such file" in out, out
 
 
 def test_warm_restart_three_times(machine_factory):
