@@ -30,7 +30,19 @@ int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 	if (!l->grant_chunks)
 		l->grant_chunks = 1;
 	l->next_grant = l->window_chunks;
+	memset(l->role, LR_PRIMARY, l->window_chunks);
 	return 0;
+}
+
+void ledger_set_role(struct ledger *l, uint32_t from, uint32_t to, enum ledger_role role)
+{
+	if (to > l->nchunks)
+		to = l->nchunks;
+	for (; from < to; from++) {
+		l->role[from] = (uint8_t)role;
+		if (role == LR_NONE)
+			l->st[from] = LG_EXCLUDED;
+	}
 }
 
 int64_t ledger_find(const struct ledger *l, uint32_t from, uint32_t to, enum ledger_state st)
@@ -70,24 +82,47 @@ static int done(uint8_t st)
 	return st == LG_DURABLE || st == LG_LOST;
 }
 
+/*
+ * The range the next grant would cover: [*@start, *@end). Skips chunks that
+ * are never handed back; stops at the first LR_SECONDARY chunk not yet done
+ * or at the end of the run, and keeps whole units unless the run ends.
+ */
+static void grant_span(const struct ledger *l, uint32_t *start, uint32_t *end)
+{
+	uint32_t s = l->next_grant, e;
+
+	while (s < l->nchunks && l->role[s] != LR_SECONDARY)
+		s++;
+	e = s;
+	while (e < l->nchunks && l->role[e] == LR_SECONDARY && done(l->st[e]))
+		e++;
+	if (e < l->nchunks && l->role[e] == LR_SECONDARY)
+		e = s + (e - s) / l->grant_chunks * l->grant_chunks;
+	*start = s;
+	*end = e;
+}
+
+int ledger_grant_ready(const struct ledger *l)
+{
+	uint32_t s, e;
+
+	grant_span(l, &s, &e);
+	return e > s;
+}
+
 int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last)
 {
-	uint32_t start = l->next_grant, end = start, i;
+	uint32_t start, end, i;
 
-	for (;;) {
-		uint32_t unit_end = end + l->grant_chunks;
-
-		if (unit_end > l->nchunks)
-			unit_end = l->nchunks;
-		if (unit_end == end)
+	grant_span(l, &start, &end);
+	for (i = end; i < l->nchunks && l->role[i] != LR_SECONDARY; i++)
+		;
+	*last = 1;
+	for (; i < l->nchunks; i++)
+		if (l->role[i] == LR_SECONDARY && l->st[i] != LG_GRANTED) {
+			*last = 0;
 			break;
-		for (i = end; i < unit_end && done(l->st[i]); i++)
-			;
-		if (i < unit_end)
-			break;
-		end = unit_end;
-	}
-	*last = end == l->nchunks;
+		}
 	if (end == start)
 		return 0;
 	for (i = start; i < end; i++)
@@ -102,8 +137,9 @@ int ledger_secondary_done(const struct ledger *l)
 {
 	uint32_t i;
 
-	for (i = l->window_chunks; i < l->nchunks; i++)
-		if (!done(l->st[i]) && l->st[i] != LG_GRANTED)
+	for (i = 0; i < l->nchunks; i++)
+		if ((l->role[i] == LR_SECONDARY || l->role[i] == LR_KEEP) &&
+		    !done(l->st[i]) && l->st[i] != LG_GRANTED)
 			return 0;
 	return 1;
 }
@@ -115,15 +151,20 @@ uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
 
 	if (!max)
 		return 0;
-	for (i = l->window_chunks; i < l->nchunks; i++) {
-		if (l->st[i] == LG_GRANTED)
+	for (i = 0; i < l->nchunks; i++) {
+		if (l->role[i] != LR_SECONDARY || l->st[i] == LG_GRANTED)
 			continue;
 		if (n && out[n - 1].base + out[n - 1].size == ledger_chunk_addr(l, i)) {
 			out[n - 1].size += l->chunk;
 			continue;
 		}
 		if (n == max) {
-			/* Out of room: over-reserving is safe, under-reserving is not. */
+			/*
+			 * Out of room: over-reserving is safe, under-reserving
+			 * is not. The windows (LR_NONE, LR_KEEP, LR_PRIMARY)
+			 * lie below every LR_SECONDARY chunk, so this never
+			 * reserves the restarted kernel's own window.
+			 */
 			out[n - 1].size = ledger_chunk_addr(l, l->nchunks) - out[n - 1].base;
 			break;
 		}

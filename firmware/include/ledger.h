@@ -4,9 +4,14 @@
  * is waiting, being written, on disk, lost (could not be written) or handed
  * back to the restarted kernel. Plain C, host-tested.
  *
- * Chunks [0, window_chunks) are the boot window: dumped first (primary dump)
- * and then used by the restarted kernel, so never "handed back". The others
- * are handed back in order, in units of grant_chunks, once on disk (or lost).
+ * Each chunk also has a role. Chunks [0, window_chunks) are the boot window
+ * of the primary-dump mode (LR_PRIMARY): dumped first and then used by the
+ * restarted kernel, so never "handed back". LR_SECONDARY chunks are handed
+ * back in address order, in units of grant_chunks, once on disk (or lost).
+ * In the spare-window mode, the window the crashed kernel booted in is
+ * LR_KEEP (dumped while the new kernel runs, then kept as the next spare)
+ * and the window the new kernel boots in is LR_NONE (never the crashed
+ * kernel's memory: state LG_EXCLUDED, not dumped).
  */
 #ifndef LEDGER_H
 #define LEDGER_H
@@ -19,6 +24,14 @@ enum ledger_state {
 	LG_DURABLE,		/* on disk, device said OK */
 	LG_LOST,		/* cannot be dumped (device error, no room) */
 	LG_GRANTED,		/* handed back to Linux */
+	LG_EXCLUDED,		/* not part of the dump (role LR_NONE) */
+};
+
+enum ledger_role {
+	LR_SECONDARY = 0,	/* dumped while Linux runs, then handed back */
+	LR_PRIMARY,		/* dumped before the restart, used by the new kernel */
+	LR_KEEP,		/* dumped while Linux runs, kept reserved (next spare) */
+	LR_NONE,		/* not dumped: the restarted kernel's spare window */
 };
 
 struct ledger_range {
@@ -34,6 +47,7 @@ struct ledger {
 	uint32_t grant_chunks;
 	uint32_t next_grant;	/* first chunk not handed back */
 	uint8_t st[TSB_MAX_CHUNKS];
+	uint8_t role[TSB_MAX_CHUNKS];
 };
 
 #define LEDGER_E_PARAM	-1
@@ -46,21 +60,30 @@ struct ledger {
  */
 int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 		uint64_t window, uint64_t grant);
+/*
+ * ledger_set_role() - give chunks [@from, @to) @role (LR_NONE also makes them
+ * LG_EXCLUDED). Call before the dump starts.
+ */
+void ledger_set_role(struct ledger *l, uint32_t from, uint32_t to, enum ledger_role role);
 /* First chunk in [from, to) in @st, or -1. */
 int64_t ledger_find(const struct ledger *l, uint32_t from, uint32_t to, enum ledger_state st);
 void ledger_set(struct ledger *l, uint32_t i, enum ledger_state st);
 uint64_t ledger_chunk_addr(const struct ledger *l, uint32_t i);
 uint32_t ledger_count(const struct ledger *l, enum ledger_state st);
 /*
- * ledger_take_grant() - the next range that may be handed back: whole grant
- * units from next_grant that are all on disk or lost, or the tail when
- * everything is. Marks it granted. Return 1 with *@r set, 0 when none; *@last
- * is 1 when nothing remains to hand back afterwards.
+ * ledger_take_grant() - the next range that may be handed back: from
+ * next_grant, the LR_SECONDARY chunks that are all on disk or lost, in whole
+ * grant units -- or up to the end of their run (the end of RAM or a chunk of
+ * another role) when the whole rest of the run is. Marks it granted. Return 1
+ * with *@r set, 0 when none; *@last is 1 when no LR_SECONDARY chunk remains
+ * to hand back afterwards.
  */
 int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last);
-/* All chunks outside the window are on disk, lost or handed back. */
+/* 1 when ledger_take_grant() would hand something back now. */
+int ledger_grant_ready(const struct ledger *l);
+/* All LR_SECONDARY and LR_KEEP chunks are on disk, lost or handed back. */
 int ledger_secondary_done(const struct ledger *l);
-/* Ranges outside the window not yet handed back (merged). Return the count. */
+/* LR_SECONDARY ranges not yet handed back (merged). Return the count. */
 uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
 			       uint32_t max);
 

@@ -320,6 +320,68 @@ static void test_grant_never_window(void **state)
 	assert_int_equal(ledger_count(&L, LG_GRANTED), 0);
 }
 
+/*
+ * Spare-window mode: the new kernel's window is LR_NONE (excluded, never
+ * dumped), the crashed kernel's window LR_KEEP (dumped, never handed back).
+ */
+static void test_spare_roles(void **state)
+{
+	struct ledger_range pr[DUMP_RANGES_MAX];
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(ledger_init(&L, RAM, 22 * CH, CH, 0, 4 * CH), 0);
+	assert_int_equal(L.window_chunks, 0);
+	ledger_set_role(&L, 0, 4, LR_NONE);
+	ledger_set_role(&L, 4, 8, LR_KEEP);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(L.st[i], LG_EXCLUDED);
+	/* The dump starts with the kept window: nothing excluded is written. */
+	assert_int_equal(ledger_find(&L, 0, 22, LG_PENDING), 4);
+	assert_int_equal(ledger_pending_ranges(&L, pr, DUMP_RANGES_MAX), 1);
+	assert_int_equal(pr[0].base, addr(8));
+	assert_int_equal(pr[0].size, 14 * CH);
+	assert_false(ledger_grant_ready(&L));
+
+	/* Secondary chunks go back; the kept window's never do. */
+	set_range(&L, 4, 12, LG_DURABLE);
+	assert_true(ledger_grant_ready(&L));
+	expect_grant(8, 12, 0);
+	set_range(&L, 12, 21, LG_DURABLE);
+	assert_false(ledger_secondary_done(&L));
+	expect_grant(12, 20, 0);
+	ledger_set(&L, 21, LG_LOST);
+	ledger_set(&L, 20, LG_DURABLE);
+	expect_grant(20, 22, 1);
+	assert_true(ledger_secondary_done(&L));
+	for (i = 4; i < 8; i++)
+		assert_int_equal(L.st[i], LG_DURABLE);
+	assert_int_equal(ledger_pending_ranges(&L, pr, DUMP_RANGES_MAX), 0);
+
+	/* Everything else done, the kept window not yet: not done. */
+	assert_int_equal(ledger_init(&L, RAM, 22 * CH, CH, 0, 4 * CH), 0);
+	ledger_set_role(&L, 0, 4, LR_NONE);
+	ledger_set_role(&L, 4, 8, LR_KEEP);
+	set_range(&L, 8, 22, LG_DURABLE);
+	assert_false(ledger_secondary_done(&L));
+	set_range(&L, 4, 8, LG_INFLIGHT);
+	assert_false(ledger_secondary_done(&L));
+	set_range(&L, 4, 8, LG_DURABLE);
+	assert_true(ledger_secondary_done(&L));
+}
+
+/* A run of secondary chunks ends at a chunk of another role: its tail goes back whole. */
+static void test_grant_run_ends_at_kept_window(void **state)
+{
+	(void)state;
+	assert_int_equal(ledger_init(&L, RAM, 22 * CH, CH, 0, 4 * CH), 0);
+	ledger_set_role(&L, 3, 6, LR_KEEP);
+	set_range(&L, 0, 22, LG_DURABLE);
+	expect_grant(0, 3, 0);
+	expect_grant(6, 22, 1);
+	expect_no_grant(1);
+}
+
 static void test_secondary_done(void **state)
 {
 	(void)state;
@@ -635,6 +697,8 @@ int main(void)
 		cmocka_unit_test(test_grant_tail),
 		cmocka_unit_test(test_grant_last_without_tail),
 		cmocka_unit_test(test_grant_never_window),
+		cmocka_unit_test(test_spare_roles),
+		cmocka_unit_test(test_grant_run_ends_at_kept_window),
 		cmocka_unit_test(test_secondary_done),
 		cmocka_unit_test(test_pending_initial_and_grants),
 		cmocka_unit_test(test_pending_max),
