@@ -115,6 +115,8 @@ struct tsb_cpu_record {
 #define TSB_REGION_PRIMARY	1	/* dumped before the restart */
 #define TSB_REGION_SECONDARY	2	/* dumped while the new kernel ran */
 #define TSB_REGION_KERNEL	3	/* where the crashed kernel's image is (_text.._end) */
+#define TSB_REGION_WINDOW	4	/* spare mode: the boot window the crashed kernel ran in */
+#define TSB_REGION_EXCLUDED	5	/* spare mode: never the crashed kernel's (its spare) */
 
 struct tsb_region {
 	uint64_t paddr;
@@ -128,6 +130,7 @@ struct tsb_region {
 #define TSB_CHUNK_OK		1	/* on disk, checksum valid */
 #define TSB_CHUNK_FAILED	2	/* the device reported an error */
 #define TSB_CHUNK_NO_ROOM	3	/* beyond the disk's end */
+#define TSB_CHUNK_EXCLUDED	4	/* not dumped: not the crashed kernel's memory */
 
 struct tsb_chunk {
 	uint64_t checksum;	/* tsb_sum64 of the chunk's data */

@@ -254,7 +254,7 @@ def test_list_and_info(run, small):
 
     j = json.loads(run("info", path, "last", "--json", check=0).stdout)
     assert j["dump_id"] == 4 and j["state"] == "partial"
-    assert j["chunks"] == {"missing": 1, "ok": 6, "failed": 1, "no_room": 0}
+    assert j["chunks"] == {"missing": 1, "ok": 6, "failed": 1, "no_room": 0, "excluded": 0}
     assert j["osrelease"] is None and j["downtime_ns"] is None
     text = run("info", path, 4, check=0).stdout
     assert "partial" in text and "panic on CPU 0" in text
@@ -379,7 +379,7 @@ def _damage_cases():
          "data_offset"),
         ("data_offset big", lambda p, i: set_dump(p, base, data_offset=1 << 40),
          "data_offset"),
-        ("chunk state", lambda p, i: wr(p, base + 0x6000 + 16 * 2 + 8, "I", 4),
+        ("chunk state", lambda p, i: wr(p, base + 0x6000 + 16 * 2 + 8, "I", 5),
          "unknown state"),
         ("chunk beyond slot",
          lambda p, i: (set_slot(p, 0, size=MIB + 8 * 65536),

@@ -43,11 +43,11 @@ DUMP_STATES = {0: "EMPTY", 1: "IN_PROGRESS", 2: "COMPLETE", 3: "PARTIAL"}
 TIME_NAMES = ("fault", "primary_done", "restart_start", "restart_done",
               "secondary_done")     # enum tsb_time
 
-REGION_PRIMARY, REGION_SECONDARY, REGION_KERNEL = 1, 2, 3
-REGION_KINDS = {1: "PRIMARY", 2: "SECONDARY", 3: "KERNEL"}
+REGION_PRIMARY, REGION_SECONDARY, REGION_KERNEL, REGION_WINDOW, REGION_EXCLUDED = 1, 2, 3, 4, 5
+REGION_KINDS = {1: "PRIMARY", 2: "SECONDARY", 3: "KERNEL", 4: "WINDOW", 5: "EXCLUDED"}
 
-CHUNK_MISSING, CHUNK_OK, CHUNK_FAILED, CHUNK_NO_ROOM = 0, 1, 2, 3
-CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM"}
+CHUNK_MISSING, CHUNK_OK, CHUNK_FAILED, CHUNK_NO_ROOM, CHUNK_EXCLUDED = 0, 1, 2, 3, 4
+CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM", 4: "EXCLUDED"}
 
 # struct layouts, little-endian, no padding (every field naturally aligned)
 SLOT = struct.Struct("<QQQII")                  # offset size dump_id state reserved

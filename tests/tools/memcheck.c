@@ -4,7 +4,7 @@
  *
  *   gcc -O2 -Wall -Wextra -Werror -Iinclude -o build/tools/memcheck tests/tools/memcheck.c
  *
- *   memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES
+ *   memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES [RANGE_BASE RANGE_SIZE]
  *   memcheck --verify DISK_IMAGE DUMP_INDEX
  *
  * DUMP_INDEX is the 0-based slot index in the disk header; NONCE is what
@@ -17,7 +17,9 @@
  *
  *   memcheck: matched=<M> corrupt=<C> bad_chunks=<B> missing_chunks=<K> expected=<E>
  *
- * (missing_chunks counts chunks in any state other than OK) and exits 0 if
+ * (missing_chunks counts chunks in any state other than OK) -- with a
+ * physical range, then also "memcheck: in_range=<R>", the matched pages that
+ * lie in [RANGE_BASE, RANGE_BASE + RANGE_SIZE) -- and exits 0 if
  * M == EXPECTED_PAGES, C == 0 and B == 0, else 1. Details of the first few
  * corrupt pages and bad chunks go to stderr.
  *
@@ -83,7 +85,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES\n"
+		"usage: memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES [RANGE_BASE RANGE_SIZE]\n"
 		"       memcheck --verify DISK_IMAGE DUMP_INDEX\n");
 	exit(2);
 }
@@ -273,7 +275,7 @@ static void open_dump(struct dump *d, uint64_t index)
 		uint64_t start = h->data_offset + i * h->chunk_size;
 		uint64_t len = h->ram_size - i * h->chunk_size;
 
-		if (d->chunks[i].state > TSB_CHUNK_NO_ROOM)
+		if (d->chunks[i].state > TSB_CHUNK_EXCLUDED)
 			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 ": unknown state %u",
 			     d->path, index, i, d->chunks[i].state);
 		if (d->chunks[i].state != TSB_CHUNK_OK)
@@ -289,6 +291,7 @@ static void open_dump(struct dump *d, uint64_t index)
 
 struct counts {
 	uint64_t matched, corrupt, bad, missing, ok;
+	uint64_t range_base, range_end, in_range;
 };
 
 /*
@@ -310,6 +313,8 @@ static void check_page(const uint64_t *w, uint64_t nonce, uint64_t pfn,
 		}
 	}
 	c->matched++;
+	if (pfn * TSB_PATTERN_PAGE >= c->range_base && pfn * TSB_PATTERN_PAGE < c->range_end)
+		c->in_range++;
 }
 
 static void scan(struct dump *d, bool verify_only, uint64_t nonce,
@@ -369,10 +374,14 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--verify")) {
 		verify_only = true;
 		argv++;
-	} else if (argc == 5 && argv[1][0] != '-') {
+	} else if ((argc == 5 || argc == 7) && argv[1][0] != '-') {
 		verify_only = false;
 		nonce = parse_u64("NONCE", argv[3], 0);
 		expected = parse_u64("EXPECTED_PAGES", argv[4], 10);
+		if (argc == 7) {
+			c.range_base = parse_u64("RANGE_BASE", argv[5], 0);
+			c.range_end = c.range_base + parse_u64("RANGE_SIZE", argv[6], 0);
+		}
 	} else {
 		usage();
 	}
@@ -390,5 +399,7 @@ int main(int argc, char **argv)
 	}
 	printf("memcheck: matched=%" PRIu64 " corrupt=%" PRIu64 " bad_chunks=%" PRIu64 " missing_chunks=%" PRIu64 " expected=%" PRIu64 "\n",
 	       c.matched, c.corrupt, c.bad, c.missing, expected);
+	if (argc == 7)
+		printf("memcheck: in_range=%" PRIu64 "\n", c.in_range);
 	return c.matched == expected && !c.corrupt && !c.bad ? 0 : 1;
 }

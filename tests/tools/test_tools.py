@@ -369,7 +369,7 @@ class TestMalformed(Case):
             (d + 120, "<I", 9, "ncpus"),
             (d + 128, "<I", 0x2001, "vmcoreinfo_size"),
             (d + 132, "<I", 65, "nregions"),
-            (d + 0x6000 + 8, "<I", 4, "unknown state"),
+            (d + 0x6000 + 8, "<I", 5, "unknown state"),
         ]
         orig = open(self.img, "rb").read()
         for off, fmt, val, msg in cases:
@@ -469,7 +469,7 @@ class TestDumpdisk(Case):
                          [("PRIMARY", 0x40000000, 3 << 16, 0),
                           ("SECONDARY", 0x40030000, 5 << 16, 3)])
         self.assertEqual([s for s, _ in d.chunks], [1, 1, 1, 1, 3, 2, 1, 1])
-        self.assertEqual(d.chunk_counts(), dict(MISSING=0, OK=6, FAILED=1, NO_ROOM=1))
+        self.assertEqual(d.chunk_counts(), dict(MISSING=0, OK=6, FAILED=1, NO_ROOM=1, EXCLUDED=0))
         self.assertEqual(d.bytes_written, 6 << 16)
         self.assertEqual(d.ok_bytes, d.bytes_written)
         self.assertEqual(len(d.cpus), 3)

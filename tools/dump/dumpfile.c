@@ -49,10 +49,10 @@ static const char *const dump_states[] = {
 	"empty", "in-progress", "complete", "partial",
 };
 static const char *const chunk_states[] = {
-	"missing", "ok", "failed", "no-room",
+	"missing", "ok", "failed", "no-room", "excluded",
 };
 static const char *const region_kinds[] = {
-	"?", "primary", "secondary", "kernel",
+	"?", "primary", "secondary", "kernel", "window", "excluded",
 };
 
 const char *tsb_dump_state_name(uint32_t state)
@@ -62,12 +62,12 @@ const char *tsb_dump_state_name(uint32_t state)
 
 const char *tsb_chunk_state_name(uint32_t state)
 {
-	return state <= TSB_CHUNK_NO_ROOM ? chunk_states[state] : "?";
+	return state <= TSB_CHUNK_EXCLUDED ? chunk_states[state] : "?";
 }
 
 const char *tsb_region_kind_name(uint32_t kind)
 {
-	return kind <= TSB_REGION_KERNEL ? region_kinds[kind] : "?";
+	return kind <= TSB_REGION_EXCLUDED ? region_kinds[kind] : "?";
 }
 
 /* ---- raw reads ---- */
@@ -424,7 +424,7 @@ static int check_region(struct tsb_dump *dump, unsigned int i)
 	const struct tsb_region *r = &dump->reg[i];
 	const struct tsb_dump_header *h = &dump->h;
 
-	if (r->kind < TSB_REGION_PRIMARY || r->kind > TSB_REGION_KERNEL)
+	if (r->kind < TSB_REGION_PRIMARY || r->kind > TSB_REGION_EXCLUDED)
 		return dump_err(dump, "region %u: unknown kind %u", i, r->kind);
 	if (r->paddr < h->ram_base || r->size > h->ram_size ||
 	    r->paddr - h->ram_base > h->ram_size - r->size)
@@ -477,7 +477,7 @@ static int check_chunk(struct tsb_dump *dump, uint64_t i)
 	const struct tsb_dump_header *h = &dump->h;
 	uint64_t start, len;
 
-	if (dump->chunks[i].state > TSB_CHUNK_NO_ROOM)
+	if (dump->chunks[i].state > TSB_CHUNK_EXCLUDED)
 		return dump_err(dump, "chunk %" PRIu64 ": unknown state %u", i,
 				dump->chunks[i].state);
 	if (dump->chunks[i].state != TSB_CHUNK_OK)
@@ -608,7 +608,9 @@ bool tsb_chunk_run(const struct tsb_dump *dump, uint64_t *pos, bool ok,
 	const struct tsb_chunk *c = dump->chunks;
 	uint64_t i = *pos, n = dump->h.nchunks, j;
 
-	while (i < n && (c[i].state == TSB_CHUNK_OK) != ok)
+	/* Excluded chunks were never the crashed kernel's: neither on disk nor missing. */
+	while (i < n && (ok ? c[i].state != TSB_CHUNK_OK :
+			 c[i].state == TSB_CHUNK_OK || c[i].state == TSB_CHUNK_EXCLUDED))
 		i++;
 	if (i >= n) {
 		*pos = n;

@@ -52,7 +52,7 @@ struct tsb_dump {
 };
 
 struct tsb_chunk_counts {
-	uint64_t n[TSB_CHUNK_NO_ROOM + 1];	/* by TSB_CHUNK_* state */
+	uint64_t n[TSB_CHUNK_EXCLUDED + 1];	/* by TSB_CHUNK_* state */
 	uint64_t ok_bytes;			/* RAM bytes in OK chunks */
 };
 
@@ -79,8 +79,8 @@ void tsb_chunk_count(const struct tsb_dump *dump, struct tsb_chunk_counts *c);
 
 /*
  * From chunk *@pos on, find the next run [*@first, *@end) of chunks that are
- * all OK (@ok) or all in the same non-OK state (!@ok) and advance *@pos past
- * it; false when there is none.
+ * all OK (@ok) or all in the same missing state (!@ok: not OK and not EXCLUDED) and
+ * advance *@pos past it; false when there is none.
  */
 bool tsb_chunk_run(const struct tsb_dump *dump, uint64_t *pos, bool ok,
 		   uint64_t *first, uint64_t *end);

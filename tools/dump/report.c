@@ -159,10 +159,10 @@ static void info_ram(const struct tsb_dump *d, FILE *out)
 	fprintf(out, "  ram        [0x%" PRIx64 ", 0x%" PRIx64 ") (%" PRIu64 " KiB), window %" PRIu64 " KiB\n",
 		h->ram_base, h->ram_base + h->ram_size, h->ram_size >> 10,
 		h->window >> 10);
-	fprintf(out, "  chunks     %" PRIu64 " x %" PRIu64 " KiB: %" PRIu64 " ok, %" PRIu64 " missing, %" PRIu64 " failed, %" PRIu64 " no-room\n",
+	fprintf(out, "  chunks     %" PRIu64 " x %" PRIu64 " KiB: %" PRIu64 " ok, %" PRIu64 " missing, %" PRIu64 " failed, %" PRIu64 " no-room, %" PRIu64 " excluded\n",
 		h->nchunks, h->chunk_size >> 10, c.n[TSB_CHUNK_OK],
 		c.n[TSB_CHUNK_MISSING], c.n[TSB_CHUNK_FAILED],
-		c.n[TSB_CHUNK_NO_ROOM]);
+		c.n[TSB_CHUNK_NO_ROOM], c.n[TSB_CHUNK_EXCLUDED]);
 	fprintf(out, "  written    %" PRIu64 " bytes (bytes_written), %" PRIu64 " bytes of RAM in OK chunks\n",
 		h->bytes_written, c.ok_bytes);
 	fprintf(out, "  disk       slot at 0x%" PRIx64 ", %" PRIu64 " bytes, data at +0x%" PRIx64 "\n",
@@ -277,7 +277,7 @@ static void json_regions(struct json *j, const struct tsb_dump *d)
 
 static void json_ram(struct json *j, const struct tsb_dump *d)
 {
-	static const char *const keys[] = { "missing", "ok", "failed", "no_room" };
+	static const char *const keys[] = { "missing", "ok", "failed", "no_room", "excluded" };
 	struct tsb_chunk_counts c;
 
 	tsb_chunk_count(d, &c);
@@ -287,7 +287,7 @@ static void json_ram(struct json *j, const struct tsb_dump *d)
 	json_u64(j, "chunk_size", d->h.chunk_size);
 	json_u64(j, "nchunks", d->h.nchunks);
 	json_open(j, "chunks", '{');
-	for (uint32_t s = 0; s <= TSB_CHUNK_NO_ROOM; s++)
+	for (uint32_t s = 0; s <= TSB_CHUNK_EXCLUDED; s++)
 		json_u64(j, keys[s], c.n[s]);
 	json_close(j, '}');
 	json_u64(j, "bytes_written", d->h.bytes_written);
