@@ -25,7 +25,8 @@ DISK_SIZE ?= 0
 THROTTLE ?= 0
 APPEND ?=
 OVERLAY ?=
-WINDOW ?= 64
+WINDOW ?= auto
+SPARE ?= 0
 GRANT ?= 8
 
 HOSTCC ?= gcc
@@ -86,10 +87,11 @@ $(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/
 run: all
 	tools/tsubaki-run --mem $(MEM) --cpus $(CPUS) --disk $(DISK) --disk-size $(DISK_SIZE) \
 		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --append "$(APPEND)" \
+		$(if $(filter 1,$(SPARE)),--spare) \
 		$(if $(OVERLAY),--overlay $(OVERLAY))
 
 demo: all
-	@scripts/demo.sh
+	@scripts/demo.sh $(if $(MODE),--mode $(MODE))
 
 unit: setup
 	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)

@@ -12,7 +12,9 @@
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
+#include <dump.h>
 #include <psci.h>
+#include <restart.h>
 
 #ifndef TSUBAKI_VERSION
 #define TSUBAKI_VERSION "dev"
@@ -23,6 +25,9 @@ volatile uint32_t fw_ready;
 void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 {
 	const struct dt_platform *plat;
+	struct dump_boot_info bi;
+	const char *cfg;
+	size_t cfg_len;
 
 	cpu_el3_init(index);
 	plat_early_init();
@@ -34,11 +39,17 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	boot_init();
 	plat = boot_platform();
 	psci_setup(plat->mpidr, plat->ncpus, plat->ram_base, plat->ram_base + plat->ram_size);
+	cfg = boot_config(&cfg_len);
+	dump_setup(cfg, cfg_len, plat->ram_base, plat->ram_size,
+		   plat->ram_base + plat->ram_size - PLAT_SCRATCH_SIZE, boot_windows());
+	psci_restart_states(this_cpu()->index);
+	dump_boot_info(&bi);
 	dsb_sy();
 	fw_ready = 1;
 	dsb_sy();
 	sev();
-	boot_linux();
+	restart_cpu_enters_ns();
+	boot_linux(&bi);
 }
 
 void __attribute__((noreturn)) fw_main_secondary(unsigned int index)

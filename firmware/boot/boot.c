@@ -13,22 +13,21 @@
 #include <dt.h>
 #include <dump.h>
 #include <fw_config.h>
-#include <gicv3.h>
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
-#include <psci.h>
 #include <tsubaki/pack.h>
 
 #define PRISTINE_DTB_SIZE	PLAT_DTB_MAX	/* fdt_open_into() needs totalsize */
 #define DEFAULT_WINDOW		(64ULL << 20)
+#define MiB(x)			((unsigned long)((x) >> 20))
 
 static struct {
 	struct tsb_pack_view pack;
 	const struct tsb_pack_entry *kernel, *initrd, *cmdline, *config;
 	struct dt_platform plat;
-	struct boot_layout layout;
-	uint64_t window;
+	struct boot_windows win;
+	struct boot_layout layout[2];	/* per window */
 	unsigned int count;
 } boot;
 
@@ -39,10 +38,17 @@ const struct dt_platform *boot_platform(void)
 	return &boot.plat;
 }
 
-void boot_kernel_range(uint64_t *pa, uint64_t *size)
+const struct boot_windows *boot_windows(void)
 {
-	*pa = boot.layout.kernel;
-	*size = boot.layout.kernel_end - boot.layout.kernel;
+	return &boot.win;
+}
+
+void boot_kernel_range(unsigned int w, uint64_t *pa, uint64_t *size)
+{
+	const struct boot_layout *l = &boot.layout[w & 1];
+
+	*pa = l->kernel;
+	*size = l->kernel_end - l->kernel;
 }
 
 unsigned int boot_count(void)
@@ -50,7 +56,7 @@ unsigned int boot_count(void)
 	return boot.count;
 }
 
-static const char *cfg_text(size_t *len)
+const char *boot_config(size_t *len)
 {
 	if (!boot.config) {
 		*len = 0;
@@ -60,11 +66,74 @@ static const char *cfg_text(size_t *len)
 	return (const char *)boot.pack.base + boot.config->offset;
 }
 
+static uint64_t align_window(uint64_t v)
+{
+	return (v + BOOT_WINDOW_ALIGN - 1) & ~(BOOT_WINDOW_ALIGN - 1);
+}
+
+/*
+ * The boot windows from the options "window" and "spare", checked against
+ * this machine at cold boot: an option that cannot work is refused here, with
+ * the reason, and never at the first crash.
+ */
+static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
+{
+	struct boot_windows *w = &boot.win;
+	uint64_t usable = boot.plat.ram_size - PLAT_SCRATCH_SIZE, window = 0, spare = 0;
+	int explicit = !cfg_get_u64(ctext, clen, "window", &window);
+
+	cfg_get_u64(ctext, clen, "spare", &spare);
+	w->min = align_window(boot_window_min(boot.plat.ram_size, kernel_bytes,
+					      boot.initrd ? boot.initrd->size : 0));
+	w->base[0] = boot.plat.ram_base;
+	if (explicit && window == 0) {
+		w->mode = BOOT_MODE_NONE;
+		window = w->min;		/* where the next kernel boots */
+	} else if (explicit && window >= usable) {
+		w->mode = BOOT_MODE_ALL;
+		window = usable;
+	} else {
+		w->mode = spare ? BOOT_MODE_SPARE : BOOT_MODE_PRIMARY;
+		if (!explicit) {
+			window = DEFAULT_WINDOW > w->min ? DEFAULT_WINDOW : w->min;
+		} else if (window < w->min) {
+			ERROR("boot: window=%lu MiB refused: a kernel restarting on %lu MiB of RAM "
+			      "needs %lu MiB before memory is handed back (image, initramfs twice, "
+			      "struct page array, slack); using %lu MiB",
+			      MiB(window), MiB(boot.plat.ram_size), MiB(w->min), MiB(w->min));
+			log_event("option-refused", "key=window value=%lu min=%lu",
+				  (unsigned long)window, (unsigned long)w->min);
+			window = w->min;
+		}
+		window = align_window(window);
+		if (window > usable)
+			window = usable;
+	}
+	if (spare && w->mode != BOOT_MODE_SPARE)
+		WARN("boot: spare=1 needs a sized window (not window=0 or all): spare ignored");
+	if (w->mode == BOOT_MODE_SPARE && 2 * window > usable) {
+		ERROR("boot: no room for a spare window: two %lu MiB windows do not fit %lu MiB "
+		      "of RAM; falling back to the primary-dump mode", MiB(window), MiB(usable));
+		log_event("spare-fallback", "window=%lu ram=%lu", (unsigned long)window,
+			  (unsigned long)usable);
+		w->mode = BOOT_MODE_PRIMARY;
+	}
+	w->size = window;
+	w->base[1] = w->mode == BOOT_MODE_SPARE ? w->base[0] + window : 0;
+	NOTICE("boot: %s mode, windows of %lu MiB (at least %lu MiB on this machine)%s",
+	       w->mode == BOOT_MODE_SPARE ? "spare-window" :
+	       w->mode == BOOT_MODE_PRIMARY ? "primary-dump" :
+	       w->mode == BOOT_MODE_ALL ? "dump-all" : "no-dump",
+	       MiB(window), MiB(w->min),
+	       w->mode == BOOT_MODE_SPARE ? ": one window is kept spare, out of Linux's memory" : "");
+}
+
 int boot_init(void)
 {
 	uint64_t text_offset, image_size;
 	size_t clen;
 	const char *ctext;
+	unsigned int w;
 	int err;
 
 	err = pack_parse((const void *)(PLAT_FLASH_BASE + PLAT_PACK_OFFSET),
@@ -96,22 +165,18 @@ int boot_init(void)
 	if (err)
 		fw_panic("boot: cannot read the machine from the DTB (%d)", err);
 
-	boot.window = DEFAULT_WINDOW;
-	ctext = cfg_text(&clen);
-	cfg_get_u64(ctext, clen, "window", &boot.window);
-	if (boot.window == 0)
-		boot.window = DEFAULT_WINDOW;	/* "window=0" means no dump */
-	if (boot.window > boot.plat.ram_size - PLAT_SCRATCH_SIZE)
-		boot.window = boot.plat.ram_size - PLAT_SCRATCH_SIZE;
-	err = boot_plan_layout(boot.plat.ram_base, boot.plat.ram_size - PLAT_SCRATCH_SIZE,
-			       boot.window, text_offset + image_size,
-			       boot.initrd ? boot.initrd->size : 0, &boot.layout);
-	if (err)
-		fw_panic("boot: kernel and initramfs do not fit a %lu MiB boot window",
-			 (unsigned long)(boot.window >> 20));
-	boot.layout.kernel += text_offset;
-	dump_setup(ctext, clen, boot.plat.ram_base, boot.plat.ram_size,
-		   boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE);
+	ctext = boot_config(&clen);
+	plan_windows(ctext, clen, text_offset + image_size);
+	for (w = 0; w < (boot.win.mode == BOOT_MODE_SPARE ? 2U : 1U); w++) {
+		err = boot_plan_layout(boot.win.base[w],
+				       boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE -
+				       boot.win.base[w], boot.win.size, text_offset + image_size,
+				       boot.initrd ? boot.initrd->size : 0, &boot.layout[w]);
+		if (err)
+			fw_panic("boot: kernel and initramfs do not fit a %lu MiB boot window",
+				 MiB(boot.win.size));
+		boot.layout[w].kernel += text_offset;
+	}
 	NOTICE("boot: RAM 0x%lx+%lu MiB, %u CPUs, kernel %lu KiB, initramfs %lu KiB",
 	       (unsigned long)boot.plat.ram_base, (unsigned long)(boot.plat.ram_size >> 20),
 	       boot.plat.ncpus, (unsigned long)(boot.kernel->size >> 10),
@@ -138,12 +203,11 @@ static void copy_if_differs(uint64_t dst, const void *src, uint64_t size)
 		memcpy((void *)(dst + n * 8), s + n, size & 7);
 }
 
-static void build_dt(void)
+static void build_dt(const struct dump_boot_info *bi, const struct boot_layout *l)
 {
 	struct dt_boot_cfg c;
-	struct dump_boot_info bi;
 	uint32_t i;
-	void *fdt = (void *)boot.layout.dtb;
+	void *fdt = (void *)l->dtb;
 	int err;
 
 	memset(&c, 0, sizeof(c));
@@ -152,8 +216,8 @@ static void build_dt(void)
 	c.scratch_base = boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE;
 	c.scratch_size = PLAT_SCRATCH_SIZE;
 	if (boot.initrd) {
-		c.initrd_start = boot.layout.initrd;
-		c.initrd_end = boot.layout.initrd_end;
+		c.initrd_start = l->initrd;
+		c.initrd_end = l->initrd_end;
 	}
 	c.bootargs = boot.cmdline ? (const char *)boot.pack.base + boot.cmdline->offset :
 		     "console=ttyAMA0";
@@ -161,12 +225,17 @@ static void build_dt(void)
 	c.rng_seed = plat_rng_seed();
 	c.hide_base = PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE;
 	c.notify_spi = PLAT_NOTIFY_SPI;
-	dump_boot_info(&bi);
-	c.dump_state = bi.state;
-	c.npending = bi.npending;
-	for (i = 0; i < bi.npending && i < 8; i++) {
-		c.pending[i][0] = bi.pending[i].base;
-		c.pending[i][1] = bi.pending[i].size;
+	c.dump_state = bi->state;
+	c.live_base = boot.win.base[bi->live];
+	c.live_size = boot.win.size;
+	if (boot.win.mode == BOOT_MODE_SPARE) {
+		c.spare_base = boot.win.base[!bi->live];
+		c.spare_size = boot.win.size;
+	}
+	c.npending = bi->npending;
+	for (i = 0; i < bi->npending && i < DT_MAX_PENDING; i++) {
+		c.pending[i][0] = bi->pending[i].base;
+		c.pending[i][1] = bi->pending[i].size;
 	}
 
 	err = fdt_open_into(pristine_dtb, fdt, PLAT_DTB_MAX);
@@ -178,32 +247,22 @@ static void build_dt(void)
 		fw_panic("boot: DT patch failed: %s", fdt_strerror(err));
 }
 
-void boot_linux(void)
+void boot_linux(const struct dump_boot_info *bi)
 {
-	unsigned int self = (unsigned int)psci_self_index();
+	const struct boot_layout *l = &boot.layout[bi->live & 1];
+	unsigned int self = this_cpu()->index;
 	uint64_t t0 = arch_counter();
 
 	boot.count++;
-	copy_if_differs(boot.layout.kernel, boot.pack.base + boot.kernel->offset,
-			boot.kernel->size);
+	copy_if_differs(l->kernel, boot.pack.base + boot.kernel->offset, boot.kernel->size);
 	if (boot.initrd)
-		copy_if_differs(boot.layout.initrd, boot.pack.base + boot.initrd->offset,
+		copy_if_differs(l->initrd, boot.pack.base + boot.initrd->offset,
 				boot.initrd->size);
-	build_dt();
-	arch_dcache_clean_inval(boot.plat.ram_base, boot.layout.initrd_end - boot.plat.ram_base);
+	build_dt(bi, l);
+	arch_dcache_clean_inval(l->dtb, (boot.initrd ? l->initrd_end : l->kernel_end) - l->dtb);
 	arch_icache_inval_all();
 	INFO("boot: images and DT ready in %lu us",
 	     (unsigned long)((arch_counter() - t0) * 1000000 / arch_counter_freq()));
-	psci_mark_boot_cpu_on(self);
-	log_event("linux-entry", "boot=%u cpu=%u", boot.count, self);
-	cpu_enter_ns(boot.layout.kernel, boot.layout.dtb);
-}
-
-void boot_restart(void)
-{
-	gicv3_ns_reset_distributor();
-	gicv3_ns_reset_cpu(this_cpu()->mpidr);
-	cpu_ns_reset();
-	plat_ns_devices_reset();
-	boot_linux();
+	log_event("linux-entry", "boot=%u cpu=%u window=%u", boot.count, self, bi->live);
+	cpu_enter_ns(l->kernel, l->dtb);
 }

@@ -139,9 +139,22 @@ static int patch_psci(void *fdt)
 	return 0;
 }
 
-static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
+static int add_nomap(void *fdt, int rsv, const char *what, uint64_t base, uint64_t size,
+		     int ac, int sc)
 {
 	char name[40];
+	int node, err;
+
+	fw_snprintf(name, sizeof(name), "%s@%lx", what, (unsigned long)base);
+	node = subnode(fdt, rsv, name);
+	if (node < 0)
+		return node;
+	err = set_u64_pair(fdt, node, "reg", base, size, ac, sc);
+	return err ? err : fdt_setprop(fdt, node, "no-map", NULL, 0);
+}
+
+static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
+{
 	int node, rsv, err;
 
 	node = memory_node(fdt);
@@ -159,13 +172,11 @@ static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 	err = err ? err : fdt_setprop(fdt, rsv, "ranges", NULL, 0);
 	if (err)
 		return err;
-	fw_snprintf(name, sizeof(name), "tsubaki-scratch@%lx",
-		    (unsigned long)c->scratch_base);
-	node = subnode(fdt, rsv, name);
-	if (node < 0)
-		return node;
-	err = set_u64_pair(fdt, node, "reg", c->scratch_base, c->scratch_size, ac, sc);
-	return err ? err : fdt_setprop(fdt, node, "no-map", NULL, 0);
+	err = add_nomap(fdt, rsv, "tsubaki-scratch", c->scratch_base, c->scratch_size, ac, sc);
+	if (err || !c->spare_size)
+		return err;
+	/* The spare window: never the running kernel's, so it can restart there. */
+	return add_nomap(fdt, rsv, "tsubaki-spare", c->spare_base, c->spare_size, ac, sc);
 }
 
 static int patch_chosen(void *fdt, const struct dt_boot_cfg *c)
@@ -209,7 +220,7 @@ static int hide_device(void *fdt, uint64_t base, int ac)
 static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
 		       uint32_t *phandle)
 {
-	fdt32_t cells[8 * 4];
+	fdt32_t cells[DT_MAX_PENDING * 4];
 	char name[40];
 	int rsv, node, err, n = 0;
 	uint32_t i;
@@ -217,7 +228,7 @@ static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
 	*phandle = 0;
 	if (!c->npending)
 		return 0;
-	if (c->npending > 8)
+	if (c->npending > DT_MAX_PENDING)
 		return -FDT_ERR_BADVALUE;
 	rsv = fdt_path_offset(fdt, "/reserved-memory");
 	if (rsv < 0)
@@ -235,7 +246,7 @@ static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
 	return err ? err : fdt_setprop_u32(fdt, node, "phandle", *phandle);
 }
 
-static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c)
+static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 {
 	fdt32_t irq[3] = {
 		cpu_to_fdt32(0),		/* SPI */
@@ -253,6 +264,11 @@ static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c)
 	err = err ? err : fdt_setprop_u32(fdt, node, "boot-count", c->boot_count);
 	err = err ? err : fdt_setprop_string(fdt, node, "dump-state",
 					     c->dump_state ? c->dump_state : "none");
+	if (!err && c->live_size)
+		err = set_u64_pair(fdt, node, "live-window", c->live_base, c->live_size, ac, sc);
+	if (!err && c->spare_size)
+		err = set_u64_pair(fdt, node, "spare-window", c->spare_base, c->spare_size,
+				   ac, sc);
 	return err;
 }
 
@@ -284,7 +300,7 @@ int dt_patch(void *fdt, const struct dt_boot_cfg *c)
 	err = err ? err : patch_chosen(fdt, c);
 	err = err ? err : hide_device(fdt, c->hide_base, ac);
 	err = err ? err : add_pending(fdt, c, ac, sc, &phandle);
-	err = err ? err : patch_tsubaki(fdt, c);
+	err = err ? err : patch_tsubaki(fdt, c, ac, sc);
 	err = err ? err : link_pending(fdt, phandle);
 	return err;
 }

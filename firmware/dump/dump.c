@@ -2,10 +2,13 @@
 /*
  * The crash-dump engine (see dump.h and docs/dump-format.md).
  *
- * A panic SMC seizes every CPU, writes the boot window to the dump disk
- * (primary dump), restarts Linux in that window with the rest of RAM
- * reserved, and then writes the rest by DMA while Linux runs (secondary
- * dump). Each completion is an FIQ: check the status, mark the chunk durable,
+ * A panic SMC asks the restart sequence (restart/restart.c) for a crash
+ * restart; with every CPU seized and recorded, it calls dump_on_restart().
+ * In the primary-dump mode that writes the boot window to the dump disk and
+ * Linux restarts in it with the rest of RAM reserved; in the spare-window
+ * mode nothing is written first and Linux restarts at once in the spare
+ * window, with all of the crashed kernel's memory reserved. The rest is then
+ * written by DMA while Linux runs (secondary dump). Each completion is an FIQ: check the status, mark the chunk durable,
  * queue the next one, tell Linux when a grant unit is ready. Memory is only
  * handed back once its chunk is on disk -- or can never get there (device
  * error, disk full), in which case the dump says so.
@@ -26,7 +29,7 @@
 #include <ledger.h>
 #include <log.h>
 #include <platform_def.h>
-#include <psci.h>
+#include <restart.h>
 #include <spinlock.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
@@ -46,20 +49,24 @@ _Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
 /* The secondary dump starts when Linux reports itself up, or after this. */
 #define SECONDARY_FALLBACK_US	10000000ULL
 
+#define MAX_REGIONS	8
+
 static struct {
 	spinlock_t lock;
 	/* options */
-	uint64_t window, chunk, grant;
+	uint64_t window, chunk, grant;	/* window: the primary dump, 0 in spare mode */
 	uint32_t inflight_max;
+	struct boot_windows win;
 	/* machine */
 	uint64_t ram_base, ram_size, scratch;
+	unsigned int live;		/* the window the running kernel booted in */
+	unsigned int irq_cpu;		/* where the disk's FIQ goes */
 	/* registration */
 	int registered;
 	uint64_t vmci_pa, vmci_size;
 	/* the current (or last) dump */
 	int state;			/* TSB_STATE_* */
-	volatile uint32_t crash_owner;	/* 1 + CPU that runs the crash path */
-	int capture;			/* pulled-in CPUs record themselves */
+	uint64_t to_dump;		/* bytes of the crashed kernel's RAM (less LR_NONE) */
 	int have_dev;
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
@@ -75,7 +82,7 @@ static struct {
 	struct tsb_dump_header hdr;
 	struct tsb_cpu_record cpu[TSB_MAX_CPUS];
 	uint8_t vmci[TSB_VMCOREINFO_MAX];
-	struct tsb_region region[3];
+	struct tsb_region region[MAX_REGIONS];
 	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
 	struct ledger led;
 } d;
@@ -89,12 +96,13 @@ static uint64_t opt(const char *cfg, uint64_t len, const char *key, uint64_t def
 }
 
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
-		uint64_t scratch)
+		uint64_t scratch, const struct boot_windows *win)
 {
 	d.ram_base = ram_base;
 	d.ram_size = ram_size;
 	d.scratch = scratch;
-	d.window = opt(cfg, cfg_len, "window", 64ULL << 20);
+	d.win = *win;
+	d.window = win->mode == BOOT_MODE_PRIMARY || win->mode == BOOT_MODE_ALL ? win->size : 0;
 	d.chunk = opt(cfg, cfg_len, "chunk", 1ULL << 20);
 	d.grant = opt(cfg, cfg_len, "grant", 8ULL << 20);
 	d.inflight_max = (uint32_t)opt(cfg, cfg_len, "inflight", 4);
@@ -107,49 +115,37 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.inflight_max = 4;
 	if (d.grant < d.chunk)
 		d.grant = d.chunk;
-	gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK,
-			      fw_pcpu[0].mpidr);
+	gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
 	NOTICE("dump: window %lu MiB, chunk %lu KiB, grant %lu MiB, %u in flight",
-	       (unsigned long)(d.window >> 20), (unsigned long)(d.chunk >> 10),
+	       (unsigned long)(win->size >> 20), (unsigned long)(d.chunk >> 10),
 	       (unsigned long)(d.grant >> 20), d.inflight_max);
+}
+
+/* The disk's FIQ goes to a CPU that is surely running Linux: the caller's. */
+static void follow_cpu(void)
+{
+	struct pcpu *p = this_cpu();
+
+	if (d.irq_cpu != p->index) {
+		d.irq_cpu = p->index;
+		gicv3_spi_route(PLAT_DUMP_INTID, p->mpidr);
+	}
 }
 
 /* ---- CPU records ---- */
 
-static void record_cpu(unsigned int cpu, const struct cpu_ctx *ctx)
+/* Every CPU recorded itself when it was seized: take the records of this restart. */
+static void take_records(const struct restart_info *ri)
 {
-	struct tsb_cpu_record *r;
+	unsigned int i;
 
-	if (cpu >= TSB_MAX_CPUS)
-		return;
-	r = &d.cpu[cpu];
-	memset(r, 0, sizeof(*r));
-	r->valid = 1;
-	r->cpu = cpu;
-	r->mpidr = read_sysreg(mpidr_el1) & 0xff00ffffffULL;
-	memcpy(r->x, ctx->x, sizeof(r->x));
-	r->sp_el0 = ctx->sp_el0;
-	r->sp_el1 = read_sysreg(sp_el1);
-	r->pc = ctx->elr;
-	r->pstate = ctx->spsr;
-	r->elr_el1 = read_sysreg(elr_el1);
-	r->spsr_el1 = read_sysreg(spsr_el1);
-	r->sctlr_el1 = read_sysreg(sctlr_el1);
-	r->ttbr0_el1 = read_sysreg(ttbr0_el1);
-	r->ttbr1_el1 = read_sysreg(ttbr1_el1);
-	r->tcr_el1 = read_sysreg(tcr_el1);
-	r->mair_el1 = read_sysreg(mair_el1);
-	r->vbar_el1 = read_sysreg(vbar_el1);
-	r->esr_el1 = read_sysreg(esr_el1);
-	r->far_el1 = read_sysreg(far_el1);
-	r->tpidr_el1 = read_sysreg(tpidr_el1);
-	r->tpidr_el0 = read_sysreg(tpidr_el0);
-}
+	memset(d.cpu, 0, sizeof(d.cpu));
+	for (i = 0; i < TSB_MAX_CPUS; i++) {
+		const struct tsb_cpu_record *r = restart_record(i, ri->epoch, NULL);
 
-void dump_cpu_seized(unsigned int cpu, const struct cpu_ctx *ctx)
-{
-	if (d.capture)
-		record_cpu(cpu, ctx);
+		if (r)
+			d.cpu[i] = *r;
+	}
 }
 
 /* ---- I/O ---- */
@@ -204,13 +200,6 @@ static void device_failed(const char *why)
 			ledger_set(&d.led, i, LG_LOST);
 }
 
-static int chunk_done_notify(uint32_t i)
-{
-	uint32_t rel = i + 1 - d.led.window_chunks;
-
-	return i >= d.led.window_chunks && rel % d.led.grant_chunks == 0;
-}
-
 /* One completed request. Return 1 if Linux should be told about a grant. */
 static int complete(uint32_t tag, int ok)
 {
@@ -230,14 +219,16 @@ static int complete(uint32_t tag, int ok)
 		ledger_set(&d.led, tag, LG_DURABLE);
 		d.chunks[tag].state = TSB_CHUNK_OK;
 		d.hdr.bytes_written += d.led.chunk;
-		if (chunk_done_notify(tag))
-			d.ready_ns = fw_now_ns();
 	} else {
 		ledger_set(&d.led, tag, LG_LOST);
 		d.chunks[tag].state = TSB_CHUNK_FAILED;
 		device_failed("write error reported by the device");
 	}
-	return chunk_done_notify(tag) || d.failed;
+	if (d.state != TSB_STATE_SECONDARY || !ledger_grant_ready(&d.led))
+		return d.failed;
+	if (!d.ready_ns)
+		d.ready_ns = fw_now_ns();
+	return 1;
 }
 
 /*
@@ -399,9 +390,65 @@ static void abort_previous(const char *why)
 	write_meta_sync();
 }
 
-static int start_dump(void)
+/* Chunk range of window @w. */
+static void window_chunks(unsigned int w, uint32_t *from, uint32_t *to)
 {
-	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need, kpa, ksize;
+	*from = (uint32_t)((d.win.base[w] - d.ram_base) / d.led.chunk);
+	*to = *from + (uint32_t)(d.win.size / d.led.chunk);
+}
+
+static void add_region(uint64_t paddr, uint64_t size, uint32_t kind)
+{
+	if (!size || d.hdr.nregions >= MAX_REGIONS)
+		return;
+	d.region[d.hdr.nregions++] = (struct tsb_region){
+		paddr, size, (paddr - d.ram_base) / d.led.chunk, kind, 0 };
+}
+
+/*
+ * The roles of the crashed kernel's memory. Primary mode: the window first,
+ * then the rest. Spare mode: the window @crashed booted in is dumped like the
+ * rest but kept (the next spare); the other one, where Linux restarts, was
+ * never the crashed kernel's and is left out.
+ */
+static void plan_roles(unsigned int crashed)
+{
+	uint32_t from, to, i, run;
+	uint64_t kpa, ksize;
+
+	d.hdr.nregions = 0;
+	boot_kernel_range(crashed, &kpa, &ksize);
+	add_region(kpa, ksize, TSB_REGION_KERNEL);
+	if (d.win.mode != BOOT_MODE_SPARE) {
+		add_region(d.ram_base, d.hdr.window, TSB_REGION_PRIMARY);
+		add_region(d.ram_base + d.hdr.window, d.hdr.ram_size - d.hdr.window,
+			   TSB_REGION_SECONDARY);
+		return;
+	}
+	window_chunks(!crashed, &from, &to);
+	ledger_set_role(&d.led, from, to, LR_NONE);
+	for (i = from; i < to; i++)
+		d.chunks[i].state = TSB_CHUNK_EXCLUDED;
+	add_region(ledger_chunk_addr(&d.led, from), (uint64_t)(to - from) * d.led.chunk,
+		   TSB_REGION_EXCLUDED);
+	window_chunks(crashed, &from, &to);
+	ledger_set_role(&d.led, from, to, LR_KEEP);
+	add_region(ledger_chunk_addr(&d.led, from), (uint64_t)(to - from) * d.led.chunk,
+		   TSB_REGION_WINDOW);
+	/* Everything else, in runs. */
+	for (i = 0; i < d.led.nchunks; i = run) {
+		for (run = i; run < d.led.nchunks && d.led.role[run] == LR_SECONDARY; run++)
+			;
+		add_region(ledger_chunk_addr(&d.led, i), (uint64_t)(run - i) * d.led.chunk,
+			   TSB_REGION_SECONDARY);
+		if (run == i)
+			run++;
+	}
+}
+
+static int start_dump(unsigned int crashed)
+{
+	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need;
 	uint32_t i, nroom;
 
 	if (ledger_init(&d.led, d.ram_base, dumped, d.chunk, d.window, d.grant)) {
@@ -442,15 +489,11 @@ static int start_dump(void)
 	d.hdr.nchunks = d.led.nchunks;
 	d.hdr.data_offset = TSB_META_SIZE;
 	d.hdr.boot_count = boot_count();
-	boot_kernel_range(&kpa, &ksize);
-	d.region[0] = (struct tsb_region){ kpa, ksize, (kpa - d.ram_base) / d.led.chunk,
-					   TSB_REGION_KERNEL, 0 };
-	d.region[1] = (struct tsb_region){ d.ram_base, d.hdr.window, 0, TSB_REGION_PRIMARY, 0 };
-	d.region[2] = (struct tsb_region){ d.ram_base + d.hdr.window,
-					   d.hdr.ram_size - d.hdr.window,
-					   d.led.window_chunks, TSB_REGION_SECONDARY, 0 };
-	d.hdr.nregions = d.region[2].size ? 3 : 2;
+	plan_roles(crashed);
+	d.to_dump = d.hdr.ram_size - (uint64_t)ledger_count(&d.led, LG_EXCLUDED) * d.led.chunk;
 	for (i = nroom; i < d.led.nchunks; i++) {
+		if (d.led.st[i] == LG_EXCLUDED)
+			continue;
 		ledger_set(&d.led, i, LG_LOST);
 		d.chunks[i].state = TSB_CHUNK_NO_ROOM;
 	}
@@ -497,7 +540,7 @@ static void start_secondary(const char *why)
 	d.sec_started = 1;
 	d.last_progress = arch_counter();
 	log_event("secondary-start", "dump=%lu by=%s", (unsigned long)d.hdr.dump_id, why);
-	refill(d.led.window_chunks, d.led.nchunks);
+	refill(0, d.led.nchunks);
 }
 
 void dump_timer_fiq(void)
@@ -507,56 +550,57 @@ void dump_timer_fiq(void)
 	spin_unlock(&d.lock);
 }
 
-static void __attribute__((noreturn)) crash(unsigned int self, struct cpu_ctx *ctx)
+/* The crash path, on the restart's owner with every CPU seized and recorded. */
+static void crash_dump(const struct restart_info *ri)
 {
-	uint64_t t_fault = fw_now_ns();
+	unsigned int crashed = d.live;
 
-	log_event("panic", "cpu=%u boot=%u", self, boot_count());
-	d.crash_ns = t_fault;
+	d.crash_ns = ri->t_request_ns;
 	d.fiq_count = d.fiq_ticks = d.fiq_ticks_max = 0;
-	spin_lock(&d.lock);
+	d.ready_ns = 0;
 	abort_previous("crash");
-	memset(d.cpu, 0, sizeof(d.cpu));
-	d.capture = 1;
-	record_cpu(self, ctx);
-	spin_unlock(&d.lock);
-	psci_pull_others(self);
-	d.capture = 0;
-
-	spin_lock(&d.lock);
+	take_records(ri);
 	d.state = TSB_STATE_PRIMARY;
 	d.failed = 0;
 	d.have_dev = 0;
-	if (d.window == 0) {
+	if (d.win.mode == BOOT_MODE_SPARE)
+		d.live = !crashed;	/* Linux restarts in the spare: no dump to wait for */
+	if (d.win.mode == BOOT_MODE_NONE) {
 		NOTICE("dump: window=0: restarting without a dump");
 		d.state = TSB_STATE_IDLE;
-	} else if (start_dump()) {
+	} else if (start_dump(crashed)) {
 		d.state = TSB_STATE_NO_DISK;
 	} else {
 		d.have_dev = 1;
-		d.hdr.t_ns[TSB_T_FAULT] = t_fault;
-		d.hdr.panic_cpu = self;
-		d.hdr.ncpus = psci_ncpus();
-		NOTICE("dump %lu: primary dump of %lu MiB to disk offset %lu MiB",
-		       (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.window >> 20),
-		       (unsigned long)(d.plan.offset >> 20));
+		d.hdr.t_ns[TSB_T_FAULT] = ri->t_request_ns;
+		d.hdr.panic_cpu = ri->panic_cpu < 0 ? ri->owner : (uint32_t)ri->panic_cpu;
+		d.hdr.ncpus = ri->ncpus;
+		if (d.win.mode == BOOT_MODE_SPARE)
+			NOTICE("dump %lu: restarting in window %u at once; window %u (the crashed "
+			       "kernel's) and the rest are dumped while Linux runs",
+			       (unsigned long)d.hdr.dump_id, d.live, crashed);
+		else
+			NOTICE("dump %lu: primary dump of %lu MiB to disk offset %lu MiB",
+			       (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.window >> 20),
+			       (unsigned long)(d.plan.offset >> 20));
 		run_primary();
 	}
-	spin_unlock(&d.lock);
-	psci_restart_linux(self);
 }
 
-void dump_quiesce(const char *why)
+void dump_on_restart(const struct restart_info *ri, struct dump_boot_info *bi)
 {
 	spin_lock(&d.lock);
-	abort_previous(why);
+	if (ri->why == RESTART_CRASH)
+		crash_dump(ri);
 	spin_unlock(&d.lock);
+	dump_boot_info(bi);
 }
 
-/* The disk's FIQ must reach a CPU that runs: follow the boot CPU, avoid one going off. */
-void dump_route_irq(uint64_t mpidr)
+void dump_on_system_off(void)
 {
-	gicv3_spi_route(PLAT_DUMP_INTID, mpidr);
+	spin_lock(&d.lock);
+	abort_previous("power off");
+	spin_unlock(&d.lock);
 }
 
 /* ---- while Linux runs ---- */
@@ -573,7 +617,7 @@ void dump_fiq(void)
 	while (vblk_reap(&d.dev, &tag, &ok))
 		notify |= complete(tag, ok);
 	if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
-		refill(d.led.window_chunks, d.led.nchunks);
+		refill(0, d.led.nchunks);
 		/* The full scan only once nothing is in flight: at the end. */
 		if (!d.meta_started && !d.dev.inflight && ledger_secondary_done(&d.led)) {
 			set_time(TSB_T_SECONDARY_DONE);
@@ -621,10 +665,9 @@ static void check_stalled(void)
 void dump_boot_info(struct dump_boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
-	dump_route_irq(this_cpu()->mpidr);
 	spin_lock(&d.lock);
-	/* Linux is entered again: the next panic starts a new dump. */
-	__atomic_store_n(&d.crash_owner, 0, __ATOMIC_RELEASE);
+	bi->live = d.live;
+	follow_cpu();
 	switch (d.state) {
 	case TSB_STATE_SECONDARY:
 		bi->state = "in-progress";
@@ -679,12 +722,15 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 	uint64_t ready = 0;
 
 	spin_lock(&d.lock);
+	follow_cpu();
 	check_stalled();
 	if (d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_COMPLETE ||
 	    d.state == TSB_STATE_PARTIAL)
 		got = ledger_take_grant(&d.led, &r, &last);
-	if (got && d.ready_ns)
+	if (got && d.ready_ns) {
 		ready = fw_now_ns() - d.ready_ns;
+		d.ready_ns = 0;
+	}
 	if (d.state == TSB_STATE_SECONDARY && last)
 		last = 0;	/* the final metadata is not down yet */
 	spin_unlock(&d.lock);
@@ -715,14 +761,11 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		ret = smc_register(ctx->x[1], ctx->x[2], ctx->x[3]);
 		break;
 	case TSB_SMC_PANIC:
-		if (__atomic_exchange_n(&d.crash_owner, self + 1, __ATOMIC_ACQ_REL)) {
-			/* Another CPU is already on it: be seized like the others. */
-			dump_cpu_seized(self, ctx);
-			psci_pulled_in();
-		}
-		crash(self, ctx);
+		log_event("panic", "cpu=%u boot=%u", self, boot_count());
+		restart_request(RESTART_CRASH, ctx);
 	case TSB_SMC_BOOT_DONE:
 		spin_lock(&d.lock);
+		follow_cpu();
 		log_event("linux-up", "boot=%u downtime_ns=%lu", boot_count(),
 			  (unsigned long)(d.crash_ns ? fw_now_ns() - d.crash_ns : 0));
 		d.crash_ns = 0;
@@ -742,9 +785,10 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		return;
 	case TSB_SMC_STATUS:
 		spin_lock(&d.lock);
+		follow_cpu();
 		check_stalled();
 		ctx->x[1] = d.have_dev ? d.hdr.bytes_written : 0;
-		ctx->x[2] = d.have_dev ? d.hdr.ram_size : 0;
+		ctx->x[2] = d.have_dev ? d.to_dump : 0;
 		ctx->x[3] = d.have_dev ? d.hdr.dump_id : 0;
 		ret = d.state;
 		spin_unlock(&d.lock);

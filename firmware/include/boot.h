@@ -5,6 +5,7 @@
  */
 #ifndef BOOT_H
 #define BOOT_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct boot_layout {
@@ -30,15 +31,51 @@ int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
 		    uint64_t *image_size);
 
-/* Firmware: cold-boot set-up (pack, DTB, platform); returns 0 or fails hard. */
+/*
+ * boot_window_min() - the smallest boot window a kernel can restart in: what
+ * it touches before the hand-back starts. The low 2 MiB (DTB), the kernel
+ * image, the initramfs twice (packed, and unpacked into the page cache), the
+ * struct page array for all of @ram_size (the restarted kernel's memory map
+ * covers all RAM, the reserved part included) plus an eighth of it for the
+ * other RAM-sized early tables (hashes, page tables), and slack for what runs
+ * until the module has taken its first grant.
+ */
+uint64_t boot_window_min(uint64_t ram_size, uint64_t kernel_bytes, uint64_t initrd_size);
+#define BOOT_STRUCT_PAGE	64ULL		/* sizeof(struct page), arm64 6.1 */
+#define BOOT_WINDOW_SLACK	(8ULL << 20)
+#define BOOT_WINDOW_ALIGN	(4ULL << 20)	/* the largest chunk */
+
+enum boot_mode {
+	BOOT_MODE_NONE = 0,	/* window=0: restart without a dump */
+	BOOT_MODE_PRIMARY,	/* dump the window, restart in it (the paper) */
+	BOOT_MODE_ALL,		/* window=all: dump everything, then restart */
+	BOOT_MODE_SPARE,	/* restart at once in a spare window */
+};
+
+/* The boot windows: window 0 at the start of RAM, window 1 (spare mode) after it. */
+struct boot_windows {
+	enum boot_mode mode;
+	uint64_t base[2];
+	uint64_t size;		/* of each window (the primary dump in PRIMARY mode) */
+	uint64_t min;		/* boot_window_min() for this machine */
+};
+
+struct dump_boot_info;
+
+/* Firmware: cold-boot set-up (pack, DTB, platform, options); fails hard on a bad pack. */
 int boot_init(void);
 const struct dt_platform *boot_platform(void);
+const struct boot_windows *boot_windows(void);
+/* The options text of the pack (key=value lines, docs/options.md) and its length. */
+const char *boot_config(size_t *len);
 unsigned int boot_count(void);
-/* Where the kernel image lives in RAM: [_text, _end). */
-void boot_kernel_range(uint64_t *pa, uint64_t *size);
-/* Enter Linux on this CPU (CPU0). Never returns. */
-void __attribute__((noreturn)) boot_linux(void);
-/* Reset the normal world's state, then boot_linux(). */
-void __attribute__((noreturn)) boot_restart(void);
+/* Where the kernel image lies in RAM ([_text, _end)) when booted in window @w. */
+void boot_kernel_range(unsigned int w, uint64_t *pa, uint64_t *size);
+/*
+ * boot_linux() - copy the pristine images into window @bi->live, build the
+ * DT from @bi and enter Linux on this CPU. The caller has reset the rest of
+ * the normal world. Never returns.
+ */
+void __attribute__((noreturn)) boot_linux(const struct dump_boot_info *bi);
 
 #endif

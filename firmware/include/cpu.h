@@ -6,27 +6,43 @@
 #define CPU_H
 #include <stdint.h>
 #include <arch.h>
+#include <tsubaki/dump_format.h>
 
+/*
+ * One CPU. Its index is its position in the DT's /cpus (= PSCI's table =
+ * the dump's CPU records); fw_pcpu[] itself is laid out by plat_core_pos()
+ * of the MPIDR, which is what the reset code can compute. Use cpu_pcpu(index).
+ */
 struct pcpu {
 	struct cpu_ctx ctx;	/* must be first: entry.S relies on it */
 	uint64_t stack_top;	/* at PCPU_STACK_TOP */
-	unsigned int index;
+	unsigned int index;	/* DT order; valid once cpu_register() ran */
 	uint64_t mpidr;
-	volatile uint32_t pull_req;	/* an SGI pull-in was requested */
-	volatile uint32_t parked;	/* acknowledged a pull-in */
+	/* The restart sequence's view (firmware/restart/restart.c). */
+	volatile uint32_t ns_epoch;	/* restart epoch it entered the normal world in; 0: in EL3 */
+	volatile uint32_t seized_epoch;	/* the last restart that recorded it */
+	uint32_t rec_why;		/* enum restart_why it gave then */
+	struct tsb_cpu_record rec;	/* its normal-world state then */
 };
 
 extern struct pcpu fw_pcpu[];
+
+/* Give the CPU with @mpidr index @index (DT order). Return -1 if it cannot exist. */
+int cpu_register(unsigned int index, uint64_t mpidr);
+/* The CPU with DT index @index, or NULL. */
+struct pcpu *cpu_pcpu(unsigned int index);
 
 static inline struct pcpu *this_cpu(void)
 {
 	return (struct pcpu *)read_sysreg(tpidr_el3);
 }
 
-/* Set up EL3 state for this CPU and point TPIDR_EL3 at its pcpu. */
-void cpu_el3_init(unsigned int index);
+/* Set up EL3 state for the CPU at linear position @pos and point TPIDR_EL3 at its pcpu. */
+void cpu_el3_init(unsigned int pos);
 /* Put this CPU's EL1 (and EL2, if present) state and NS timers back to reset. */
 void cpu_ns_reset(void);
+/* Record this CPU's normal-world state (@ctx plus its EL1 registers) as CPU @cpu. */
+void arch_capture_ns(struct tsb_cpu_record *r, const struct cpu_ctx *ctx, unsigned int cpu);
 /* Enter the normal world at EL1h, MMU off, with x0 = @arg. Never returns. */
 void __attribute__((noreturn)) cpu_enter_ns(uint64_t entry, uint64_t arg);
 

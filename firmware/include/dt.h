@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define DT_MAX_CPUS	8
+#define DT_MAX_PENDING	8
 
 struct dt_platform {
 	uint64_t ram_base;
@@ -29,8 +30,12 @@ struct dt_boot_cfg {
 	uint64_t hide_base;		/* a virtio-mmio node to remove, 0: none */
 	uint32_t notify_spi;		/* SPI number (not INTID) */
 	const char *dump_state;		/* "none", "in-progress", ... */
+	uint64_t live_base;		/* the boot window this kernel runs in */
+	uint64_t live_size;
+	uint64_t spare_base;		/* spare-window mode: kept out, no-map; 0: none */
+	uint64_t spare_size;
 	uint32_t npending;		/* RAM not yet dumped: reserved, mapped */
-	uint64_t pending[8][2];		/* base, size */
+	uint64_t pending[DT_MAX_PENDING][2];	/* base, size */
 };
 
 /* Error codes are libfdt's (negative FDT_ERR_*) or -DT_E_*. */

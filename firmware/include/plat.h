@@ -6,6 +6,8 @@
 #define PLAT_H
 #include <stdint.h>
 
+/* Linear position of the CPU with @mpidr (as the reset code computes it), or -1. */
+int plat_core_pos(uint64_t mpidr);
 /* Early console and platform devices, on the boot CPU. */
 void plat_early_init(void);
 /* Power the machine off. */

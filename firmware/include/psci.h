@@ -78,17 +78,18 @@ unsigned int psci_count_on(const struct psci_sys *sys);
 /* Firmware glue (services/psci.c). */
 struct cpu_ctx;
 int64_t psci_smc_handler(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
+/* Where every CPU waits in EL3 while it is not in the normal world. */
 void __attribute__((noreturn)) psci_park(void);
+/* Cold boot: the CPUs from the DT; registers their indices (cpu_register()). */
 void psci_setup(const uint64_t *mpidr, unsigned int n, uint64_t ns_base, uint64_t ns_end);
-/* Bring every other CPU into EL3 and park it; returns when they are parked. */
-void psci_pull_others(unsigned int self);
-/* The boot path enters Linux on CPU @self: it alone is on. */
-void psci_mark_boot_cpu_on(unsigned int self);
 int psci_self_index(void);
 unsigned int psci_ncpus(void);
-/* Called from the FIQ handler when the pull-in SGI arrives. */
-void __attribute__((noreturn)) psci_pulled_in(void);
-/* Ask CPU0 (or do it when @self is 0) to boot Linux; never returns. */
-void __attribute__((noreturn)) psci_restart_linux(unsigned int self);
+/*
+ * For the restart sequence (firmware/restart/): a restart began, so no
+ * CPU_ON still pending may complete; and Linux is entered on @boot_cpu,
+ * which alone is on.
+ */
+void psci_restart_begin(void);
+void psci_restart_states(unsigned int boot_cpu);
 
 #endif

@@ -13,7 +13,9 @@
 #include <plat.h>
 #include <platform_def.h>
 #include <psci.h>
+#include <restart.h>
 #include <smccc.h>
+#include <tsubaki/abi.h>
 
 static int64_t smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 {
@@ -42,6 +44,9 @@ void el3_sync_handler(struct cpu_ctx *ctx)
 	if (ESR_EC(esr) == ESR_EC_SMC64) {
 		uint32_t fid = (uint32_t)ctx->x[0];
 
+		/* A panic is recorded as one, even by a CPU that joins a restart. */
+		if (fid != TSB_SMC_PANIC)
+			restart_check_stale(ctx);
 		ctx->x[0] = (uint64_t)smc_dispatch(fid, ctx, self < 0 ? 0 : (unsigned int)self);
 		if (!(fid & SMCCC_64) && (fid & SMCCC_FAST))
 			ctx->x[0] &= 0xffffffffULL;
@@ -53,35 +58,24 @@ void el3_sync_handler(struct cpu_ctx *ctx)
 	 */
 	ERROR("unexpected exception from the normal world: ESR 0x%lx ELR 0x%lx",
 	      (unsigned long)esr, (unsigned long)ctx->elr);
-	psci_pull_others(self < 0 ? 0 : (unsigned int)self);
-	psci_restart_linux(self < 0 ? 0 : (unsigned int)self);
+	restart_request(RESTART_FAULT, ctx);
 }
 
 void el3_fiq_handler(struct cpu_ctx *ctx)
 {
-	struct pcpu *p = this_cpu();
 	unsigned int id = gicv3_ack_group0();
 
-	(void)ctx;
-	if (id >= 1020)
-		return;		/* spurious: nothing to do */
-	gicv3_eoi_group0(id);
-	if (id == PLAT_SGI_PULL) {
-		if (p->pull_req) {
-			p->pull_req = 0;
-			psci_pulled_in();
-		}
-		return;
+	if (id < 1020) {
+		gicv3_eoi_group0(id);
+		if (id == PLAT_DUMP_INTID)
+			dump_fiq();
+		else if (id == PLAT_SEC_TIMER_PPI)
+			dump_timer_fiq();
+		else if (id != PLAT_SGI_PULL)
+			WARN("fiq: unexpected group-0 interrupt %u", id);
 	}
-	if (id == PLAT_DUMP_INTID) {
-		dump_fiq();
-		return;
-	}
-	if (id == PLAT_SEC_TIMER_PPI) {
-		dump_timer_fiq();
-		return;
-	}
-	WARN("fiq: unexpected group-0 interrupt %u", id);
+	/* The pull-in SGI, or a CPU that missed a restart: seized here. */
+	restart_pulled_in(ctx);
 }
 
 void el3_unexpected_handler(struct cpu_ctx *ctx)

@@ -35,7 +35,10 @@
  * x3 = TSB_GRANT_LAST when nothing more will follow for this dump.
  */
 #define TSB_SMC_GET_GRANT	TSB_SMC(0x04)
-/* -> x0 = state (TSB_STATE_*), x1 = bytes on disk, x2 = bytes to dump, x3 = dump id */
+/*
+ * -> x0 = state (TSB_STATE_*), x1 = bytes on disk, x2 = bytes to dump (the
+ * crashed kernel's RAM, less a spare window it never used), x3 = dump id
+ */
 #define TSB_SMC_STATUS		TSB_SMC(0x05)
 
 #define TSB_GRANT_LAST		1

@@ -85,7 +85,32 @@ static ssize_t name##_show(struct kobject *kobj,			\
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
+/* "<base> <size>" of a /tsubaki window property (root's cells), or "none". */
+static ssize_t tsb_window_show(const char *prop, char *buf)
+{
+	struct device_node *np = tsb_dev->of_node;
+	int na = of_n_addr_cells(np), ns = of_n_size_cells(np), len;
+	const __be32 *p = of_get_property(np, prop, &len);
+
+	if (!p || len != (na + ns) * (int)sizeof(*p))
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#llx %#llx\n", of_read_number(p, na),
+			  of_read_number(p + na, ns));
+}
+
+static ssize_t live_window_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return tsb_window_show("live-window", buf);
+}
+
+static ssize_t spare_window_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return tsb_window_show("spare-window", buf);
+}
+
 static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute live_window_attr = __ATTR_RO(live_window);
+static struct kobj_attribute spare_window_attr = __ATTR_RO(spare_window);
 TSB_STATUS_ATTR(bytes_dumped, a1);
 TSB_STATUS_ATTR(bytes_total, a2);
 TSB_STATUS_ATTR(dump_id, a3);
@@ -100,7 +125,8 @@ static struct attribute *tsb_attrs[] = {
 	&bytes_dumped_attr.attr, &bytes_total_attr.attr,
 	&bytes_handed_back_attr.attr, &bytes_pending_attr.attr,
 	&handback_count_attr.attr, &handback_ns_total_attr.attr,
-	&handback_ns_max_attr.attr, NULL,
+	&handback_ns_max_attr.attr, &live_window_attr.attr,
+	&spare_window_attr.attr, NULL,
 };
 ATTRIBUTE_GROUPS(tsb);
 
@@ -316,11 +342,12 @@ static void tsb_start_handback(struct platform_device *pdev)
 static int tsb_probe(struct platform_device *pdev)
 {
 	struct arm_smccc_res res;
-	int err = tsb_connect(&pdev->dev);
+	int err;
 
+	tsb_dev = &pdev->dev;	/* before sysfs appears */
+	err = tsb_connect(&pdev->dev);
 	if (err)
 		return err;
-	tsb_dev = &pdev->dev;
 	tsb_probed = ktime_get();
 	atomic_notifier_chain_register(&panic_notifier_list, &tsb_panic_nb);
 	dev_info(tsb_dev, "collector registered: panics will be dumped\n");

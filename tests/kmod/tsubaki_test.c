@@ -6,12 +6,23 @@
  * /sys/kernel/tsubaki_test/smc   write "FID [A1 [A2 [A3]]]" (hex or decimal),
  *                                read back "A0 A1 A2 A3" of the last call
  * /sys/kernel/tsubaki_test/oops  write 1: NULL-pointer write (an oops)
+ * /sys/kernel/tsubaki_test/race  write "FID0 FID1 [SKEW_NS]" from CPU0: CPU0
+ *                                and CPU1 meet, then CPU0 calls FID0 and
+ *                                CPU1, SKEW_NS later, calls FID1 (no args)
+ * /sys/kernel/tsubaki_test/on_spin  write "MPIDR FID [SKEW_NS]": PSCI CPU_ON
+ *                                of an offline CPU into a page that spins
+ *                                with the MMU off, then FID (no args) on this
+ *                                CPU SKEW_NS later
  */
 #include <linux/arm-smccc.h>
+#include <linux/cacheflush.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/smp.h>
 #include <linux/sysfs.h>
 
 static DEFINE_MUTEX(smc_lock);
@@ -56,12 +67,86 @@ static ssize_t oops_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+struct race_arg {
+	unsigned long fid;
+	unsigned long skew_ns;
+};
+
+static atomic_t race_arrived;
+
+/* Meet the other CPU (bounded), then make the call. Usually never returns. */
+static void race_fn(void *data)
+{
+	struct race_arg *r = data;
+	struct arm_smccc_res res;
+	int i;
+
+	atomic_inc(&race_arrived);
+	for (i = 0; i < 10000000 && atomic_read(&race_arrived) < 2; i++)
+		cpu_relax();
+	if (r->skew_ns)
+		ndelay(r->skew_ns);
+	arm_smccc_smc(r->fid, 0, 0, 0, 0, 0, 0, 0, &res);
+	pr_info("tsubaki_test: race smc 0x%lx on CPU%d returned 0x%lx\n", r->fid,
+		raw_smp_processor_id(), res.a0);
+}
+
+static ssize_t race_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	static struct race_arg a0, a1;
+	int cpu;
+
+	a1.skew_ns = 0;
+	if (sscanf(buf, "%li %li %lu", &a0.fid, &a1.fid, &a1.skew_ns) < 2)
+		return -EINVAL;
+	a0.skew_ns = 0;
+	cpu = get_cpu();
+	if (cpu != 0 || !cpu_online(1)) {
+		put_cpu();
+		return -EINVAL;		/* run it with "cpu 0", CPU1 online */
+	}
+	atomic_set(&race_arrived, 0);
+	smp_call_function_single(1, race_fn, &a1, 0);
+	race_fn(&a0);
+	put_cpu();
+	return count;
+}
+
+static ssize_t on_spin_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	unsigned long mpidr, fid, skew = 0;
+	struct arm_smccc_res res;
+	u32 *spin;
+
+	if (sscanf(buf, "%li %li %lu", &mpidr, &fid, &skew) < 2)
+		return -EINVAL;
+	spin = (u32 *)__get_free_page(GFP_KERNEL);
+	if (!spin)
+		return -ENOMEM;
+	spin[0] = 0x14000000;		/* b . */
+	/* QEMU models no caches; silicon would need a clean to PoC here. */
+	flush_icache_range((unsigned long)spin, (unsigned long)spin + 4);
+	/* The page is never freed: that CPU spins in it until it is seized. */
+	arm_smccc_smc(0xc4000003, mpidr, virt_to_phys(spin), 0, 0, 0, 0, 0, &res);
+	pr_info("tsubaki_test: CPU_ON(%#lx) -> %ld\n", mpidr, (long)res.a0);
+	if (skew)
+		ndelay(skew);
+	arm_smccc_smc(fid, 0, 0, 0, 0, 0, 0, 0, &res);
+	return count;
+}
+
 static struct kobj_attribute smc_attr = __ATTR(smc, 0600, smc_show, smc_store);
+static struct kobj_attribute race_attr = __ATTR(race, 0200, NULL, race_store);
+static struct kobj_attribute on_spin_attr = __ATTR(on_spin, 0200, NULL, on_spin_store);
 static struct kobj_attribute oops_attr = __ATTR(oops, 0200, NULL, oops_store);
 
 static struct attribute *test_attrs[] = {
 	&smc_attr.attr,
 	&oops_attr.attr,
+	&race_attr.attr,
+	&on_spin_attr.attr,
 	NULL,
 };
 

@@ -517,6 +517,46 @@ static void test_patch_pending(void **state)
 	free(fdt);
 }
 
+/* Spare-window mode: /tsubaki says which window is live and which is spare; the spare is no-map. */
+static void test_patch_windows(void **state)
+{
+	struct dt_boot_cfg c = test_cfg;
+	const fdt32_t *p;
+	void *fdt;
+	int node, len;
+
+	(void)state;
+	c.live_base = 0x44000000;
+	c.live_size = 0x4000000;
+	c.spare_base = 0x40000000;
+	c.spare_size = 0x4000000;
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	check_patched(fdt, &c);
+	node = node_at(fdt, "/reserved-memory/tsubaki-spare@40000000");
+	assert_non_null(fdt_getprop(fdt, node, "no-map", NULL));
+	assert_reg(fdt, node, 0x40000000, 0x4000000);
+	node = node_at(fdt, "/tsubaki");
+	p = fdt_getprop(fdt, node, "live-window", &len);
+	assert_non_null(p);
+	assert_int_equal(len, 16);
+	assert_int_equal(be_cells(p, 2), 0x44000000);
+	assert_int_equal(be_cells(p + 2, 2), 0x4000000);
+	p = fdt_getprop(fdt, node, "spare-window", &len);
+	assert_non_null(p);
+	assert_int_equal(len, 16);
+	assert_int_equal(be_cells(p, 2), 0x40000000);
+	free(fdt);
+
+	/* Primary-dump mode: a live window, no spare. */
+	c.spare_base = c.spare_size = 0;
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	assert_int_equal(fdt_path_offset(fdt, "/reserved-memory/tsubaki-spare@40000000"),
+			 -FDT_ERR_NOTFOUND);
+	assert_null(fdt_getprop(fdt, node_at(fdt, "/tsubaki"), "spare-window", NULL));
+	assert_non_null(fdt_getprop(fdt, node_at(fdt, "/tsubaki"), "live-window", NULL));
+	free(fdt);
+}
+
 /* QEMU without secure=on has an HVC /psci and so may others: replaced. */
 static void test_patch_replaces_psci(void **state)
 {
@@ -657,6 +697,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patch_bad_header),
 		cmocka_unit_test(test_patch_twice),
 		cmocka_unit_test(test_patch_pending),
+		cmocka_unit_test(test_patch_windows),
 	};
 
 	unit_init();

@@ -227,9 +227,26 @@ static void test_image_info_rejects(void **state)
 	free(h);
 }
 
+/* The smallest window: derived from the memory map, growing with RAM by its struct pages. */
+static void test_window_min(void **state)
+{
+	const uint64_t M = 1ULL << 20, G = 1ULL << 30;
+	uint64_t one = boot_window_min(G, 5400000, 5270528);
+
+	(void)state;
+	/* 2 MiB low area + 6 MiB image + 2 x 6 MiB initramfs + 16 + 2 MiB memmap + 8 slack */
+	assert_int_equal(one, 46 * M);
+	/* 6 GiB: 96 MiB of struct pages alone -- more than the old fixed 64 MiB window. */
+	assert_true(boot_window_min(6 * G, 5400000, 5270528) > 96 * M);
+	assert_int_equal(boot_window_min(6 * G, 5400000, 5270528) - one, 5 * 18 * M);
+	/* No initramfs: just the image and the tables. */
+	assert_int_equal(boot_window_min(G, 2 * M, 0), (2 + 2 + 18 + 8) * M);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_min),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_fits_exactly),
 		cmocka_unit_test(test_no_fit),

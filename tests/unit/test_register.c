@@ -14,7 +14,7 @@
 #include <fw_time.h>
 #include <gicv3.h>
 #include <log.h>
-#include <psci.h>
+#include <restart.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
 #include "unit.h"
@@ -26,7 +26,12 @@
 
 /* ---- Stubs ---- */
 
-struct pcpu fw_pcpu[8];
+static struct pcpu cpu0 = { .mpidr = 0x80000000 };
+
+struct pcpu *cpu_pcpu(unsigned int index)
+{
+	return index == 0 ? &cpu0 : NULL;
+}
 static char last_log[512];
 static unsigned int nlogs;
 
@@ -64,11 +69,10 @@ UNREACHED(uint64_t fw_now_ns(void))
 UNREACHED(uint64_t fw_deadline_us(uint64_t us))
 UNREACHED(int fw_deadline_passed(uint64_t deadline))
 UNREACHED(unsigned int boot_count(void))
-UNREACHED(void boot_kernel_range(uint64_t *pa, uint64_t *size))
-UNREACHED(unsigned int psci_ncpus(void))
-UNREACHED(void psci_pull_others(unsigned int self))
-UNREACHED(void psci_pulled_in(void))
-UNREACHED(void psci_restart_linux(unsigned int self))
+UNREACHED(void boot_kernel_range(unsigned int w, uint64_t *pa, uint64_t *size))
+UNREACHED(const struct tsb_cpu_record *restart_record(unsigned int cpu, uint32_t epoch,
+						       enum restart_why *why_out))
+UNREACHED(void restart_request(enum restart_why why, struct cpu_ctx *ctx))
 UNREACHED(int vblk_init(struct vblk *d, uintptr_t base, uint64_t ring_pa))
 UNREACHED(int vblk_submit(struct vblk *d, int write, uint64_t off, uint64_t pa,
 			  uint32_t len, uint32_t tag))
@@ -94,11 +98,15 @@ static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
 
 static int group_setup(void **state)
 {
+	static const struct boot_windows win = {
+		.mode = BOOT_MODE_PRIMARY, .base = { RAM_BASE, 0 }, .size = 64 << 20,
+	};
+
 	(void)state;
 	/* Before dump_setup() there is no RAM: nothing can be registered. */
 	if (smc_register(TSB_ABI_VERSION, RAM_BASE, 0x1000) != TSB_E_INVALID)
 		return -1;
-	dump_setup("", 0, RAM_BASE, RAM_SIZE, SCRATCH);
+	dump_setup("", 0, RAM_BASE, RAM_SIZE, SCRATCH, &win);
 	return 0;
 }
 

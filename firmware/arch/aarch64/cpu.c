@@ -6,6 +6,7 @@
 #include <string.h>
 #include <arch.h>
 #include <cpu.h>
+#include <plat.h>
 #include <platform_def.h>
 
 /* Compile-time checks of the offsets entry.S uses. */
@@ -17,7 +18,49 @@ _Static_assert(sizeof(struct cpu_ctx) == CTX_SIZE, "ctx");
 _Static_assert(__builtin_offsetof(struct pcpu, stack_top) == PCPU_STACK_TOP, "pcpu");
 
 struct pcpu fw_pcpu[PLAT_MAX_CPUS];
+static struct pcpu *cpu_by_index[PLAT_MAX_CPUS];
 extern char __stacks_end[];
+
+int cpu_register(unsigned int index, uint64_t mpidr)
+{
+	int pos = plat_core_pos(mpidr);
+
+	if (pos < 0 || pos >= PLAT_MAX_CPUS || index >= PLAT_MAX_CPUS)
+		return -1;
+	fw_pcpu[pos].index = index;
+	cpu_by_index[index] = &fw_pcpu[pos];
+	return 0;
+}
+
+struct pcpu *cpu_pcpu(unsigned int index)
+{
+	return index < PLAT_MAX_CPUS ? cpu_by_index[index] : 0;
+}
+
+void arch_capture_ns(struct tsb_cpu_record *r, const struct cpu_ctx *ctx, unsigned int cpu)
+{
+	memset(r, 0, sizeof(*r));
+	r->valid = 1;
+	r->cpu = cpu;
+	r->mpidr = read_sysreg(mpidr_el1) & 0xff00ffffffULL;
+	memcpy(r->x, ctx->x, sizeof(r->x));
+	r->sp_el0 = ctx->sp_el0;
+	r->sp_el1 = read_sysreg(sp_el1);
+	r->pc = ctx->elr;
+	r->pstate = ctx->spsr;
+	r->elr_el1 = read_sysreg(elr_el1);
+	r->spsr_el1 = read_sysreg(spsr_el1);
+	r->sctlr_el1 = read_sysreg(sctlr_el1);
+	r->ttbr0_el1 = read_sysreg(ttbr0_el1);
+	r->ttbr1_el1 = read_sysreg(ttbr1_el1);
+	r->tcr_el1 = read_sysreg(tcr_el1);
+	r->mair_el1 = read_sysreg(mair_el1);
+	r->vbar_el1 = read_sysreg(vbar_el1);
+	r->esr_el1 = read_sysreg(esr_el1);
+	r->far_el1 = read_sysreg(far_el1);
+	r->tpidr_el1 = read_sysreg(tpidr_el1);
+	r->tpidr_el0 = read_sysreg(tpidr_el0);
+}
 
 #define CPTR_EL3_RESET	0
 #define MDCR_EL3_RESET	0
@@ -28,13 +71,12 @@ static int have_el2(void)
 	return ((read_sysreg(id_aa64pfr0_el1) >> 8) & 0xf) != 0;
 }
 
-void cpu_el3_init(unsigned int index)
+void cpu_el3_init(unsigned int pos)
 {
-	struct pcpu *p = &fw_pcpu[index];
+	struct pcpu *p = &fw_pcpu[pos];
 
-	p->index = index;
 	p->mpidr = read_sysreg(mpidr_el1) & 0xff00ffffffULL;
-	p->stack_top = (uint64_t)__stacks_end - index * PLAT_STACK_SIZE;
+	p->stack_top = (uint64_t)__stacks_end - pos * PLAT_STACK_SIZE;
 	write_sysreg(tpidr_el3, p);
 	write_sysreg(cptr_el3, CPTR_EL3_RESET);
 	write_sysreg(mdcr_el3, MDCR_EL3_RESET);
@@ -80,7 +122,5 @@ void cpu_enter_ns(uint64_t entry, uint64_t arg)
 	p->ctx.elr = entry;
 	p->ctx.spsr = SPSR_EL1H_MASKED;
 	p->ctx.scr = SCR_NS_EL1;
-	p->pull_req = 0;
-	p->parked = 0;
 	arch_el3_exit(&p->ctx);
 }

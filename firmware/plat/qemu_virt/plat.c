@@ -11,6 +11,15 @@
 #include <platform_def.h>
 #include <virtio_mmio.h>
 
+int plat_core_pos(uint64_t mpidr)
+{
+	uint64_t aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff;
+
+	if ((mpidr & 0xff00ff0000ULL) || aff0 >= PLAT_CLUSTER_SIZE)
+		return -1;
+	return (int)(aff1 * PLAT_CLUSTER_SIZE + aff0);
+}
+
 void plat_early_init(void)
 {
 	pl011_init(PLAT_UART_SECURE);
