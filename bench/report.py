@@ -209,6 +209,8 @@ def write_all(results, out):
     w_all = ok_rows(results, "a", "all")
     kd = ok_rows(results, "b")
     t64 = c_runs        # crash restarts with the --mem-window boot window, 2 CPUs
+    s_runs = ok_rows(results, "s")      # the same, spare-window mode
+    csvf("fig_s_spare_runs.csv", [r for r in results["runs"] if r["figure"] == "s"])
     comp = []
 
     def comp_row(what, rows_, key, clock, note=""):
@@ -222,6 +224,9 @@ def write_all(results, out):
              "restart-request -> linux-up")
     comp_row(wlab, t64, "host_s", "host", "'Kernel panic' -> READY boot=2 (figure c runs)")
     comp_row(wlab, t64, "fw_downtime_s", "firmware", "panic -> linux-up (figure c runs)")
+    slab = "Tsubaki, spare window (%d MiB, restart at once)" % st["mem_window"]
+    comp_row(slab, s_runs, "host_s", "host", "'Kernel panic' -> READY boot=2 (figure s runs)")
+    comp_row(slab, s_runs, "fw_downtime_s", "firmware", "panic -> linux-up (figure s runs)")
     comp_row("Tsubaki, window=all (collect, then restart)", w_all, "host_s", "host",
              "'Kernel panic' -> READY boot=2")
     comp_row("Tsubaki, window=all (collect, then restart)", w_all, "fw_total_s", "firmware",
@@ -241,6 +246,17 @@ def write_all(results, out):
               col(t64, "fw_downtime_s"), col(reboot, "fw_total_s"), "")
     add_ratio("downtime Tsubaki(%d MiB window) / plain reboot, host clock" % st["mem_window"],
               col(t64, "host_s"), col(reboot, "host_s"), "")
+    add_ratio("downtime Tsubaki(spare window) / plain reboot, firmware clock",
+              col(s_runs, "fw_downtime_s"), col(reboot, "fw_total_s"), "goal <= 1.1")
+    add_ratio("downtime Tsubaki(spare window) / plain reboot, host clock",
+              col(s_runs, "host_s"), col(reboot, "host_s"), "")
+    add_ratio("downtime Tsubaki(spare window) / kdump, host clock",
+              col(s_runs, "host_s"), col(kd, "host_s"), "%d MiB RAM, same disk rate" % st["mem"])
+    add_ratio("downtime Tsubaki(spare window) / Tsubaki(%d MiB window), firmware clock"
+              % st["mem_window"], col(s_runs, "fw_downtime_s"), col(t64, "fw_downtime_s"), "")
+    add_ratio("all memory back: Tsubaki(spare window) / Tsubaki(%d MiB window)"
+              % st["mem_window"], col(s_runs, "dump_done_after_panic_s"),
+              col(t64, "dump_done_after_panic_s"), "panic -> dump done, firmware clock")
     add_ratio("downtime Tsubaki(window=all) / Tsubaki(%d MiB window), firmware clock"
               % st["mem_window"], col(w_all, "fw_total_s"), col(t64, "fw_downtime_s"),
               "collect-then-reboot vs concurrent dump")
@@ -432,6 +448,39 @@ def write_all(results, out):
     w("\nPaper: more than the 64 MB boot window at once, all memory after about %d s "
       "(1 GB, SD card: ~7.7 MB/s effective); a staircase because memory comes back in "
       "grants.\n" % PAPER["all_memory_s"])
+
+    # (s)
+    w("## (s) Spare-window mode\n")
+    w("The same machine and measurement as (c), with `--spare`: Linux runs outside a second "
+      "%d MiB window and restarts in it at once after a crash, with no primary dump; all of "
+      "the crashed kernel's memory, its own window included, is dumped while the new kernel "
+      "runs, and its window becomes the next spare. The cost is that window of RAM, kept out "
+      "of Linux's memory (kdump keeps out its `crashkernel=%s`).\n"
+      % (st["mem_window"], st["crashkernel"]))
+    no_spare = col(reboot, "memtotal_kb") + col(t64, "memtotal_kb")
+    with_spare = col(s_runs, "memtotal_kb")
+    _, mt_plain, _, _ = stats(no_spare)
+    _, mt_spare, _, _ = stats(with_spare)
+    w("| | spare window | %d MiB window (c) | plain reboot |\n|---|---|---|---|"
+      % st["mem_window"])
+    w("| downtime, firmware clock | %s s | %s s | %s s |" % (
+        mr(col(s_runs, "fw_downtime_s")), mr(col(t64, "fw_downtime_s")),
+        mr(col(reboot, "fw_total_s"))))
+    w("| downtime, host clock | %s s | %s s | %s s |" % (
+        mr(col(s_runs, "host_s")), mr(col(t64, "host_s")), mr(col(reboot, "host_s"))))
+    w("| all memory back (panic -> dump done) | %s s | %s s | |" % (
+        mr(col(s_runs, "dump_done_after_panic_s"), 1),
+        mr(col(t64, "dump_done_after_panic_s"), 1)))
+    w("| allocated after 1 s | %s MiB | %s MiB | |" % (
+        mr(col(s_runs, "first_mib"), 0), mr(col(t64, "first_mib"), 0)))
+    w("| MemTotal at the first boot | %s MiB | %s MiB | %s MiB |" % (
+        mr([v / 1024 for v in with_spare], 1), mr([v / 1024 for v in col(t64, "memtotal_kb")], 1),
+        mr([v / 1024 for v in col(reboot, "memtotal_kb")], 1)))
+    w("| MemTotal after the dump | %s MiB | %s MiB | |" % (
+        mr([v / 1024 for v in col(s_runs, "memtotal_after_kb")], 1),
+        mr([v / 1024 for v in col(t64, "memtotal_after_kb")], 1)))
+    w("| memory cost of the spare | %s | | |\n" % (
+        fmt((mt_plain - mt_spare) / 1024, 1) + " MiB" if mt_plain and mt_spare else "n/a"))
 
     # (d)
     w("## (d) CPU overhead (paper fig. 9, table 2)\n")

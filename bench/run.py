@@ -9,7 +9,8 @@
 
 Figures: (a) downtime vs primary-dump size, (b) kdump on the same machine,
 (c) memory available after a crash restart, (d) CPU overhead of the secondary
-dump, (e) the Linux-side changes in lines, (f) ratios. Benchmarks report, they
+dump, (s) the spare-window mode measured like (c), (e) the Linux-side changes
+in lines, (f) ratios. Benchmarks report, they
 do not assert timings: a failed run is recorded in the report and the rest go
 on. The exit status is non-zero only when an output is missing (or, with
 --strict, when a run failed).
@@ -30,7 +31,7 @@ import harness                  # noqa: E402
 import scenarios                # noqa: E402
 
 TOP = harness.TOP
-FIGURES = "abcd"
+FIGURES = "abcds"
 
 PRESETS = {
     "full": dict(reps=3, mem=1024, throttle=8000000, windows="0,128,256,512,all",
@@ -77,7 +78,7 @@ def parse_args(argv=None):
     p.add_argument("--after-min", type=int, help="figure d: at least this many runs after")
     p.add_argument("--tail-s", type=float, help="figure c: seconds of prober after the dump")
     p.add_argument("--figures", default=FIGURES,
-                   help="which measured figures to run (subset of 'abcd'); "
+                   help="which measured figures to run (subset of 'abcds'); "
                         "e and f are always produced")
     p.add_argument("--strict", action="store_true",
                    help="exit non-zero when any run failed")
@@ -124,8 +125,9 @@ def estimate_s(cfg):
     if "b" in cfg.figures:
         ck = int(cfg.crashkernel.rstrip("M")) << 20 if cfg.crashkernel.endswith("M") else 0
         t += per + 5 + (mb - ck) / rate
-    if "c" in cfg.figures:
-        t += per + mb / rate + cfg.tail_s
+    for f in "cs":
+        if f in cfg.figures:
+            t += per + mb / rate + cfg.tail_s
     if "d" in cfg.figures:
         t += per + mb / rate + cfg.after_s + 10
     return t * cfg.reps
@@ -140,6 +142,8 @@ def plan(cfg):
             runs += [("a", w, rep) for w in cfg.windows] + [("a", "reboot", rep)]
         if "c" in cfg.figures:
             runs.append(("c", "w%d" % cfg.mem_window, rep))
+        if "s" in cfg.figures:
+            runs.append(("s", "spare", rep))
         if "d" in cfg.figures:
             runs.append(("d", "w%d" % cfg.mem_window, rep))
         if "b" in cfg.figures:
@@ -168,7 +172,7 @@ def summary_line(fig, row):
     if fig == "b":
         return "downtime %.2f s (host), vmcore %d MiB, drgn %s" % (
             row["host_s"], row["vmcore_bytes"] >> 20, "ok" if row["drgn_ok"] else "FAILED")
-    if fig == "c":
+    if fig in "cs":
         return "downtime %.2f s, %d -> %d MiB, all after %.1f s" % (
             row["fw_downtime_s"], row["first_mib"], row["final_mib"], row["t_final_s"])
     if fig == "d":
@@ -201,6 +205,8 @@ def run_all(cfg, results):
                     raise harness.BenchError("vmcore check: %s" % row.get("drgn_error"))
             elif fig == "c":
                 row.update(scenarios.run_memory(cfg, logdir))
+            elif fig == "s":
+                row.update(scenarios.run_memory(cfg, logdir, spare=True))
             elif fig == "d":
                 row.update(scenarios.run_cpu(cfg, logdir))
             row["ok"] = True

@@ -7,6 +7,7 @@ console line arrived, so kdump and Tsubaki are compared on the same clock.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -84,6 +85,7 @@ def run_linux_alone(cfg, logdir):
     m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=common_args(cfg))
     try:
         m.ready(1)
+        memtotal = memtotal_kb(m)
         m.p.sendline("reboot")
         t_req = m.expect_t(RESTART_RE, CMD_TIMEOUT)[1]
         t_ready = m.ready(2)
@@ -96,7 +98,7 @@ def run_linux_alone(cfg, logdir):
     t0, t2, t3 = ev_t(req), ev_t(entry), ev_t(up)
     return dict(window="reboot", window_mib=0, primary_s=0.0, prep_s=t2 - t0,
                 boot_s=t3 - t2, fw_total_s=t3 - t0, host_s=t_ready - t_req,
-                other_load_cores=m.other_load)
+                memtotal_kb=memtotal, other_load_cores=m.other_load)
 
 
 # ---- (b) kdump on the same machine -------------------------------------------
@@ -251,11 +253,24 @@ def _secondary(m, row):
     return row
 
 
-def run_memory(cfg, logdir):
-    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem,
-                     extra=common_args(cfg) + ["--window", str(cfg.mem_window)])
+def memtotal_kb(m):
+    out = m.cmd("cat /proc/meminfo")
+    mt = re.search(r"^MemTotal:\s+(\d+) kB", out, re.M)
+    if not mt:
+        raise BenchError("no MemTotal in /proc/meminfo")
+    return int(mt.group(1))
+
+
+def run_memory(cfg, logdir, spare=False):
+    """Figure c (and, with @spare, figure s: the spare-window mode, which
+    restarts at once in a second window of the same size)."""
+    extra = common_args(cfg) + ["--window", str(cfg.mem_window)]
+    if spare:
+        extra.append("--spare")
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=extra)
     try:
         m.ready(1)
+        memtotal = memtotal_kb(m)
         t_panic = m.crash()
         t_ready = m.ready(2, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, cfg.mem_window * MIB))
         m.p.sendline("bg /bin/prober %d" % cfg.floor_mib)
@@ -263,10 +278,11 @@ def run_memory(cfg, logdir):
         state, until = _dump_done_waiter(m, cfg.tail_s)
         lines = m.collect(r"PROBE t_ms=(\d+) mib=(\d+)[\r\n]", until,
                           timeout=xfer_timeout(cfg, cfg.mem * MIB) + cfg.tail_s)
-        row = dict(host_s=t_ready - t_panic,
+        row = dict(host_s=t_ready - t_panic, memtotal_kb=memtotal,
                    host_done_after_prober_s=state["done"] - t_start)
         _secondary(m, row)
         row.update(_handback_stats(m))
+        row["memtotal_after_kb"] = memtotal_kb(m)
         m.poweroff()
     finally:
         m.close()
