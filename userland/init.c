@@ -40,6 +40,7 @@
 #define LINE_LEN	4096
 #define MODULE_DIR	"/lib/modules/tsubaki"
 #define BOOT_COUNT_PATH	"/sys/firmware/devicetree/base/tsubaki/boot-count"
+#define DUMP_STATE_PATH	"/sys/firmware/devicetree/base/tsubaki/dump-state"
 #define CPU_ONLINE_PATH	"/sys/devices/system/cpu/online"
 #define SYSRQ_PATH	"/proc/sysrq-trigger"
 #define BIN_DIR		"/bin"
@@ -255,6 +256,28 @@ static void load_modules(void)
 		free(list[i]);
 	}
 	free(list);
+}
+
+/*
+ * Tests of a kernel that never registers after a crash restart: with
+ * tsubaki_noload_after_crash=1 on the command line (an environment variable
+ * for init), a boot whose DT says a dump is in progress loads no module.
+ */
+static bool skip_modules(void)
+{
+	const char *v = getenv("tsubaki_noload_after_crash");
+	char state[32] = "";
+	FILE *f;
+
+	if (!v || strcmp(v, "1"))
+		return false;
+	f = fopen(DUMP_STATE_PATH, "r");
+	if (f) {
+		if (!fgets(state, sizeof(state), f))
+			state[0] = 0;
+		fclose(f);
+	}
+	return !strcmp(state, "in-progress");
 }
 
 /* Big-endian u32 device tree property; 0 if absent or malformed. */
@@ -995,7 +1018,10 @@ int main(void)
 	}
 	setup_sigchld();
 
-	load_modules();
+	if (skip_modules())
+		printf("init: crash restart: modules not loaded (tsubaki_noload_after_crash)\n");
+	else
+		load_modules();
 	printf("READY boot=%u cpus=%d\n", read_boot_count(), online_cpus());
 
 	script = getenv("tsubaki_script");

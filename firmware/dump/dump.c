@@ -8,8 +8,9 @@
  * Linux restarts in it with the rest of RAM reserved; in the spare-window
  * mode nothing is written first and Linux restarts at once in the spare
  * window, with all of the crashed kernel's memory reserved. The rest is then
- * written by DMA while Linux runs (secondary dump). Each completion is an FIQ: check the status, mark the chunk durable,
- * queue the next one, tell Linux when a grant unit is ready. Memory is only
+ * written by DMA while Linux runs (secondary dump). Each completion is an
+ * FIQ: check the status, mark the chunk durable, queue the next one, tell
+ * Linux when a grant unit is ready. Memory is only
  * handed back once its chunk is on disk -- or can never get there (device
  * error, disk full), in which case the dump says so.
  *
@@ -587,13 +588,12 @@ static void crash_dump(const struct restart_info *ri)
 	}
 }
 
-void dump_on_restart(const struct restart_info *ri, struct dump_boot_info *bi)
+void dump_on_restart(const struct restart_info *ri)
 {
 	spin_lock(&d.lock);
 	if (ri->why == RESTART_CRASH)
 		crash_dump(ri);
 	spin_unlock(&d.lock);
-	dump_boot_info(bi);
 }
 
 void dump_on_system_off(void)

@@ -27,7 +27,11 @@ struct dump_boot_info {
 /* Cold boot: options from the pack, the RAM to dump, the scratch area, the windows. */
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win);
-/* What the cold-boot kernel's DT must say. */
+/*
+ * What the DT of the kernel about to be entered must say. Call it on the CPU
+ * that enters Linux: the disk's FIQ and the secondary dump's fallback timer
+ * (a per-CPU timer) go to that CPU.
+ */
 void dump_boot_info(struct dump_boot_info *bi);
 /* The SiP service (TSB_SMC_*). Fills ctx->x[0..3]. */
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);

@@ -12,9 +12,9 @@
  *
  * Every seized CPU saves its own normal-world state into its own per-CPU
  * record, stamped with the restart's epoch; the dump engine reads the records
- * afterwards (restart_record()): no callback. The one hook out of this module
- * is dump_on_restart(), called by the owner with every CPU seized, which
- * says what the next kernel's DT must carry.
+ * afterwards (restart_record()): no callback. The hooks out of this module
+ * are dump_on_restart(), called by the owner with every CPU seized, and
+ * dump_boot_info(), asked by the CPU that enters the next kernel.
  *
  * A CPU that entered the normal world before the current restart and shows
  * up in EL3 afterwards (it missed the seize) is stale: restart_check_stale()
@@ -71,12 +71,12 @@ void restart_poll_boot_request(void);
 void __attribute__((noreturn)) restart_system_off(void);
 
 /*
- * The two hooks into the dump engine (firmware/dump/): the owner calls the
- * first with every CPU seized; it fills what the next kernel's DT must say.
- * The second runs before power off.
+ * The hooks into the dump engine (firmware/dump/): the owner calls the
+ * first with every CPU seized (the crash path runs there); the CPU that
+ * enters Linux then asks dump_boot_info() (dump.h) what the DT must say. The
+ * last runs before power off.
  */
-struct dump_boot_info;
-void dump_on_restart(const struct restart_info *ri, struct dump_boot_info *bi);
+void dump_on_restart(const struct restart_info *ri);
 void dump_on_system_off(void);
 
 #endif

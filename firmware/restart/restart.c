@@ -31,7 +31,7 @@ static struct {
 	volatile uint32_t owner;	/* 1 + CPU index; 0: no restart */
 	volatile uint32_t epoch;	/* bumped by every claim; starts at 1 */
 	volatile uint32_t boot_request;	/* epoch whose kernel CPU0 must enter */
-	struct dump_boot_info bi;	/* what the owner prepared for that entry */
+	struct dump_boot_info bi;	/* what the next kernel's DT says */
 } rst = { .epoch = 1 };
 
 static const char *const why_names[] = {
@@ -188,6 +188,7 @@ static void __attribute__((noreturn)) enter_linux(void)
 	cpu_ns_reset();
 	plat_ns_devices_reset();
 	psci_restart_states(p->index);
+	dump_boot_info(&rst.bi);	/* on this CPU: its FIQ, its timer */
 	restart_cpu_enters_ns();	/* the restart ends here */
 	boot_linux(&rst.bi);
 }
@@ -265,7 +266,7 @@ void restart_request(enum restart_why why, struct cpu_ctx *ctx)
 	log_event("restart", "cpu=%u why=%s epoch=%u seized=0x%x lost=0x%x panic_cpu=%d",
 		  p->index, why_names[ri.why], ri.epoch, ri.seized_mask, ri.lost_mask,
 		  ri.panic_cpu);
-	dump_on_restart(&ri, &rst.bi);
+	dump_on_restart(&ri);
 	boot_cpu0(p, ri.epoch);
 }
 

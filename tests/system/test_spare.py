@@ -4,6 +4,7 @@ never used; all of the crashed kernel's memory, its own boot window included,
 is dumped while the new kernel runs, and the two windows swap roles."""
 import re
 import subprocess
+import time
 
 import dumpdisk
 from test_dump import (DONE_TIMEOUT, MEMCHECK, crash, disk_of, fill, meminfo, sysfs,
@@ -74,17 +75,26 @@ def test_spare_mode_boot_layout(machine_factory, test_overlay):
 
 
 def test_spare_every_filled_page_is_in_the_dump(machine_factory, test_overlay):
-    """Panic on CPU0, an oops, and a panic on CPU1, each in its own crash."""
+    """Three crashes in a row, a reboot between each: a panic on CPU0, an
+    oops, a panic on CPU1. Every dump complete and byte-exact, the windows
+    alternating, MemTotal back to the first boot's each time."""
     m = spare_machine(machine_factory, test_overlay, extra=["--disk-size", "1600"])
     m.wait_ready(boot=1)
     memtotal = meminfo(m, "MemTotal")
-    fills, panic_cpus = [], []
+    fills, panic_cpus, boot = [], [], 1
     for n, (how, cpu) in enumerate([("sysrq-cpu0", 0), ("oops", 0), ("sysrq-cpu1", 1)]):
+        if n:
+            before = windows(m)
+            m.p.sendline("reboot")
+            boot += 1
+            m.wait_ready(boot=boot)
+            assert windows(m) == before, "a plain reboot keeps the windows"
         live, _ = windows(m)
         fills.append((fill_most(m), live))
         panic_cpus.append(cpu)
         crash(m, how)
-        m.wait_ready(boot=n + 2)
+        boot += 1
+        m.wait_ready(boot=boot)
         ev = [e for e in m.events("linux-entry")][-1]
         assert ev["window"] == str(1 - (W1 == live)), "restarted in the wrong window"
         assert windows(m) == ((W0, W1) if live == W1 else (W1, W0))
@@ -158,3 +168,38 @@ def test_spare_falls_back_when_ram_is_too_small(machine_factory, test_overlay):
     assert m.wait_exit() == 0
     d = dumpdisk.read_disk(disk_of(m)).dumps[0]
     assert d.window == 64 * MiB and d.bytes_written == d.ram_size
+
+
+def test_restarted_kernel_that_never_registers(machine_factory, test_overlay):
+    """The secondary dump starts after 10 s by the secure timer when the new
+    kernel never loads tsubaki.ko -- also when the panic came from CPU1, so
+    that the restart's owner is not the CPU Linux restarts on. Loading the
+    module later hands all the memory back."""
+    m = spare_machine(machine_factory, test_overlay,
+                      extra=["--append", "tsubaki_noload_after_crash=1"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    pages, nonce = fill(m, 32)
+    crash(m, "sysrq-cpu1")
+    m.wait_ready(boot=2)
+    assert m.events("restart")[-1]["cpu"] == "1"
+    assert m.events("linux-entry")[-1]["cpu"] == "0"
+    assert "No such file" in m.cmd("cat /sys/kernel/tsubaki/state")
+    deadline = time.monotonic() + DONE_TIMEOUT
+    while not m.events("dump-done") and time.monotonic() < deadline:
+        time.sleep(1)
+    start = m.events("secondary-start")
+    assert start and start[-1]["by"] == "timer", start
+    up = [e for e in m.events() if e["name"] == "linux-entry"][-1]
+    assert int(start[-1]["t_ns"]) - int(up["t_ns"]) >= 9.5e9     # armed just before entry
+    assert m.events("dump-done")[-1]["state"] == "complete"
+    # Nothing was handed back yet; the module takes it all now.
+    assert meminfo(m, "MemTotal") < memtotal - 64 * 1024
+    assert "ERR" not in m.cmd("insmod /lib/modules/tsubaki/tsubaki.ko")
+    assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    assert d.state_name == "COMPLETE" and d.panic_cpu == 1
+    memcheck_in(disk_of(m), d.slot, nonce, pages, W0, WINDOW)     # every page byte-exact
