@@ -248,6 +248,9 @@ def write_all(results, out):
               col(t64, "host_s"), col(reboot, "host_s"), "")
     add_ratio("downtime Tsubaki(spare window) / plain reboot, firmware clock",
               col(s_runs, "fw_downtime_s"), col(reboot, "fw_total_s"), "goal <= 1.1")
+    add_ratio("downtime Tsubaki(spare window, first crash after power-on) / plain reboot, "
+              "firmware clock", col(s_runs, "fw_downtime_first_s"), col(reboot, "fw_total_s"),
+              "a window no kernel ran in yet: QEMU translates the kernel anew")
     add_ratio("downtime Tsubaki(spare window) / plain reboot, host clock",
               col(s_runs, "host_s"), col(reboot, "host_s"), "")
     add_ratio("downtime Tsubaki(spare window) / kdump, host clock",
@@ -466,6 +469,8 @@ def write_all(results, out):
     w("| downtime, firmware clock | %s s | %s s | %s s |" % (
         mr(col(s_runs, "fw_downtime_s")), mr(col(t64, "fw_downtime_s")),
         mr(col(reboot, "fw_total_s"))))
+    w("| downtime of the first crash after power-on, firmware clock | %s s | | |" % (
+        mr(col(s_runs, "fw_downtime_first_s"))))
     w("| downtime, host clock | %s s | %s s | %s s |" % (
         mr(col(s_runs, "host_s")), mr(col(t64, "host_s")), mr(col(reboot, "host_s"))))
     w("| all memory back (panic -> dump done) | %s s | %s s | |" % (
@@ -479,8 +484,13 @@ def write_all(results, out):
     w("| MemTotal after the dump | %s MiB | %s MiB | |" % (
         mr([v / 1024 for v in col(s_runs, "memtotal_after_kb")], 1),
         mr([v / 1024 for v in col(t64, "memtotal_after_kb")], 1)))
-    w("| memory cost of the spare | %s | | |\n" % (
+    w("| memory cost of the spare | %s | | |" % (
         fmt((mt_plain - mt_spare) / 1024, 1) + " MiB" if mt_plain and mt_spare else "n/a"))
+    w("\nEach spare run crashes twice. The first crash after power-on restarts in a window no "
+      "kernel has run in yet; under QEMU TCG that costs a translation of the whole kernel, as a "
+      "cold boot does, while a plain warm reboot re-runs code QEMU has already translated "
+      "(silicon has no such cost). The second crash restarts in the window the first boot "
+      "used: the steady state of a device, and what the rows above (and the ratios) show.\n")
 
     # (d)
     w("## (d) CPU overhead (paper fig. 9, table 2)\n")
