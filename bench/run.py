@@ -70,6 +70,8 @@ def parse_args(argv=None):
                    help="boot window of figures c, d and the ratios")
     p.add_argument("--grant", type=int, default=8, metavar="MiB",
                    help="hand-back granularity")
+    p.add_argument("--spare-crashes", type=int, default=2, metavar="N",
+                   help="figure s: crashes per run; the last is measured like figure c")
     p.add_argument("--crashkernel", help="kdump reservation (full: 128M)")
     p.add_argument("--floor-mib", type=int, default=16,
                    help="the prober stops allocating at this MemAvailable")

@@ -251,6 +251,8 @@ def _secondary(m, row, boot=2):
         raise BenchError("no dump-done event after the panic before boot %d" % boot)
     row["fw_downtime_s"] = int(up["downtime_ns"]) / 1e9
     row["fw_total_s"] = ev_t(up) - ev_t(panic)
+    # The firmware's part: the panic call to entering the new kernel.
+    row["fw_restart_s"] = ev_t(m.need_event("linux-entry", boot=boot)) - ev_t(panic)
     row["dump_state"] = done["state"]
     row["dump_done_after_up_s"] = ev_t(done) - ev_t(up)
     row["dump_done_after_panic_s"] = ev_t(done) - ev_t(panic)
@@ -303,13 +305,13 @@ def run_memory(cfg, logdir, spare=False):
     try:
         m.ready(1)
         memtotal = memtotal_kb(m)
-        if spare:
+        for n in range(1, (cfg.spare_crashes if spare else 1)):
             t_panic = m.crash()
-            first["host_first_s"] = m.ready(2) - t_panic
-            up = m.need_event("linux-up", boot=2)
-            first["fw_downtime_first_s"] = int(up["downtime_ns"]) / 1e9
+            first["host_crash%d_s" % n] = m.ready(boot) - t_panic
+            up = m.need_event("linux-up", boot=boot)
+            first["fw_downtime_crash%d_s" % n] = int(up["downtime_ns"]) / 1e9
             _wait_handback(m, cfg)
-            boot = 3
+            boot += 1
         t_panic = m.crash()
         t_ready = m.ready(boot, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, cfg.mem_window * MIB))
         m.p.sendline("bg /bin/prober %d" % cfg.floor_mib)
