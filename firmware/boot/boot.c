@@ -83,7 +83,8 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 	int explicit = !cfg_get_u64(ctext, clen, "window", &window);
 
 	cfg_get_u64(ctext, clen, "spare", &spare);
-	w->min = align_window(boot_window_min(boot.plat.ram_size, kernel_bytes,
+	w->min = align_window(boot_window_min(boot.plat.ram_base + boot.plat.ram_size,
+					      boot.plat.ram_size, kernel_bytes,
 					      boot.initrd ? boot.initrd->size : 0));
 	w->base[0] = boot.plat.ram_base;
 	if (explicit && window == 0) {

@@ -54,10 +54,12 @@ int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 	return 0;
 }
 
-uint64_t boot_window_min(uint64_t ram_size, uint64_t kernel_bytes, uint64_t initrd_size)
+uint64_t boot_window_min(uint64_t ram_end, uint64_t ram_size, uint64_t kernel_bytes,
+			 uint64_t initrd_size)
 {
 	uint64_t memmap = (ram_size >> 12) * BOOT_STRUCT_PAGE;
 
 	return KERNEL_OFFSET + align_up(kernel_bytes, SZ_2M) + 2 * align_up(initrd_size, SZ_2M) +
-	       memmap + memmap / 8 + BOOT_WINDOW_SLACK;
+	       memmap + memmap / 4 + (ram_end > BOOT_DMA_LIMIT ? BOOT_SWIOTLB : 0) +
+	       BOOT_WINDOW_SLACK;
 }

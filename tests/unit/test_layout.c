@@ -230,17 +230,20 @@ static void test_image_info_rejects(void **state)
 /* The smallest window: derived from the memory map, growing with RAM by its struct pages. */
 static void test_window_min(void **state)
 {
-	const uint64_t M = 1ULL << 20, G = 1ULL << 30;
-	uint64_t one = boot_window_min(G, 5400000, 5270528);
+	const uint64_t M = 1ULL << 20, G = 1ULL << 30, base = 0x40000000ULL;
+	uint64_t one = boot_window_min(base + G, G, 5400000, 5270528);
 
 	(void)state;
-	/* 2 MiB low area + 6 MiB image + 2 x 6 MiB initramfs + 16 + 2 MiB memmap + 8 slack */
-	assert_int_equal(one, 46 * M);
-	/* 6 GiB: 96 MiB of struct pages alone -- more than the old fixed 64 MiB window. */
-	assert_true(boot_window_min(6 * G, 5400000, 5270528) > 96 * M);
-	assert_int_equal(boot_window_min(6 * G, 5400000, 5270528) - one, 5 * 18 * M);
-	/* No initramfs: just the image and the tables. */
-	assert_int_equal(boot_window_min(G, 2 * M, 0), (2 + 2 + 18 + 8) * M);
+	/* 2 MiB low area + 6 MiB image + 2 x 6 MiB initramfs + 16 + 4 MiB tables + 16 slack */
+	assert_int_equal(one, 56 * M);
+	/* 6 GiB: 96 MiB of struct pages alone, and RAM above 4 GiB needs the SWIOTLB. */
+	assert_int_equal(boot_window_min(base + 6 * G, 6 * G, 5400000, 5270528),
+			 (2 + 6 + 12 + 96 + 24 + 64 + 16) * M);
+	/* The SWIOTLB term follows where RAM ends, not its size. */
+	assert_int_equal(boot_window_min(2 * G, G, 5400000, 5270528), one);
+	assert_int_equal(boot_window_min(5 * G, G, 5400000, 5270528), one + 64 * M);
+	/* No initramfs: just the image, the tables and the slack. */
+	assert_int_equal(boot_window_min(base + G, G, 2 * M, 0), (2 + 2 + 20 + 16) * M);
 }
 
 int main(void)
