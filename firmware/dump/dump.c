@@ -225,10 +225,14 @@ static int complete(uint32_t tag, int ok)
 		d.chunks[tag].state = TSB_CHUNK_FAILED;
 		device_failed("write error reported by the device");
 	}
-	if (d.state != TSB_STATE_SECONDARY || !ledger_grant_ready(&d.led))
+	/*
+	 * A grant already announced and not yet fetched: no rescan (this runs
+	 * in the FIQ handler; with no module fetching, every completion would
+	 * walk all durable chunks). Linux's poll picks up a lost notification.
+	 */
+	if (d.state != TSB_STATE_SECONDARY || d.ready_ns || !ledger_grant_ready(&d.led))
 		return d.failed;
-	if (!d.ready_ns)
-		d.ready_ns = fw_now_ns();
+	d.ready_ns = fw_now_ns();
 	return 1;
 }
 
