@@ -67,7 +67,8 @@ userland: kernel modules
 tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck $(O)/tools/tsubaki-dump
 
 # tsubaki-dump: list, info, verify and export dumps (docs/analysis.md).
-$(O)/tools/tsubaki-dump: $(wildcard tools/dump/*.c tools/dump/*.h) include/tsubaki/dump_format.h
+$(O)/tools/tsubaki-dump: $(wildcard tools/dump/*.c tools/dump/*.h) include/tsubaki/dump_format.h \
+		include/tsubaki/vmcore_elf.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -Itools/dump -o $@ $(filter %.c,$^)
 

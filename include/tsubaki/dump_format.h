@@ -1,8 +1,9 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
 /*
  * The dump disk format (docs/dump-format.md). Written by the firmware, read
- * by host tools. All integers little-endian; every structure is a multiple
- * of 8 bytes with naturally aligned fields.
+ * by host tools and by the Linux module (/dev/tsubaki/vmcore). All integers
+ * little-endian; every structure is a multiple of 8 bytes with naturally
+ * aligned fields.
  *
  * Disk:  [disk header, 4 KiB at 0] [dump 0] [dump 1] ...   (dumps 1 MiB aligned)
  * Dump:  [dump header 4 KiB][CPU records 8 KiB][VMCOREINFO 8 KiB][regions 4 KiB]
@@ -10,8 +11,12 @@
  */
 #ifndef TSUBAKI_DUMP_FORMAT_H
 #define TSUBAKI_DUMP_FORMAT_H
+#ifdef __KERNEL__
+#include <linux/types.h>	/* the Linux module reads dumps through the collector */
+#else
 #include <stdint.h>
 #include <stddef.h>
+#endif
 
 #define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
 #define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
@@ -148,20 +153,28 @@ _Static_assert(sizeof(struct tsb_chunk) == 16, "chunk");
  * tsb_sum64() - the format's checksum: a 64-bit multiplicative hash over
  * little-endian 64-bit words (@len must be a multiple of 8). Any change of a
  * single word -- so any flipped byte -- changes the result. Fast enough to
- * run in the firmware's interrupt path over every chunk.
+ * run in the firmware's interrupt path over every chunk. It can be fed piece
+ * by piece: tsb_sum64_start() with the total length, then the words.
  */
-static inline uint64_t tsb_sum64(uint64_t h, const void *buf, size_t len)
+static inline uint64_t tsb_sum64_start(uint64_t h, uint64_t total_len)
 {
-	const uint64_t *p = (const uint64_t *)buf;
-	size_t n = len / 8;
+	return h ^ 0x9e3779b97f4a7c15ULL ^ total_len;
+}
 
-	h ^= 0x9e3779b97f4a7c15ULL ^ len;
+/* Feed @n aligned 64-bit words to a sum begun by tsb_sum64_start(). */
+static inline uint64_t tsb_sum64_words(uint64_t h, const uint64_t *p, size_t n)
+{
 	while (n--) {
 		h ^= *p++;
 		h *= 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
 	return h;
+}
+
+static inline uint64_t tsb_sum64(uint64_t h, const void *buf, size_t len)
+{
+	return tsb_sum64_words(tsb_sum64_start(h, len), (const uint64_t *)buf, len / 8);
 }
 
 #endif /* TSUBAKI_DUMP_FORMAT_H */

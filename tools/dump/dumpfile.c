@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dumpfile.h"
+#include <tsubaki/vmcore_elf.h>
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "dumpfile reads the little-endian dump format in place"
@@ -688,7 +689,5 @@ int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len)
 
 uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r)
 {
-	uint64_t mode = r->pstate & 0x1f;
-
-	return mode == 0x0 || mode == 0x4 ? r->sp_el0 : r->sp_el1;
+	return tsb_vmcore_sp(r->pstate, r->sp_el0, r->sp_el1);
 }

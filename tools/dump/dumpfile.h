@@ -109,12 +109,7 @@ uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r);
  */
 int tsb_chunk_verify(struct tsb_dump *dump, uint64_t i, void *buf, size_t bufsz);
 
-/* tsb_sum64() fed piece by piece (each piece a multiple of 8 bytes). */
-static inline uint64_t tsb_sum64_start(uint64_t h, uint64_t total_len)
-{
-	return h ^ 0x9e3779b97f4a7c15ULL ^ total_len;
-}
-
+/* tsb_sum64() fed piece by piece (tsb_sum64_start(), then pieces of 8k bytes). */
 uint64_t tsb_sum64_update(uint64_t h, const void *buf, size_t len);
 
 /* printf into d->err; returns @code. */

@@ -13,33 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* arm64 struct elf_prstatus (linux/elfcore.h + asm/ptrace.h user_pt_regs) */
-#define ECORE_PRSTATUS_SIZE	392
-#define ECORE_PR_PID_OFF	32
-#define ECORE_PR_REG_OFF	112
-#define ECORE_PR_NREGS		34	/* x0..x30, sp, pc, pstate */
-#define ECORE_PR_FPVALID_OFF	(ECORE_PR_REG_OFF + 8 * ECORE_PR_NREGS)
+#include <string.h>
+#include <tsubaki/vmcore_elf.h>	/* the layout itself, shared with the Linux module */
 
-/* arm64 struct elf_prpsinfo */
-#define ECORE_PRPSINFO_SIZE	136
-#define ECORE_PSINFO_PID_OFF	24
-#define ECORE_PSINFO_FNAME_OFF	40	/* char[16] */
-#define ECORE_PSINFO_ARGS_OFF	56	/* char[80] */
-
-#define ECORE_DATA_ALIGN	4096ULL
-#define ECORE_MAX_SEGS		65000	/* e_phnum is 16 bits, no PN_XNUM here */
-
-struct ecore_seg {
-	uint64_t vaddr;
-	uint64_t paddr;
-	uint64_t size;
-	uint64_t offset;	/* in the file: set by ecore_layout() */
-};
+#define ECORE_PR_NREGS		TSB_ELF_PR_NREGS	/* x0..x30, sp, pc, pstate */
 
 struct ecore {
 	uint8_t *notes;
 	size_t notes_len, notes_cap;
-	struct ecore_seg *seg;
+	struct tsb_elf_seg *seg;
 	unsigned int nsegs, segs_cap;
 	uint64_t file_size;	/* set by ecore_layout() */
 };

@@ -70,20 +70,6 @@ static void load_vmcoreinfo(struct exporter *x)
 
 /* ---- notes ---- */
 
-/* Was the CPU in the kernel (AArch64 EL1), where SP_EL0 holds current? */
-static bool at_el1(const struct tsb_cpu_record *r)
-{
-	return (r->pstate & 0x1c) == 0x04;
-}
-
-/* The k-th CPU in pr_pid priority order: the panic CPU, then the others. */
-static unsigned int pid_order(const struct tsb_dump *d, unsigned int k)
-{
-	if (!k)
-		return d->h.panic_cpu;
-	return k <= d->h.panic_cpu ? k - 1 : k;
-}
-
 /* The PID of the task each CPU was running, when it can be found. */
 static void task_pids(struct exporter *x, uint32_t *pid, bool *known)
 {
@@ -92,35 +78,22 @@ static void task_pids(struct exporter *x, uint32_t *pid, bool *known)
 	for (unsigned int i = 0; i < d->h.ncpus; i++) {
 		const struct tsb_cpu_record *r = &d->cpu[i];
 
-		known[i] = r->valid && at_el1(r) &&
+		known[i] = r->valid && tsb_vmcore_at_el1(r->pstate) &&
 			   !kmem_task_pid(&x->km, r->sp_el0, &pid[i]);
 	}
 }
 
-/*
- * pr_pid of each CPU's note (see export.h): the task's PID if known and not
- * taken yet (the panic CPU first), else a placeholder no task has. Returns
- * the CPU whose note says 0 (an idle task; there is at most one), or -1.
- */
+/* pr_pid of each CPU's note (tsb_vmcore_pids()): the CPU whose note says 0, or -1. */
 static int cpu_pids(struct exporter *x, uint32_t *pid)
 {
 	const struct tsb_dump *d = x->dump;
 	bool known[TSB_MAX_CPUS];
-	int zero = -1;
+	uint8_t k[TSB_MAX_CPUS];
 
 	task_pids(x, pid, known);
-	for (unsigned int k = 0; k < d->h.ncpus; k++) {
-		unsigned int i = pid_order(d, k);
-		bool taken = false;
-
-		for (unsigned int j = 0; j < k && known[i]; j++)
-			taken |= pid[pid_order(d, j)] == pid[i];
-		if (!known[i] || taken)
-			pid[i] = KMEM_PID_MAX_LIMIT + i;
-		else if (!pid[i])
-			zero = (int)i;
-	}
-	return zero;
+	for (unsigned int i = 0; i < d->h.ncpus; i++)
+		k[i] = known[i];
+	return tsb_vmcore_pids(d->h.ncpus, d->h.panic_cpu, pid, k);
 }
 
 static void cpu_regs(struct exporter *x, unsigned int i, uint64_t *regs)
@@ -148,19 +121,14 @@ static void cpu_regs(struct exporter *x, unsigned int i, uint64_t *regs)
 		     i, r->pc);
 }
 
-/*
- * gdb (BFD) names the thread of a note with pr_pid 0 after the PID of an
- * NT_PRPSINFO note seen before it; without one it gives that thread the
- * first note's registers -- right only for the first note. So a pid-0 note
- * of another CPU is preceded by a PRPSINFO with a PID no note has.
- */
+/* A pid-0 note of another CPU than the first needs this (tsb_vmcore_pids()). */
 static int add_psinfo(struct exporter *x, int zero)
 {
 	char args[80];
 
 	snprintf(args, sizeof(args), "Tsubaki dump %" PRIu64 " (boot %" PRIu64 ")",
 		 x->dump->h.dump_id, x->dump->h.boot_count);
-	return ecore_add_prpsinfo(&x->core, KMEM_PID_MAX_LIMIT + (uint32_t)zero,
+	return ecore_add_prpsinfo(&x->core, TSB_PID_MAX_LIMIT + (uint32_t)zero,
 				  "vmlinux", args);
 }
 
@@ -343,7 +311,7 @@ static int copy_chunk(struct exporter *x, uint64_t i, uint64_t off)
 	return 0;
 }
 
-static int copy_ram_seg(struct exporter *x, const struct ecore_seg *s)
+static int copy_ram_seg(struct exporter *x, const struct tsb_elf_seg *s)
 {
 	struct tsb_dump *d = x->dump;
 	uint64_t first = (s->paddr - d->h.ram_base) / d->h.chunk_size;
@@ -367,7 +335,7 @@ static int copy_data(struct exporter *x)
 		x->total += x->core.seg[i].size;
 	posix_fadvise(x->dump->disk->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (unsigned int i = 0; !err && i < x->core.nsegs; i++) {
-		const struct ecore_seg *s = &x->core.seg[i];
+		const struct tsb_elf_seg *s = &x->core.seg[i];
 
 		if ((int)i == x->kernel_seg)
 			err = copy_phys(x, s->paddr, s->size, s->offset);

@@ -14,7 +14,7 @@
  * the task_struct in SP_EL0 (see kernel.h). When it cannot be found, or a
  * PID is already taken by another CPU's note (several idle CPUs are all PID
  * 0, and gdb merges threads with equal PIDs), the note gets
- * KMEM_PID_MAX_LIMIT + cpu, which no task has. The panic CPU gets its PID
+ * TSB_PID_MAX_LIMIT + cpu, which no task has. The panic CPU gets its PID
  * first.
  *
  * A CPU caught at EL1 outside the kernel image (in a module: drgn has no

@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "kernel.h"
+#include <tsubaki/vmcore_elf.h>
 
 #define KSYM_MAX_SYMS		(1U << 21)	/* kallsyms_num_syms sanity limit */
 #define KSYM_NAME_MAX		128		/* longer names never match */
 #define KSYM_TOKENS_MAX		(64U * 1024)
 #define TASK_SCAN_MAX		(16U * 1024)	/* bytes of init_task searched */
 #define PID_SCAN_MAX		256		/* bytes of init_struct_pid searched */
-#define UNWIND_MAX_FRAMES	16
 
 /* ---- address translation ---- */
 
@@ -306,46 +306,24 @@ int kmem_task_pid(struct kmem *k, uint64_t task, uint32_t *pid)
 	if (k->pid_state < 0 ||
 	    read_u64(k, task + k->off_thread_pid, &p) ||
 	    kmem_read(k, p + k->off_pid_nr, pid, sizeof(*pid)) ||
-	    *pid >= KMEM_PID_MAX_LIMIT)
+	    *pid >= TSB_PID_MAX_LIMIT)
 		return -1;
 	return 0;
 }
 
 /* ---- frame records ---- */
 
-static uint64_t strip_pac(struct kmem *k, uint64_t lr)
+static int read_cb(void *ctx, uint64_t va, void *buf, size_t len)
 {
-	uint64_t mask = 0;
-
-	if (!vmci_u64(k->vmci, "NUMBER(KERNELPACMASK)", 16, &mask))
-		lr |= mask;	/* kernel addresses have all top bits set */
-	return lr;
+	return kmem_read(ctx, va, buf, len);
 }
 
 int kmem_unwind_into_image(struct kmem *k, uint64_t regs[34])
 {
-	uint64_t fp = regs[29];
+	uint64_t mask = 0;
 
-	if (!k->have_image || kmem_in_image(k, regs[32]))
+	if (!k->have_image)
 		return 0;
-	if ((regs[33] & 0x1c) != 0x04)	/* AArch64 EL1t/EL1h only */
-		return 0;
-	for (int i = 0; i < UNWIND_MAX_FRAMES; i++) {
-		uint64_t rec[2], lr;
-
-		if (!fp || fp % 8 || kmem_read(k, fp, rec, sizeof(rec)))
-			return -1;
-		lr = strip_pac(k, rec[1]);
-		if (kmem_in_image(k, lr)) {
-			regs[29] = rec[0];
-			regs[30] = lr;
-			regs[31] = rec[0];
-			regs[32] = lr;
-			return 1;
-		}
-		if (rec[0] <= fp)
-			return -1;
-		fp = rec[0];
-	}
-	return -1;
+	vmci_u64(k->vmci, "NUMBER(KERNELPACMASK)", 16, &mask);
+	return tsb_vmcore_unwind(regs, k->image_start, k->image_end, mask, read_cb, k);
 }

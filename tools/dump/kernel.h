@@ -24,7 +24,6 @@
 #include "vmcoreinfo.h"
 
 #define KMEM_PAGE		4096U
-#define KMEM_PID_MAX_LIMIT	(4U * 1024 * 1024)	/* PID_MAX_LIMIT, 64-bit */
 
 struct linear_map {
 	bool ok;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vmcoreinfo.h"
+#include <tsubaki/vmcore_elf.h>
 
 #define VMCI_NAME	"VMCOREINFO"
 #define NHDR_SIZE	12	/* n_namesz, n_descsz, n_type */
@@ -79,65 +80,17 @@ int vmci_parse(const void *buf, size_t size, struct vmci *v, char *why,
 bool vmci_find(const struct vmci *v, const char *key, const char **val,
 	       size_t *vlen)
 {
-	size_t klen = strlen(key);
-	const char *p = v->text, *end = v->text + v->len;
+	long n = tsb_vmci_find(v->text, v->len, key, val);
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-
-		if ((size_t)(eol - p) > klen && !memcmp(p, key, klen) &&
-		    p[klen] == '=') {
-			*val = p + klen + 1;
-			*vlen = (size_t)(eol - *val);
-			return true;
-		}
-		p = eol + 1;
-	}
-	return false;
-}
-
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
-static int parse_number(const char *s, size_t n, unsigned int base,
-			uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (base == 16 && n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		n -= 2;
-	}
-	if (!n)
-		return -2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int d = (unsigned int)digit_value(s[i]);
-
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return -2;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
+	if (n < 0)
+		return false;
+	*vlen = (size_t)n;
+	return true;
 }
 
 int vmci_u64(const struct vmci *v, const char *key, int base, uint64_t *out)
 {
-	const char *val;
-	size_t n;
-
-	if (!vmci_find(v, key, &val, &n))
-		return -1;
-	return parse_number(val, n, base == 16 ? 16 : 10, out);
+	return tsb_vmci_number(v->text, v->len, key, base == 16 ? 16 : 10, out);
 }
 
 bool vmci_str(const struct vmci *v, const char *key, char *out, size_t outsz)
