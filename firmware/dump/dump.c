@@ -24,6 +24,7 @@
 #include <cpu.h>
 #include <dump.h>
 #include <dump_plan.h>
+#include <dump_reader.h>
 #include <fw_config.h>
 #include <fw_time.h>
 #include <gicv3.h>
@@ -69,6 +70,7 @@ static struct {
 	int state;			/* TSB_STATE_* */
 	uint64_t to_dump;		/* bytes of the crashed kernel's RAM (less LR_NONE) */
 	int have_dev;
+	int dev_up;			/* the device is set up (vblk_init) and not stopped */
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
 	int sec_started;		/* secondary writes have begun */
@@ -196,6 +198,7 @@ static void device_failed(const char *why)
 	ERROR("dump: %s: giving up on the disk, the dump is partial", why);
 	log_event("dump-disk-failed", "dump=%lu", (unsigned long)d.hdr.dump_id);
 	vblk_stop(&d.dev);
+	d.dev_up = 0;
 	for (i = 0; i < d.led.nchunks; i++)
 		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
 			ledger_set(&d.led, i, LG_LOST);
@@ -204,6 +207,10 @@ static void device_failed(const char *why)
 /* One completed request. Return 1 if Linux should be told about a grant. */
 static int complete(uint32_t tag, int ok)
 {
+	if ((tag & READER_TAG_MASK) == READER_TAG) {
+		reader_complete(tag, ok);
+		return 0;
+	}
 	d.last_progress = arch_counter();
 	if (tag == TAG_META || tag == TAG_DISKHDR) {
 		if (!ok)
@@ -460,14 +467,18 @@ static int start_dump(unsigned int crashed)
 		ERROR("dump: RAM layout not supported");
 		return -1;
 	}
+	reader_reset();
+	d.dev_up = 0;
 	if (vblk_init(&d.dev, PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE,
 		      d.scratch + SCR_RING)) {
 		WARN("dump: no usable dump disk");
 		return -1;
 	}
+	d.dev_up = 1;
 	if (read_disk_header()) {
 		WARN("dump: cannot read the dump disk");
 		vblk_stop(&d.dev);
+		d.dev_up = 0;
 		return -1;
 	}
 	need = TSB_META_SIZE + (uint64_t)d.led.nchunks * d.led.chunk;
@@ -475,6 +486,7 @@ static int start_dump(unsigned int crashed)
 		WARN("dump: the disk (%lu MiB) is too small for any dump",
 		     (unsigned long)(d.dev.capacity >> 20));
 		vblk_stop(&d.dev);
+		d.dev_up = 0;
 		return -1;
 	}
 	room = d.plan.room - TSB_META_SIZE;
@@ -753,6 +765,48 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 	ctx->x[3] = last ? TSB_GRANT_LAST : 0;
 }
 
+/* The disk for the reader: idle, set up now if no dump has used it yet. */
+static int64_t disk_for_reader(void)
+{
+	if (d.state == TSB_STATE_PRIMARY || d.state == TSB_STATE_SECONDARY || d.meta_left)
+		return TSB_E_BUSY;
+	if (d.failed)
+		return TSB_E_IO;
+	if (!d.dev_up) {
+		reader_reset();
+		if (vblk_init(&d.dev, PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE,
+			      d.scratch + SCR_RING))
+			return TSB_E_NOT_SUPPORTED;
+		d.dev_up = 1;
+	}
+	return TSB_E_OK;
+}
+
+static void smc_disk(uint32_t fid, struct cpu_ctx *ctx)
+{
+	uint64_t pa = 0;
+	int64_t ret;
+
+	spin_lock(&d.lock);
+	ret = disk_for_reader();
+	if (fid == TSB_SMC_DISK_POLL) {
+		if (ret && ret != TSB_E_BUSY) {
+			ctx->x[0] = (uint64_t)ret;
+			ctx->x[1] = ctx->x[2] = ctx->x[3] = 0;
+		} else {
+			reader_poll(&d.dev, ctx->x);
+		}
+	} else {
+		if (!ret)
+			ret = reader_start(&d.dev, d.scratch + SCR_META, ctx->x[1], ctx->x[2],
+					   ctx->x[3], &pa);
+		ctx->x[0] = (uint64_t)ret;
+		ctx->x[1] = pa;
+		ctx->x[2] = ctx->x[3] = 0;
+	}
+	spin_unlock(&d.lock);
+}
+
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 {
 	int64_t ret = TSB_E_OK;
@@ -786,6 +840,10 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		break;
 	case TSB_SMC_GET_GRANT:
 		smc_get_grant(ctx);
+		return;
+	case TSB_SMC_DISK_READ:
+	case TSB_SMC_DISK_POLL:
+		smc_disk(fid, ctx);
 		return;
 	case TSB_SMC_STATUS:
 		spin_lock(&d.lock);

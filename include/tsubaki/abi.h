@@ -9,7 +9,7 @@
 #define TSUBAKI_ABI_H
 
 #define TSB_ABI_MAJOR		1
-#define TSB_ABI_MINOR		0
+#define TSB_ABI_MINOR		1
 #define TSB_ABI_VERSION		((TSB_ABI_MAJOR << 16) | TSB_ABI_MINOR)
 
 #define TSB_SMC(n)		(0xc2000000U | (n))	/* fast, SMC64, SiP */
@@ -43,12 +43,48 @@
 
 #define TSB_GRANT_LAST		1
 
+/*
+ * Reading the dump disk from Linux (device mode, /dev/tsubaki/vmcore). A read
+ * is started by TSB_SMC_DISK_READ and collected by TSB_SMC_DISK_POLL, so no
+ * call holds a CPU in EL3 for more than one bounded step (a request queued,
+ * one completion taken, at most TSB_DISK_READ_MAX bytes checksummed). One
+ * read at a time, from any CPU; refused while the collector writes a dump.
+ *
+ * TSB_SMC_DISK_READ: x1 = dump id (0: the disk header, at offset 0 of the
+ * disk), x2 = byte offset in that dump, x3 = length; both multiples of
+ * TSB_DISK_READ_ALIGN, the length at most TSB_DISK_READ_MAX, the range inside
+ * the dump's slot. -> x0 = 0 and x1 = the physical address the data will be
+ * at (in the collector's scratch area, valid until the next read), or
+ * TSB_E_BUSY (a dump is being written, or a read is in flight), TSB_E_NO_DATA
+ * (no such dump on the disk), TSB_E_INVALID (range), TSB_E_NOT_SUPPORTED (no
+ * dump disk), TSB_E_IO (the disk failed).
+ *
+ * TSB_SMC_DISK_POLL: -> x0 = TSB_E_AGAIN while the read is in flight; 0 when
+ * done, x1 = bytes read, x2 = TSB_READ_* (the chunk checksums of data read
+ * from the dump's data area), x3 = the first bad chunk for TSB_READ_BAD; or
+ * TSB_E_IO, TSB_E_NO_DATA (no read started), TSB_E_INVALID (the dump's
+ * metadata on disk is malformed: nothing can be checked).
+ */
+#define TSB_SMC_DISK_READ	TSB_SMC(0x06)
+#define TSB_SMC_DISK_POLL	TSB_SMC(0x07)
+
+#define TSB_DISK_READ_MAX	(512U * 1024)
+#define TSB_DISK_READ_ALIGN	4096U
+
+#define TSB_READ_UNCHECKED	0	/* metadata, or not read from a chunk's start on */
+#define TSB_READ_OK		1	/* every chunk that ends in the read matched */
+#define TSB_READ_PARTIAL	2	/* so far so good: read on to the chunk's end */
+#define TSB_READ_BAD		3	/* a chunk's data does not match its checksum */
+
 #define TSB_E_OK		0
 #define TSB_E_NOT_SUPPORTED	(-1)
 #define TSB_E_INVALID		(-2)
 #define TSB_E_DENIED		(-3)
 #define TSB_E_NO_DATA		(-4)
 #define TSB_E_VERSION		(-5)
+#define TSB_E_BUSY		(-6)
+#define TSB_E_AGAIN		(-7)
+#define TSB_E_IO		(-8)
 
 /* Collector states, as reported by TSB_SMC_STATUS and /sys/kernel/tsubaki/state. */
 #define TSB_STATE_IDLE		0	/* no dump since power-on */

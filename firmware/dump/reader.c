@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The dump reader (see dump_reader.h): Linux reads dumps back from the dump
+ * disk through the collector, one bounded step per SMC.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <dump_plan.h>
+#include <dump_reader.h>
+#include <fw_time.h>
+#include <log.h>
+#include <tsubaki/abi.h>
+#include <tsubaki/dump_format.h>
+
+#define READ_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: the disk failed */
+
+enum stage { R_IDLE, R_DISKHDR, R_META, R_DATA };
+
+static struct {
+	enum stage stage;
+	uint32_t seq;		/* tag of the request in flight */
+	int done, ok;		/* its completion */
+	uint64_t deadline;
+	uint64_t xfer;		/* NS transfer area */
+	/* what was asked for */
+	uint64_t id, off, len;
+	/* the disk header, read once after every reset */
+	int have_disk;
+	struct tsb_disk_header disk;
+	/* the dump reads go to: its slot, header and chunk table */
+	int have_dump;
+	uint64_t slot_off, slot_size;
+	struct tsb_dump_header hdr;
+	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
+	/* the chunk being checksummed across reads, if sum_on */
+	int sum_on;
+	uint64_t sum_chunk, sum_next, sum;
+} r;	/* bss: the chunk table alone is 1 MiB */
+
+void reader_reset(void)
+{
+	r.stage = R_IDLE;
+	r.have_disk = 0;
+	r.have_dump = 0;
+	r.sum_on = 0;
+}
+
+int reader_busy(void)
+{
+	return r.stage != R_IDLE;
+}
+
+void reader_complete(uint32_t tag, int ok)
+{
+	if (r.stage == R_IDLE || tag != (READER_TAG | (r.seq & ~READER_TAG_MASK)))
+		return;		/* a request of before a reset: nothing waits for it */
+	r.done = 1;
+	r.ok = ok;
+}
+
+static int64_t submit(struct vblk *dev, enum stage st, uint64_t disk_off, uint64_t len)
+{
+	if (disk_off > dev->capacity || len > dev->capacity - disk_off)
+		return TSB_E_INVALID;
+	r.seq++;
+	r.done = 0;
+	if (vblk_submit(dev, 0, disk_off, r.xfer, (uint32_t)len,
+			READER_TAG | (r.seq & ~READER_TAG_MASK)))
+		return TSB_E_IO;
+	r.stage = st;
+	r.deadline = fw_deadline_us(READ_TIMEOUT_US);
+	return TSB_E_OK;
+}
+
+/* The slot of dump @id on the disk, or -1. */
+static int find_slot(uint64_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < r.disk.nslots && i < TSB_MAX_DUMPS; i++)
+		if (r.disk.slot[i].state != TSB_DUMP_EMPTY && r.disk.slot[i].dump_id == id)
+			return (int)i;
+	return -1;
+}
+
+static int header_valid(const struct tsb_dump_header *h, uint64_t id, uint64_t slot_size)
+{
+	uint64_t cs = h->chunk_size;
+
+	return h->magic == TSB_DUMP_MAGIC && h->version == TSB_FORMAT_VERSION &&
+	       h->checksum == dump_header_sum(h) && h->dump_id == id &&
+	       cs >= TSB_BLOCK && cs <= (4ULL << 20) && !(cs & (cs - 1)) &&
+	       h->nchunks && h->nchunks <= TSB_MAX_CHUNKS &&
+	       h->ram_size <= h->nchunks * cs && h->ram_size > (h->nchunks - 1) * cs &&
+	       h->data_offset == TSB_META_SIZE && h->data_offset <= slot_size;
+}
+
+/* The data read [r.off, r.off + r.len) is in range of the open dump. */
+static int data_in_slot(void)
+{
+	return r.off <= r.slot_size && r.len <= r.slot_size - r.off;
+}
+
+static int64_t submit_data(struct vblk *dev)
+{
+	if (!data_in_slot())
+		return TSB_E_INVALID;
+	return submit(dev, R_DATA, r.slot_off + r.off, r.len);
+}
+
+/* The disk header is in; go on to the dump's metadata or its data. */
+static int64_t after_disk_header(struct vblk *dev)
+{
+	int slot;
+
+	if (!r.have_disk)
+		return TSB_E_NO_DATA;
+	slot = find_slot(r.id);
+	if (slot < 0)
+		return TSB_E_NO_DATA;
+	if (r.have_dump && r.hdr.dump_id == r.id)
+		return submit_data(dev);
+	r.have_dump = 0;
+	r.sum_on = 0;
+	r.slot_off = r.disk.slot[slot].offset;
+	r.slot_size = r.disk.slot[slot].size;
+	if (r.slot_size < TSB_META_SIZE)
+		return TSB_E_INVALID;
+	return submit(dev, R_META, r.slot_off, TSB_META_SIZE);
+}
+
+int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off, uint64_t len,
+		     uint64_t *pa)
+{
+	int64_t err;
+
+	if (r.stage != R_IDLE)
+		return TSB_E_BUSY;
+	if (!len || len > TSB_DISK_READ_MAX || len % TSB_DISK_READ_ALIGN ||
+	    off % TSB_DISK_READ_ALIGN || (!id && (off || len != TSB_BLOCK)))
+		return TSB_E_INVALID;
+	r.xfer = xfer;
+	r.id = id;
+	r.off = off;
+	r.len = len;
+	if (!id || !r.have_disk)
+		err = submit(dev, R_DISKHDR, 0, TSB_BLOCK);
+	else
+		err = after_disk_header(dev);
+	if (err)
+		r.stage = R_IDLE;
+	else
+		*pa = xfer;
+	return err;
+}
+
+/*
+ * Check what the data read brought against the chunk table: each chunk from
+ * its start on, also across consecutive reads. Return TSB_READ_*.
+ */
+static uint64_t check_data(uint64_t *bad)
+{
+	uint64_t pos = r.off > r.hdr.data_offset ? r.off : r.hdr.data_offset;
+	uint64_t end = r.off + r.len, cs = r.hdr.chunk_size;
+	int any = 0, unchecked = pos > r.off, partial = 0, nbad = 0;
+
+	while (pos < end) {
+		uint64_t rel = pos - r.hdr.data_offset, i = rel / cs, co = rel % cs;
+		uint64_t clen, n;
+
+		if (i >= r.hdr.nchunks) {
+			unchecked = 1;	/* past the data: slot padding */
+			break;
+		}
+		clen = r.hdr.ram_size - i * cs < cs ? r.hdr.ram_size - i * cs : cs;
+		if (co >= clen) {
+			unchecked = 1;
+			pos += cs - co;
+			continue;
+		}
+		n = end - pos < clen - co ? end - pos : clen - co;
+		if (r.chunks[i].state != TSB_CHUNK_OK) {
+			unchecked = 1;
+			r.sum_on = 0;
+		} else if (co == 0 || (r.sum_on && r.sum_chunk == i && r.sum_next == co)) {
+			if (co == 0)
+				r.sum = tsb_sum64_start(0, clen);
+			r.sum = tsb_sum64_words(r.sum, (const uint64_t *)(r.xfer + (pos - r.off)),
+						n / 8);
+			r.sum_on = 1;
+			r.sum_chunk = i;
+			r.sum_next = co + n;
+			if (r.sum_next == clen) {
+				if (r.sum != r.chunks[i].checksum && !nbad++)
+					*bad = i;
+				any = 1;
+				r.sum_on = 0;
+			} else {
+				partial = 1;
+			}
+		} else {
+			unchecked = 1;
+			r.sum_on = 0;
+		}
+		pos += n;
+	}
+	if (nbad)
+		return TSB_READ_BAD;
+	if (unchecked)
+		return TSB_READ_UNCHECKED;
+	if (partial)
+		return TSB_READ_PARTIAL;
+	return any ? TSB_READ_OK : TSB_READ_UNCHECKED;
+}
+
+static int64_t step(struct vblk *dev, uint64_t x[4])
+{
+	switch (r.stage) {
+	case R_DISKHDR:
+		memcpy(&r.disk, (const void *)r.xfer, sizeof(r.disk));
+		r.have_disk = dump_disk_header_valid(&r.disk, dev->capacity);
+		if (!r.id) {
+			x[1] = TSB_BLOCK;	/* Linux checks it itself */
+			return 0;
+		}
+		return after_disk_header(dev) ?: TSB_E_AGAIN;
+	case R_META:
+		memcpy(&r.hdr, (const void *)r.xfer, sizeof(r.hdr));
+		if (!header_valid(&r.hdr, r.id, r.slot_size)) {
+			WARN("dump reader: dump %lu has malformed metadata", (unsigned long)r.id);
+			return TSB_E_INVALID;
+		}
+		memcpy(r.chunks, (const void *)(r.xfer + TSB_OFF_CHUNKS),
+		       r.hdr.nchunks * sizeof(r.chunks[0]));
+		r.have_dump = 1;
+		return submit_data(dev) ?: TSB_E_AGAIN;
+	case R_DATA:
+		x[1] = r.len;
+		x[2] = check_data(&x[3]);
+		return 0;
+	default:
+		return TSB_E_NO_DATA;
+	}
+}
+
+void reader_poll(struct vblk *dev, uint64_t x[4])
+{
+	uint32_t tag;
+	int ok;
+	int64_t ret;
+
+	x[1] = x[2] = x[3] = 0;
+	if (r.stage == R_IDLE) {
+		x[0] = (uint64_t)TSB_E_NO_DATA;
+		return;
+	}
+	while (!r.done && vblk_reap(dev, &tag, &ok))
+		reader_complete(tag, ok);
+	if (!r.done) {
+		if (!fw_deadline_passed(r.deadline)) {
+			x[0] = (uint64_t)TSB_E_AGAIN;
+			return;
+		}
+		WARN("dump reader: the disk stopped answering");
+		ret = TSB_E_IO;
+	} else if (!r.ok) {
+		WARN("dump reader: the disk reported a read error");
+		ret = TSB_E_IO;
+	} else {
+		ret = step(dev, x);
+	}
+	if (ret != TSB_E_AGAIN) {
+		r.stage = R_IDLE;
+		if (ret == TSB_E_IO)
+			reader_reset();
+	}
+	x[0] = (uint64_t)ret;
+}
