@@ -750,6 +750,112 @@ static void cmd_ls(struct cmd *c)
 	free(names);
 }
 
+/* mkdir_p() - make @dir and its parents: 0 or an errno */
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i])
+			continue;
+		path[i] = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return errno;
+		path[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
+/* cmd_mkdir() - make DIR and its parents */
+static void cmd_mkdir(struct cmd *c)
+{
+	int err;
+
+	if (c->argc != 2) {
+		say_err("usage: mkdir DIR");
+		return;
+	}
+	err = mkdir_p(c->argv[1]);
+	if (err)
+		say_errno(err);
+}
+
+/*
+ * cmd_mount() - mount DEV on DIR as TYPE (read-write), DIR made if missing
+ * @c: parsed command: mount DEV DIR TYPE
+ */
+static void cmd_mount(struct cmd *c)
+{
+	int err;
+
+	if (c->argc != 4) {
+		say_err("usage: mount DEV DIR TYPE");
+		return;
+	}
+	err = mkdir_p(c->argv[2]);
+	if (!err && mount(c->argv[1], c->argv[2], c->argv[3], 0, NULL))
+		err = errno;
+	if (err)
+		say_errno(err);
+}
+
+/* cmd_umount() - sync and unmount DIR */
+static void cmd_umount(struct cmd *c)
+{
+	if (c->argc != 2) {
+		say_err("usage: umount DIR");
+		return;
+	}
+	sync();
+	if (umount(c->argv[1]))
+		say_errno(errno);
+}
+
+/*
+ * cmd_sum() - "SUM <fnv-1a 64 hex> <bytes>" of LEN bytes at OFF of FILE,
+ * read with pread() in pieces of up to 64 KiB (tests compare ranges)
+ */
+static void cmd_sum(struct cmd *c)
+{
+	static char buf[65536];
+	unsigned long long off, len, done = 0;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int fd;
+
+	if (c->argc != 4) {
+		say_err("usage: sum FILE OFF LEN");
+		return;
+	}
+	off = strtoull(c->argv[2], NULL, 0);
+	len = strtoull(c->argv[3], NULL, 0);
+	fd = open(c->argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say_errno(errno);
+		return;
+	}
+	while (done < len) {
+		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)(off + done));
+
+		if (n < 0) {
+			say_errno(errno);
+			close(fd);
+			return;
+		}
+		if (!n)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ (uint8_t)buf[i]) * 0x100000001b3ULL;
+		done += n;
+	}
+	close(fd);
+	printf("SUM %016llx %llu\n", (unsigned long long)h, done);
+}
+
 static void cmd_help(struct cmd *c);
 
 static const struct builtin builtins[] = {
@@ -762,6 +868,10 @@ static const struct builtin builtins[] = {
 	{ "write",	cmd_write,	"write FILE STRING... write STRING to FILE" },
 	{ "cat",	cmd_cat,	"cat FILE...          print files" },
 	{ "ls",		cmd_ls,		"ls DIR               list a directory" },
+	{ "mount",	cmd_mount,	"mount DEV DIR TYPE   mount a filesystem (DIR made if missing)" },
+	{ "umount",	cmd_umount,	"umount DIR           sync and unmount" },
+	{ "sum",	cmd_sum,	"sum FILE OFF LEN     FNV-1a hash of LEN bytes at OFF (pread)" },
+	{ "mkdir",	cmd_mkdir,	"mkdir DIR            make DIR and its parents" },
 	{ "dmesg",	cmd_dmesg,	"dmesg                print the kernel log" },
 	{ "insmod",	cmd_insmod,	"insmod PATH          load a kernel module" },
 	{ "sleep",	cmd_sleep,	"sleep SECONDS        sleep (fractions allowed)" },

@@ -147,7 +147,8 @@ def machine_factory(tmp_path):
 
 
 def build_overlay(path, files):
-    """Write a newc cpio archive with {archive_path: host_path} (plus parents)."""
+    """Write a newc cpio archive with {archive_path: host_path or (host_path,
+    mode)} (plus parents; mode 644 by default)."""
     # The kernel build's own cpio writer (the same one the initramfs is made with).
     tool = os.path.join(BUILD, "linux", "kbuild", "usr", "gen_init_cpio")
     if not os.path.exists(tool):
@@ -162,7 +163,8 @@ def build_overlay(path, files):
         for d in sorted(dirs):
             f.write("dir %s 755 0 0\n" % d)
         for dst, src in files.items():
-            f.write("file %s %s 644 0 0\n" % (dst, src))
+            src, mode = src if isinstance(src, tuple) else (src, 0o644)
+            f.write("file %s %s %o 0 0\n" % (dst, src, mode))
     with open(str(path), "wb") as out:
         subprocess.run([tool, "-t", "0", lst], check=True, stdout=out)
     return str(path)
@@ -176,3 +178,31 @@ def test_overlay(tmp_path_factory):
         pytest.fail("tsubaki_test.ko missing (%s): run 'make modules'" % ko)
     out = tmp_path_factory.mktemp("overlay") / "test.cpio"
     return build_overlay(out, {"/lib/modules/tsubaki/tsubaki_test.ko": ko})
+
+
+ARM64_ROOT = os.path.join(os.environ.get("TSUBAKI_CACHE",
+                                         os.path.expanduser("~/.cache/tsubaki")), "arm64-root")
+MAKEDUMPFILE_LIBS = ("libdw.so.1", "libelf.so.1", "libzstd.so.1", "libbz2.so.1.0",
+                     "liblzma.so.5", "liblzo2.so.2", "libz.so.1", "libc.so.6",
+                     "libgcc_s.so.1", "ld-linux-aarch64.so.1")
+
+
+@pytest.fixture(scope="session")
+def makedumpfile_overlay(tmp_path_factory):
+    """Debian's arm64 makedumpfile and its libraries (scripts/setup.sh unpacks them)."""
+    exe = os.path.join(ARM64_ROOT, "usr", "bin", "makedumpfile")
+    if not os.path.exists(exe):
+        pytest.fail("arm64 makedumpfile missing (%s): run scripts/setup.sh" % exe)
+    files = {"/usr/bin/makedumpfile": (exe, 0o755)}
+    for lib in MAKEDUMPFILE_LIBS:
+        for d in ("lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu"):
+            p = os.path.join(ARM64_ROOT, d, lib)
+            if os.path.exists(p):
+                files["/lib/aarch64-linux-gnu/" + lib] = (os.path.realpath(p), 0o755)
+                break
+        else:
+            pytest.fail("arm64 %s missing in %s: run scripts/setup.sh" % (lib, ARM64_ROOT))
+    # The program interpreter's path, as a real file.
+    files["/lib/ld-linux-aarch64.so.1"] = files["/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"]
+    out = tmp_path_factory.mktemp("mdf") / "makedumpfile.cpio"
+    return build_overlay(out, files)

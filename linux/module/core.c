@@ -26,10 +26,15 @@
 #include <linux/of_address.h>
 #include <linux/panic_notifier.h>
 #include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <tsubaki/abi.h>
 #include <tsubaki/grant_check.h>
+#include <tsubaki/vmcore_elf.h>
+#include "tsubaki.h"
 
 /* Hand-back counters, shown in sysfs; written under tsb_lock. */
 static u64 tsb_bytes_handed_back, tsb_bytes_pending;
@@ -37,12 +42,11 @@ static u64 tsb_handback_count, tsb_handback_ns_total, tsb_handback_ns_max;
 
 /* ---- Communication: ABI check, registration, status in sysfs ---- */
 
-static struct device *tsb_dev;
+struct device *tsb_dev;
 static struct kobject *tsb_kobj;
 
-/* Returns x0 as a TSB_E_* status: an SMCCC status is a signed 32-bit int. */
-static int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1,
-		   unsigned long a2, unsigned long a3)
+int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1,
+	    unsigned long a2, unsigned long a3)
 {
 	arm_smccc_1_1_smc(fid, a1, a2, a3, res);
 	return (int)res->a0;
@@ -128,7 +132,47 @@ static struct attribute *tsb_attrs[] = {
 	&handback_ns_max_attr.attr, &live_window_attr.attr,
 	&spare_window_attr.attr, NULL,
 };
-ATTRIBUTE_GROUPS(tsb);
+
+static const struct attribute_group tsb_group = { .attrs = tsb_attrs };
+static const struct attribute_group *tsb_groups[] = { &tsb_group, &tsb_vmcore_group, NULL };
+
+/*
+ * The VMCOREINFO the collector copies at a crash: the kernel's own, plus the
+ * CRASHTIME line its kexec path would add (makedumpfile wants it). Kept in a
+ * buffer of our own, as the kernel's note is only rewritten by kexec.
+ */
+static u8 *tsb_vmci_note;
+
+static void tsb_vmci_fill(bool crashed)
+{
+	const u8 *src = phys_to_virt(paddr_vmcoreinfo_note());
+	u32 namesz = tsb_get_le32(src), descsz = tsb_get_le32(src + 4);
+	const char *text = (const char *)src + TSB_ELF_NHDR_SIZE + tsb_align4(namesz);
+	size_t len = namesz == sizeof("VMCOREINFO") && descsz <= VMCOREINFO_BYTES ?
+		     strnlen(text, descsz) : 0;
+	char *desc = (char *)tsb_vmci_note + TSB_ELF_NHDR_SIZE + tsb_align4(sizeof("VMCOREINFO"));
+	size_t room = VMCOREINFO_NOTE_SIZE - (desc - (char *)tsb_vmci_note) - 4;
+
+	len = min(len, room);
+	memmove(desc, text, len);
+	if (crashed && room > len)
+		len += scnprintf(desc + len, room - len, "CRASHTIME=%lld\n",
+				 (long long)ktime_get_real_seconds());
+	memset(desc + len, 0, VMCOREINFO_NOTE_SIZE - (desc + len - (char *)tsb_vmci_note));
+	tsb_le32(tsb_vmci_note, sizeof("VMCOREINFO"));
+	tsb_le32(tsb_vmci_note + 4, len);
+	tsb_le32(tsb_vmci_note + 8, 0);
+	memcpy(tsb_vmci_note + TSB_ELF_NHDR_SIZE, "VMCOREINFO", sizeof("VMCOREINFO"));
+}
+
+static int tsb_vmci_init(void)
+{
+	tsb_vmci_note = devm_kzalloc(tsb_dev, VMCOREINFO_NOTE_SIZE, GFP_KERNEL);
+	if (!tsb_vmci_note)
+		return -ENOMEM;
+	tsb_vmci_fill(false);
+	return 0;
+}
 
 static int tsb_connect(struct device *dev)
 {
@@ -150,8 +194,11 @@ static int tsb_connect(struct device *dev)
 			res.a0 >> 16, res.a0 & 0xffff, TSB_ABI_MAJOR);
 		return -ENODEV;
 	}
-	err = tsb_smc(&res, TSB_SMC_REGISTER, TSB_ABI_VERSION,
-		      paddr_vmcoreinfo_note(), VMCOREINFO_NOTE_SIZE);
+	err = tsb_vmci_init();
+	if (err)
+		return err;
+	err = tsb_smc(&res, TSB_SMC_REGISTER, TSB_ABI_VERSION, virt_to_phys(tsb_vmci_note),
+		      VMCOREINFO_NOTE_SIZE);
 	if (err) {
 		dev_err(dev, "TSB_SMC_REGISTER error %d\n", err);
 		return -ENODEV;
@@ -170,7 +217,10 @@ static int tsb_connect(struct device *dev)
 static int tsb_panic(struct notifier_block *nb, unsigned long event, void *msg)
 {
 	struct arm_smccc_res res;
-	int err = tsb_smc(&res, TSB_SMC_PANIC, 0, 0, 0);	/* no return if OK */
+	int err;
+
+	tsb_vmci_fill(true);
+	err = tsb_smc(&res, TSB_SMC_PANIC, 0, 0, 0);	/* no return if OK */
 
 	dev_emerg(tsb_dev, "collector refused the panic: error %d, no dump\n", err);
 	return NOTIFY_DONE;
@@ -349,6 +399,11 @@ static int tsb_probe(struct platform_device *pdev)
 	if (err)
 		return err;
 	tsb_probed = ktime_get();
+	err = tsb_vmcore_init(&pdev->dev);
+	if (err) {
+		kobject_put(tsb_kobj);
+		return err;
+	}
 	atomic_notifier_chain_register(&panic_notifier_list, &tsb_panic_nb);
 	dev_info(tsb_dev, "collector registered: panics will be dumped\n");
 	if (!of_property_match_string(tsb_dev->of_node, "dump-state", "in-progress"))
@@ -365,6 +420,7 @@ static int tsb_remove(struct platform_device *pdev)
 {
 	atomic_notifier_chain_unregister(&panic_notifier_list, &tsb_panic_nb);
 	cancel_delayed_work_sync(&tsb_poll);
+	tsb_vmcore_exit();
 	kobject_put(tsb_kobj);
 	return 0;
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tsubaki.ko internals shared by its parts: core.c (communication, fault
+ * notification, memory hand-back, the driver) and vmcore.c (reading dumps:
+ * /dev/tsubaki/vmcore).
+ */
+#ifndef TSUBAKI_MODULE_H
+#define TSUBAKI_MODULE_H
+
+#include <linux/arm-smccc.h>
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+extern struct device *tsb_dev;
+
+/* One SiP call; returns x0 as a TSB_E_* status (an SMCCC status is a signed 32-bit int). */
+int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1, unsigned long a2,
+	    unsigned long a3);
+
+/* vmcore.c */
+extern const struct attribute_group tsb_vmcore_group;
+int tsb_vmcore_init(struct device *dev);
+void tsb_vmcore_exit(void);
+
+#endif
