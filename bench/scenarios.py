@@ -388,14 +388,23 @@ def run_cpu(cfg, logdir):
 
 
 # ---- (e) the Linux side, in lines ------------------------------------------------
-SECTIONS = ("Communication", "Fault notification", "Memory hand-back", "Driver")
+SECTIONS = ("Communication", "Fault notification", "Memory hand-back", "Dump reading",
+            "Driver")
+MODULE_SOURCES = ("core.c", "vmcore.c", "tsubaki.h")
 
 
-def module_lines(path=os.path.join(TOP, "linux", "module", "tsubaki.c")):
-    """Non-blank, non-comment lines of the module, by its '---- Section'
-    comment headers ('Other' = before the first header: includes, globals)."""
+def module_lines(paths=tuple(os.path.join(TOP, "linux", "module", n) for n in MODULE_SOURCES)):
+    """Non-blank, non-comment lines of the module's sources, by their
+    '---- Section' comment headers ('Other' = before a file's first header:
+    includes, globals, the internal header)."""
     counts = {"Other (includes, globals)": 0}
     counts.update({s: 0 for s in SECTIONS})
+    for path in paths:
+        _count_lines(path, counts)
+    return counts
+
+
+def _count_lines(path, counts):
     cur = "Other (includes, globals)"
     in_comment = False
     with open(path) as f:
@@ -432,7 +441,6 @@ def module_lines(path=os.path.join(TOP, "linux", "module", "tsubaki.c")):
                     i += 1
             if code.strip():
                 counts[cur] += 1
-    return counts
 
 
 def kernel_patch_lines():

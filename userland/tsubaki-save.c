@@ -180,6 +180,19 @@ static void sync_dir(const char *dir)
 	close(fd);
 }
 
+/* fsync the directory holding @file (a rename in it must be durable). */
+static void sync_parent(const char *file)
+{
+	char dir[4300];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	sync_dir(slash ? dir : ".");
+}
+
 static void make_dir(const char *dir)
 {
 	if (mkdir(dir, 0700) && errno != EEXIST)
@@ -200,6 +213,10 @@ static uint64_t read_progress(const char *file, uint64_t part_size)
 	return v <= part_size ? v : part_size;
 }
 
+/*
+ * Record @done as synced: the new "progress" is in place and durable (its
+ * directory synced too) before anything it covers is released.
+ */
 static void write_progress(const char *file, uint64_t done)
 {
 	char tmp[4300];
@@ -210,6 +227,7 @@ static void write_progress(const char *file, uint64_t done)
 	if (!f || fprintf(f, "%" PRIu64 "\n", done) < 0 || fflush(f) || fdatasync(fileno(f)) ||
 	    fclose(f) || rename(tmp, file))
 		die("cannot record progress in %s: %s", file, strerror(errno));
+	sync_parent(file);
 }
 
 static void pread_all(int fd, void *p, size_t len, uint64_t off, const char *what)
@@ -263,9 +281,12 @@ static void check_room(const char *dir, uint64_t need)
 	}
 }
 
-/* ---- the crashed kernel's log ---- */
+/* ---- below: the crashed kernel's log, and memory-mode releases ---- */
 
-int tsb_save_dmesg(int vmcore, const char *out);	/* below */
+int tsb_save_dmesg(int vmcore, const char *out);
+struct releaser;
+struct releaser *releaser_new(int vmcore);
+void releaser_sync(struct releaser *r, uint64_t synced);
 
 /* ---- main ---- */
 
@@ -357,6 +378,49 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+/*
+ * A resumed save goes on only if the vmcore still has the layout the saved
+ * part has (its ELF and program headers): the rest must fit what is there.
+ */
+static void check_same_layout(int in, int out, const char *part)
+{
+	static uint8_t a[TSB_ELF_EHDR_SIZE + 1024 * TSB_ELF_PHDR_SIZE];
+	static uint8_t b[sizeof(a)];
+	size_t len;
+
+	pread_all(in, a, TSB_ELF_EHDR_SIZE, 0, opt.vmcore);
+	len = TSB_ELF_EHDR_SIZE + (size_t)(a[56] | a[57] << 8) * TSB_ELF_PHDR_SIZE;
+	if (len > sizeof(a))
+		die("%s: too many program headers", opt.vmcore);
+	pread_all(in, a, len, 0, opt.vmcore);
+	pread_all(out, b, len, 0, part);
+	if (memcmp(a, b, len))
+		die("%s does not fit the dump any more (its layout differs): move it away to "
+		    "save again", part);
+}
+
+/* The collector's metadata of the dump (its chunk checksums): DIR/<id>/dump.meta. */
+static void save_meta(const char *file)
+{
+	char src[512], tmp[4300];
+	int in, out;
+	ssize_t n;
+
+	snprintf(src, sizeof(src), "%s/vmcore_meta", opt.sysfs);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		die("cannot read %s: %s", src, strerror(errno));
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		die("cannot write %s: %s", tmp, strerror(errno));
+	for (uint64_t off = 0; (n = read(in, buf, BUF_SIZE)) > 0; off += (uint64_t)n)
+		pwrite_all(out, buf, (size_t)n, off, tmp);
+	if (n < 0 || fdatasync(out) || close(out) || rename(tmp, file))
+		die("saving %s: %s", file, strerror(errno));
+	close(in);
+}
+
 /* Open the vmcore of the dump to save; set *@id and *@size. */
 static int open_vmcore(uint64_t *id, uint64_t *size)
 {
@@ -373,7 +437,12 @@ static int open_vmcore(uint64_t *id, uint64_t *size)
 		if (err)
 			die("cannot choose dump %" PRIu64 ": %s", opt.dump_id, strerror(-err));
 	}
-	fd = open(opt.vmcore, O_RDONLY | O_CLOEXEC);
+	for (double until = now_s() + opt.wait_s;;) {
+		fd = open(opt.vmcore, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EBUSY || now_s() > until)
+			break;
+		usleep(100000);	/* memory mode: the collector is still checksumming */
+	}
 	if (fd < 0) {
 		if (errno == ENOENT && !access(opt.vmcore, F_OK))
 			die("no dump to save (%s: no dump on the dump disk)", opt.vmcore);
@@ -388,7 +457,7 @@ static int open_vmcore(uint64_t *id, uint64_t *size)
 }
 
 static void copy(int in, int out, uint64_t from, uint64_t size, const char *part,
-		 const char *progress)
+		 const char *progress, struct releaser *rel)
 {
 	uint64_t off = from, synced = from, shown = from;
 	double t0 = now_s();
@@ -404,6 +473,8 @@ static void copy(int in, int out, uint64_t from, uint64_t size, const char *part
 				die("syncing %s: %s", part, strerror(errno));
 			synced = off;
 			write_progress(progress, synced);
+			if (rel)
+				releaser_sync(rel, synced);
 		}
 		if (off - shown >= size / 10 || off == size) {
 			double dt = now_s() - t0;
@@ -418,10 +489,12 @@ static void copy(int in, int out, uint64_t from, uint64_t size, const char *part
 
 int main(int argc, char **argv)
 {
-	char dir[4096], part[4200], final[4200], progress[4200], dmesg[4200], id_s[32];
+	char dir[4096], part[4200], final[4200], progress[4200], dmesg[4200], meta[4200];
+	char id_s[32], state[32];
+	struct releaser *rel = NULL;
 	uint64_t id, size, from;
 	struct stat st;
-	int in, out;
+	int in, out, memory;
 
 	parse_args(argc, argv);
 	wait_for_dump();
@@ -430,10 +503,13 @@ int main(int argc, char **argv)
 	snprintf(id_s, sizeof(id_s), "%" PRIu64, id);
 	path_in(dir, sizeof(dir), opt.dir, id_s);
 	make_dir(dir);
+	sync_dir(opt.dir);
 	path_in(final, sizeof(final), dir, "vmcore");
 	path_in(part, sizeof(part), dir, "vmcore.part");
 	path_in(progress, sizeof(progress), dir, "progress");
 	path_in(dmesg, sizeof(dmesg), dir, "dmesg.txt");
+	path_in(meta, sizeof(meta), dir, "dump.meta");
+	memory = !sys_read("state", state, sizeof(state)) && !strcmp(state, "memory");
 
 	if (!stat(final, &st)) {
 		if ((uint64_t)st.st_size != size)
@@ -442,11 +518,11 @@ int main(int argc, char **argv)
 		say("dump %" PRIu64 " is saved already: %s", id, final);
 		return 0;
 	}
-	out = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	out = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (out < 0 || fstat(out, &st))
 		die("cannot open %s: %s", part, strerror(errno));
+	/* Exactly there: in memory mode what lies before it may be handed back already. */
 	from = read_progress(progress, (uint64_t)st.st_size);
-	from -= from % BUF_SIZE;
 	if (from > size)
 		from = 0;
 	/* the part written so far stays allocated: only the rest is new */
@@ -455,12 +531,22 @@ int main(int argc, char **argv)
 		say("dump %" PRIu64 ": resuming at %" PRIu64 " of %" PRIu64 " MiB", id, from >> 20,
 		    size >> 20);
 	else
-		say("dump %" PRIu64 ": saving %" PRIu64 " MiB to %s", id, size >> 20, final);
-	copy(in, out, from, size, part, progress);
-	if (ftruncate(out, (off_t)size) || fdatasync(out) || close(out))
+		say("dump %" PRIu64 ": saving %" PRIu64 " MiB to %s%s", id, size >> 20, final,
+		    memory ? " (memory mode: each part saved is handed back to Linux)" : "");
+	if (from)
+		check_same_layout(in, out, part);
+	save_meta(meta);
+	if (memory) {
+		rel = releaser_new(in);
+		releaser_sync(rel, from);	/* what an interrupted run saved, if not yet released */
+	}
+	copy(in, out, from, size, part, progress, rel);
+	if (ftruncate(out, (off_t)size) || fdatasync(out))
 		die("finishing %s: %s", part, strerror(errno));
-	if (!opt.no_dmesg && tsb_save_dmesg(in, dmesg))
+	/* from the saved file: in memory mode the RAM is being handed back */
+	if (!opt.no_dmesg && tsb_save_dmesg(out, dmesg))
 		fprintf(stderr, "tsubaki-save: warning: no dmesg.txt (see above)\n");
+	close(out);
 	if (rename(part, final))
 		die("cannot rename %s to %s: %s", part, final, strerror(errno));
 	unlink(progress);
@@ -482,7 +568,7 @@ int main(int argc, char **argv)
 struct core {
 	int fd;
 	unsigned int nload;
-	struct { uint64_t va, off, size; } load[64];
+	struct { uint64_t va, pa, off, size; } load[64];
 	char vmci[8192];
 	size_t vlen;
 };
@@ -540,6 +626,7 @@ static int core_open(struct core *c, int fd)
 			nlen = le(ph + 32, 8);
 		} else if (le(ph, 4) == 1 && c->nload < 64) {
 			c->load[c->nload].va = le(ph + 16, 8);
+			c->load[c->nload].pa = le(ph + 24, 8);
 			c->load[c->nload].off = le(ph + 8, 8);
 			c->load[c->nload++].size = le(ph + 32, 8);
 		}
@@ -668,4 +755,87 @@ int tsb_save_dmesg(int vmcore, const char *out)
 	}
 	say("the crashed kernel's log: %s (%llu lines)", out, (unsigned long long)lines);
 	return 0;
+}
+
+/* ---- memory mode: release what is saved ---- */
+
+/*
+ * In memory mode the dump is the crashed kernel's RAM itself. A chunk of it
+ * may be released (handed back to Linux) once every byte of the file that
+ * comes from it is synced: the kernel image segment repeats part of the RAM
+ * at the start of the file, so each chunk waits for its last use.
+ */
+struct releaser {
+	uint64_t cs, base;	/* chunk size; the first chunk's address */
+	uint64_t n;
+	uint64_t *need;		/* per chunk: the file offset its last byte ends at, 0: none */
+	uint8_t *done;
+};
+
+struct releaser *releaser_new(int vmcore)
+{
+	struct releaser *r = calloc(1, sizeof(*r));
+	struct core c;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!r || core_open(&c, vmcore))
+		die("memory mode: cannot read the vmcore's program headers");
+	r->cs = sys_u64("vmcore_chunk_size");
+	if (!r->cs || r->cs & (r->cs - 1))
+		die("memory mode: bad chunk size %" PRIu64, r->cs);
+	for (unsigned int i = 0; i < c.nload; i++) {
+		if (c.load[i].pa < lo)
+			lo = c.load[i].pa;
+		if (c.load[i].pa + c.load[i].size > hi)
+			hi = c.load[i].pa + c.load[i].size;
+	}
+	r->base = lo & ~(r->cs - 1);
+	r->n = hi > lo ? (hi - r->base + r->cs - 1) / r->cs : 0;
+	r->need = calloc(r->n ? r->n : 1, sizeof(*r->need));
+	r->done = calloc(r->n ? r->n : 1, 1);
+	if (!r->need || !r->done)
+		die("out of memory");
+	for (unsigned int i = 0; i < c.nload; i++) {
+		uint64_t pa = c.load[i].pa, end = pa + c.load[i].size;
+
+		while (pa < end) {
+			uint64_t k = (pa - r->base) / r->cs;
+			uint64_t cend = r->base + (k + 1) * r->cs;
+			uint64_t upto = (cend < end ? cend : end) - c.load[i].pa + c.load[i].off;
+
+			if (upto > r->need[k])
+				r->need[k] = upto;
+			pa = cend < end ? cend : end;
+		}
+	}
+	return r;
+}
+
+static void release_run(struct releaser *r, uint64_t first, uint64_t end)
+{
+	char s[64];
+	int err;
+
+	snprintf(s, sizeof(s), "0x%" PRIx64 " 0x%" PRIx64, r->base + first * r->cs,
+		 (end - first) * r->cs);
+	err = sys_write("release", s);
+	if (err && err != -EALREADY)	/* EALREADY: an interrupted run released it */
+		die("releasing %s: %s", s, strerror(-err));
+	for (uint64_t k = first; k < end; k++)
+		r->done[k] = 1;
+}
+
+void releaser_sync(struct releaser *r, uint64_t synced)
+{
+	uint64_t k = 0, first;
+
+	while (k < r->n) {
+		while (k < r->n && (r->done[k] || !r->need[k] || r->need[k] > synced))
+			k++;
+		first = k;
+		while (k < r->n && !r->done[k] && r->need[k] && r->need[k] <= synced)
+			k++;
+		if (k > first)
+			release_run(r, first, k);
+	}
 }

@@ -224,7 +224,10 @@ static void build_dt(const struct dump_boot_info *bi, const struct boot_layout *
 		     "console=ttyAMA0";
 	c.boot_count = boot.count;
 	c.rng_seed = plat_rng_seed();
-	c.hide_base = PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE;
+	/* Memory mode has no dump disk: the top slot, if anything, is Linux's own. */
+	c.sink = bi->sink;
+	if (!bi->sink || strcmp(bi->sink, "memory"))
+		c.hide_base = PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE;
 	c.notify_spi = PLAT_NOTIFY_SPI;
 	c.dump_state = bi->state;
 	c.live_base = boot.win.base[bi->live];

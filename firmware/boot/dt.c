@@ -264,6 +264,8 @@ static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 	err = err ? err : fdt_setprop_u32(fdt, node, "boot-count", c->boot_count);
 	err = err ? err : fdt_setprop_string(fdt, node, "dump-state",
 					     c->dump_state ? c->dump_state : "none");
+	if (!err && c->sink)
+		err = fdt_setprop_string(fdt, node, "dump-sink", c->sink);
 	if (!err && c->live_size)
 		err = set_u64_pair(fdt, node, "live-window", c->live_base, c->live_size, ac, sc);
 	if (!err && c->spare_size)

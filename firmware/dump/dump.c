@@ -57,6 +57,7 @@ static struct {
 	spinlock_t lock;
 	/* options */
 	uint64_t window, chunk, grant;	/* window: the primary dump, 0 in spare mode */
+	int memory;			/* memory=1: no dump disk, the dump stays in RAM */
 	uint32_t inflight_max;
 	struct boot_windows win;
 	/* machine */
@@ -79,6 +80,11 @@ static struct {
 	uint64_t ready_ns;		/* when the newest grant unit became durable */
 	uint64_t crash_ns;		/* last panic, for the downtime of its restart */
 	uint64_t fiq_count, fiq_ticks, fiq_ticks_max;	/* cost of the secondary */
+	/* memory mode */
+	uint64_t mem_ids;		/* dumps held in memory since power-on */
+	uint32_t summed;		/* chunks [0, summed) have their checksums */
+	uint64_t sum_progress;		/* counter at the last checksum step */
+	int mem_read;			/* a metadata read is ready for TSB_SMC_DISK_POLL */
 	struct vblk dev;
 	struct dump_slot_plan plan;
 	struct tsb_disk_header disk;
@@ -109,6 +115,10 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	d.chunk = opt(cfg, cfg_len, "chunk", 1ULL << 20);
 	d.grant = opt(cfg, cfg_len, "grant", 8ULL << 20);
 	d.inflight_max = (uint32_t)opt(cfg, cfg_len, "inflight", 4);
+	d.memory = opt(cfg, cfg_len, "memory", 0) != 0;
+	if (d.memory && win->mode != BOOT_MODE_SPARE)
+		ERROR("dump: memory=1 needs the spare-window mode (spare=1 and room for two "
+		      "windows): crashes restart without a dump");
 	if (d.chunk < 65536 || d.chunk > (4ULL << 20) || (d.chunk & (d.chunk - 1))) {
 		WARN("dump: chunk=%lu is not a power of two in 64 KiB..4 MiB, using 1 MiB",
 		     (unsigned long)d.chunk);
@@ -118,10 +128,17 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.inflight_max = 4;
 	if (d.grant < d.chunk)
 		d.grant = d.chunk;
-	gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
-	NOTICE("dump: window %lu MiB, chunk %lu KiB, grant %lu MiB, %u in flight",
+	if (!d.memory)
+		gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
+	NOTICE("dump: %s, window %lu MiB, chunk %lu KiB, grant %lu MiB, %u in flight",
+	       d.memory ? "memory mode (no dump disk: Linux saves the dump)" : "dump disk",
 	       (unsigned long)(win->size >> 20), (unsigned long)(d.chunk >> 10),
 	       (unsigned long)(d.grant >> 20), d.inflight_max);
+}
+
+int dump_has_disk(void)
+{
+	return !d.memory;
 }
 
 /* The disk's FIQ goes to a CPU that is surely running Linux: the caller's. */
@@ -458,6 +475,27 @@ static void plan_roles(unsigned int crashed)
 	}
 }
 
+/* The dump header and the roles of the crashed kernel's memory (the ledger is set up). */
+static void init_header(unsigned int crashed, uint64_t dump_id)
+{
+	memset(&d.hdr, 0, sizeof(d.hdr));
+	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
+	d.cursor = 0;
+	d.hdr.magic = TSB_DUMP_MAGIC;
+	d.hdr.version = TSB_FORMAT_VERSION;
+	d.hdr.state = TSB_DUMP_IN_PROGRESS;
+	d.hdr.dump_id = dump_id;
+	d.hdr.ram_base = d.ram_base;
+	d.hdr.ram_size = (uint64_t)d.led.nchunks * d.led.chunk;
+	d.hdr.window = (uint64_t)d.led.window_chunks * d.led.chunk;
+	d.hdr.chunk_size = d.led.chunk;
+	d.hdr.nchunks = d.led.nchunks;
+	d.hdr.data_offset = TSB_META_SIZE;
+	d.hdr.boot_count = boot_count();
+	plan_roles(crashed);
+	d.to_dump = d.hdr.ram_size - (uint64_t)ledger_count(&d.led, LG_EXCLUDED) * d.led.chunk;
+}
+
 static int start_dump(unsigned int crashed)
 {
 	uint64_t dumped = d.ram_size - PLAT_SCRATCH_SIZE, room, need;
@@ -491,23 +529,7 @@ static int start_dump(unsigned int crashed)
 	}
 	room = d.plan.room - TSB_META_SIZE;
 	nroom = (uint32_t)(room / d.led.chunk);
-
-	memset(&d.hdr, 0, sizeof(d.hdr));
-	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
-	d.cursor = 0;
-	d.hdr.magic = TSB_DUMP_MAGIC;
-	d.hdr.version = TSB_FORMAT_VERSION;
-	d.hdr.state = TSB_DUMP_IN_PROGRESS;
-	d.hdr.dump_id = d.disk.slot[d.plan.slot].dump_id;
-	d.hdr.ram_base = d.ram_base;
-	d.hdr.ram_size = (uint64_t)d.led.nchunks * d.led.chunk;
-	d.hdr.window = (uint64_t)d.led.window_chunks * d.led.chunk;
-	d.hdr.chunk_size = d.led.chunk;
-	d.hdr.nchunks = d.led.nchunks;
-	d.hdr.data_offset = TSB_META_SIZE;
-	d.hdr.boot_count = boot_count();
-	plan_roles(crashed);
-	d.to_dump = d.hdr.ram_size - (uint64_t)ledger_count(&d.led, LG_EXCLUDED) * d.led.chunk;
+	init_header(crashed, d.disk.slot[d.plan.slot].dump_id);
 	for (i = nroom; i < d.led.nchunks; i++) {
 		if (d.led.st[i] == LG_EXCLUDED)
 			continue;
@@ -522,6 +544,7 @@ static int start_dump(unsigned int crashed)
 		WARN("dump: %u older dump(s) overwritten for room", d.plan.dropped);
 	return 0;
 }
+
 
 static void run_primary(void)
 {
@@ -560,10 +583,179 @@ static void start_secondary(const char *why)
 	refill(0, d.led.nchunks);
 }
 
+
+/* ---- the memory mode: no disk, Linux saves the dump ---- */
+
+#define SUM_TICK_US	1000ULL		/* between two chunk checksums */
+#define SUM_STALL_US	200000ULL	/* no checksum step for this long: the timer is lost */
+
+static void skip_excluded(void)
+{
+	while (d.summed < d.led.nchunks && d.led.st[d.summed] == LG_EXCLUDED)
+		d.summed++;
+}
+
+/* Checksum the next chunk (one bounded step); 1 while more are to come. */
+static int sum_step(void)
+{
+	if (d.summed >= d.led.nchunks)
+		return 0;
+	d.chunks[d.summed].checksum =
+		tsb_sum64(0, (const void *)ledger_chunk_addr(&d.led, d.summed), d.led.chunk);
+	d.summed++;
+	skip_excluded();
+	d.sum_progress = arch_counter();
+	if (d.summed < d.led.nchunks)
+		return 1;
+	set_time(TSB_T_PRIMARY_DONE);	/* memory mode: every chunk checksummed */
+	log_event("sums-done", "dump=%lu ms=%lu", (unsigned long)d.hdr.dump_id,
+		  (unsigned long)((d.hdr.t_ns[TSB_T_PRIMARY_DONE] - d.hdr.t_ns[TSB_T_FAULT]) /
+				  1000000));
+	return 0;
+}
+
+/* Every chunk of the dump is saved: it is complete. */
+static void memory_done(void)
+{
+	set_time(TSB_T_SECONDARY_DONE);
+	finish_state();
+	log_event("dump-done", "dump=%lu state=%s bytes=%lu sink=memory",
+		  (unsigned long)d.hdr.dump_id,
+		  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
+		  (unsigned long)d.hdr.bytes_written);
+}
+
+/*
+ * A crash with a dump still held in memory: nothing of it may be lost, so it
+ * stays, and the new crash is only logged. Linux restarts in the old dump's
+ * window once that is saved (the spare it would be), else again in the
+ * window of the kernel that just crashed, which no dump needs.
+ */
+static void memory_crash_during_save(const struct restart_info *ri)
+{
+	uint32_t from, to;
+	unsigned int old = !d.live;
+	int saved;
+
+	window_chunks(old, &from, &to);
+	saved = ledger_find(&d.led, from, to, LG_PENDING) < 0;
+	if (saved)
+		d.live = old;
+	WARN("dump: crash during the save of dump %lu: the dump is kept (%lu of %lu MiB saved); "
+	     "this crash's memory is not dumped", (unsigned long)d.hdr.dump_id,
+	     (unsigned long)(d.hdr.bytes_written >> 20), (unsigned long)(d.to_dump >> 20));
+	log_event("crash-during-save", "dump=%lu panic_cpu=%d window=%u", (unsigned long)d.hdr.dump_id,
+		  ri->panic_cpu, d.live);
+}
+
+static void memory_crash(const struct restart_info *ri, unsigned int crashed)
+{
+	uint32_t i;
+
+	if (d.state == TSB_STATE_MEMORY) {
+		memory_crash_during_save(ri);
+		return;
+	}
+	if (d.win.mode != BOOT_MODE_SPARE) {
+		NOTICE("dump: memory mode without a spare window: restarting without a dump");
+		d.state = TSB_STATE_IDLE;
+		return;
+	}
+	if (ledger_init(&d.led, d.ram_base, d.ram_size - PLAT_SCRATCH_SIZE, d.chunk, 0, d.grant)) {
+		ERROR("dump: RAM layout not supported");
+		d.state = TSB_STATE_IDLE;
+		return;
+	}
+	take_records(ri);
+	d.live = !crashed;
+	init_header(crashed, ++d.mem_ids);
+	for (i = 0; i < d.led.nchunks; i++)
+		if (d.led.st[i] != LG_EXCLUDED)
+			d.chunks[i].state = TSB_CHUNK_OK;	/* in the dump: in RAM */
+	d.hdr.t_ns[TSB_T_FAULT] = ri->t_request_ns;
+	d.hdr.panic_cpu = ri->panic_cpu < 0 ? ri->owner : (uint32_t)ri->panic_cpu;
+	d.hdr.ncpus = ri->ncpus;
+	copy_vmcoreinfo();
+	d.summed = 0;
+	skip_excluded();
+	d.sec_started = 0;
+	d.state = TSB_STATE_MEMORY;
+	NOTICE("dump %lu: memory mode: restarting in window %u at once; the crashed kernel's "
+	       "%lu MiB stay in RAM until Linux saves them", (unsigned long)d.hdr.dump_id, d.live,
+	       (unsigned long)(d.to_dump >> 20));
+}
+
+/* Checksumming starts when Linux is up (or at the fallback timer). */
+static void memory_start(const char *why)
+{
+	if (d.state != TSB_STATE_MEMORY || d.sec_started)
+		return;
+	d.sec_started = 1;
+	if (d.summed >= d.led.nchunks)
+		return;		/* all checksummed before a plain reboot */
+	log_event("secondary-start", "dump=%lu by=%s sink=memory", (unsigned long)d.hdr.dump_id,
+		  why);
+	if (sum_step())
+		arch_secure_timer(SUM_TICK_US);
+}
+
+/* TSB_SMC_MEM_RELEASE: [base, base + size) is saved. */
+static int64_t memory_release(uint64_t base, uint64_t size)
+{
+	uint64_t end = d.ram_base + d.hdr.ram_size;
+	uint32_t first, last, i;
+
+	if (d.state != TSB_STATE_MEMORY)
+		return TSB_E_DENIED;
+	if (!size || base < d.ram_base || base >= end || size > end - base ||
+	    (base - d.ram_base) % d.led.chunk || (size % d.led.chunk && base + size != end))
+		return TSB_E_INVALID;
+	first = (uint32_t)((base - d.ram_base) / d.led.chunk);
+	last = (uint32_t)((base + size - 1 - d.ram_base) / d.led.chunk);
+	for (i = first; i <= last; i++) {
+		if (d.led.st[i] == LG_EXCLUDED)
+			return TSB_E_INVALID;
+		if (d.led.st[i] != LG_PENDING)
+			return TSB_E_DENIED;
+	}
+	if (last >= d.summed)
+		return TSB_E_AGAIN;
+	for (i = first; i <= last; i++)
+		ledger_set(&d.led, i, LG_DURABLE);
+	d.hdr.bytes_written += (uint64_t)(last - first + 1) * d.led.chunk;
+	if (ledger_secondary_done(&d.led))
+		memory_done();
+	return TSB_E_OK;
+}
+
+/* TSB_SMC_DISK_READ of the dump in memory: its metadata, from the NS image. */
+static int64_t memory_read(uint64_t id, uint64_t off, uint64_t len, uint64_t *pa)
+{
+	if (d.state != TSB_STATE_MEMORY || id != d.hdr.dump_id)
+		return TSB_E_NO_DATA;
+	if (!len || len > TSB_DISK_READ_MAX || len % TSB_DISK_READ_ALIGN ||
+	    off % TSB_DISK_READ_ALIGN || off >= TSB_META_SIZE || len > TSB_META_SIZE - off)
+		return TSB_E_INVALID;
+	if (d.summed < d.led.nchunks)
+		return TSB_E_BUSY;	/* the checksums are not all there yet */
+	build_meta();
+	*pa = d.scratch + SCR_META + off;
+	d.mem_read = (int)len;
+	return TSB_E_OK;
+}
+
 void dump_timer_fiq(void)
 {
 	spin_lock(&d.lock);
-	start_secondary("timer");
+	if (d.memory && d.state == TSB_STATE_MEMORY) {
+		arch_secure_timer(0);
+		if (!d.sec_started)
+			memory_start("timer");
+		else if (sum_step())
+			arch_secure_timer(SUM_TICK_US);
+	} else {
+		start_secondary("timer");
+	}
 	spin_unlock(&d.lock);
 }
 
@@ -575,6 +767,10 @@ static void crash_dump(const struct restart_info *ri)
 	d.crash_ns = ri->t_request_ns;
 	d.fiq_count = d.fiq_ticks = d.fiq_ticks_max = 0;
 	d.ready_ns = 0;
+	if (d.memory) {
+		memory_crash(ri, crashed);
+		return;
+	}
 	abort_previous("crash");
 	take_records(ri);
 	d.state = TSB_STATE_PRIMARY;
@@ -666,6 +862,15 @@ void dump_fiq(void)
 /* Linux polls: a device that stopped answering must not strand memory. */
 static void check_stalled(void)
 {
+	if (d.state == TSB_STATE_MEMORY) {
+		/* the checksum timer's CPU may be gone (CPU_OFF): go on from here */
+		if (!d.sec_started)
+			memory_start("poll");
+		else if (d.summed < d.led.nchunks && arch_counter() - d.sum_progress >
+			 SUM_STALL_US * arch_counter_freq() / 1000000ULL)
+			sum_step();
+		return;
+	}
 	if (d.state == TSB_STATE_SECONDARY && !d.sec_started)
 		start_secondary("poll");
 	if (d.state == TSB_STATE_SECONDARY && d.dev.inflight &&
@@ -683,12 +888,15 @@ void dump_boot_info(struct dump_boot_info *bi)
 	memset(bi, 0, sizeof(*bi));
 	spin_lock(&d.lock);
 	bi->live = d.live;
+	bi->sink = d.memory ? "memory" : "disk";
 	follow_cpu();
 	switch (d.state) {
 	case TSB_STATE_SECONDARY:
+	case TSB_STATE_MEMORY:
 		bi->state = "in-progress";
 		bi->npending = ledger_pending_ranges(&d.led, bi->pending,
 						     DUMP_MAX_PENDING_RANGES);
+		d.sec_started = d.state == TSB_STATE_MEMORY ? 0 : d.sec_started;
 		if (!d.sec_started)
 			arch_secure_timer(SECONDARY_FALLBACK_US);
 		if (!d.hdr.t_ns[TSB_T_RESTART_START])
@@ -741,14 +949,14 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 	follow_cpu();
 	check_stalled();
 	if (d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_COMPLETE ||
-	    d.state == TSB_STATE_PARTIAL)
+	    d.state == TSB_STATE_PARTIAL || d.state == TSB_STATE_MEMORY)
 		got = ledger_take_grant(&d.led, &r, &last);
 	if (got && d.ready_ns) {
 		ready = fw_now_ns() - d.ready_ns;
 		d.ready_ns = 0;
 	}
-	if (d.state == TSB_STATE_SECONDARY && last)
-		last = 0;	/* the final metadata is not down yet */
+	if ((d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_MEMORY) && last)
+		last = 0;	/* the final metadata is not down yet, or not all saved */
 	spin_unlock(&d.lock);
 	if (got) {
 		ctx->x[0] = TSB_E_OK;
@@ -782,12 +990,37 @@ static int64_t disk_for_reader(void)
 	return TSB_E_OK;
 }
 
+/* The reader's calls in memory mode: the dump's metadata, no disk. */
+static void memory_disk(uint32_t fid, struct cpu_ctx *ctx)
+{
+	uint64_t pa = 0;
+
+	if (fid == TSB_SMC_DISK_POLL) {
+		ctx->x[0] = d.mem_read ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA;
+		ctx->x[1] = (uint64_t)d.mem_read;
+		ctx->x[2] = TSB_READ_UNCHECKED;
+		ctx->x[3] = 0;
+		d.mem_read = 0;
+		return;
+	}
+	d.mem_read = 0;
+	ctx->x[0] = (uint64_t)(ctx->x[1] ? memory_read(ctx->x[1], ctx->x[2], ctx->x[3], &pa) :
+			       TSB_E_NOT_SUPPORTED);	/* no disk header: no disk */
+	ctx->x[1] = pa;
+	ctx->x[2] = ctx->x[3] = 0;
+}
+
 static void smc_disk(uint32_t fid, struct cpu_ctx *ctx)
 {
 	uint64_t pa = 0;
 	int64_t ret;
 
 	spin_lock(&d.lock);
+	if (d.memory) {
+		memory_disk(fid, ctx);
+		spin_unlock(&d.lock);
+		return;
+	}
 	ret = disk_for_reader();
 	if (fid == TSB_SMC_DISK_POLL) {
 		if (ret && ret != TSB_E_BUSY) {
@@ -827,7 +1060,11 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		log_event("linux-up", "boot=%u downtime_ns=%lu", boot_count(),
 			  (unsigned long)(d.crash_ns ? fw_now_ns() - d.crash_ns : 0));
 		d.crash_ns = 0;
-		if (d.have_dev && !d.hdr.t_ns[TSB_T_RESTART_DONE]) {
+		if (d.state == TSB_STATE_MEMORY) {
+			if (!d.hdr.t_ns[TSB_T_RESTART_DONE])
+				set_time(TSB_T_RESTART_DONE);
+			memory_start("linux-up");
+		} else if (d.have_dev && !d.hdr.t_ns[TSB_T_RESTART_DONE]) {
 			set_time(TSB_T_RESTART_DONE);
 			/* Finished before Linux was up: put the time on record too. */
 			start_secondary("linux-up");
@@ -845,13 +1082,19 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 	case TSB_SMC_DISK_POLL:
 		smc_disk(fid, ctx);
 		return;
+	case TSB_SMC_MEM_RELEASE:
+		spin_lock(&d.lock);
+		check_stalled();
+		ret = d.memory ? memory_release(ctx->x[1], ctx->x[2]) : TSB_E_NOT_SUPPORTED;
+		spin_unlock(&d.lock);
+		break;
 	case TSB_SMC_STATUS:
 		spin_lock(&d.lock);
 		follow_cpu();
 		check_stalled();
-		ctx->x[1] = d.have_dev ? d.hdr.bytes_written : 0;
-		ctx->x[2] = d.have_dev ? d.to_dump : 0;
-		ctx->x[3] = d.have_dev ? d.hdr.dump_id : 0;
+		ctx->x[1] = d.have_dev || d.mem_ids ? d.hdr.bytes_written : 0;
+		ctx->x[2] = d.have_dev || d.mem_ids ? d.to_dump : 0;
+		ctx->x[3] = d.have_dev || d.mem_ids ? d.hdr.dump_id : 0;
 		ret = d.state;
 		spin_unlock(&d.lock);
 		ctx->x[0] = (uint64_t)ret;

@@ -28,6 +28,7 @@ struct dt_boot_cfg {
 	uint32_t boot_count;
 	uint64_t rng_seed;
 	uint64_t hide_base;		/* a virtio-mmio node to remove, 0: none */
+	const char *sink;		/* /tsubaki/dump-sink, NULL: none */
 	uint32_t notify_spi;		/* SPI number (not INTID) */
 	const char *dump_state;		/* "none", "in-progress", ... */
 	uint64_t live_base;		/* the boot window this kernel runs in */

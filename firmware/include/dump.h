@@ -19,6 +19,7 @@ struct boot_windows;
 /* What the DT of the kernel about to be entered must say. */
 struct dump_boot_info {
 	const char *state;		/* for /tsubaki/dump-state */
+	const char *sink;		/* for /tsubaki/dump-sink: "disk" (hidden from Linux) or "memory" */
 	unsigned int live;		/* the window it boots in (0 or 1) */
 	uint32_t npending;
 	struct ledger_range pending[DUMP_MAX_PENDING_RANGES];
@@ -33,6 +34,8 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
  * (a per-CPU timer) go to that CPU.
  */
 void dump_boot_info(struct dump_boot_info *bi);
+/* 1 when the top virtio slot is the collector's dump disk (not memory mode). */
+int dump_has_disk(void);
 /* The SiP service (TSB_SMC_*). Fills ctx->x[0..3]. */
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
 /* The dump disk's FIQ, and the secure timer's. */

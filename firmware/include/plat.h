@@ -12,8 +12,11 @@ int plat_core_pos(uint64_t mpidr);
 void plat_early_init(void);
 /* Power the machine off. */
 void __attribute__((noreturn)) plat_system_off(void);
-/* Reset the non-secure devices a restarted kernel must find quiet. */
-void plat_ns_devices_reset(void);
+/*
+ * Reset the non-secure devices a restarted kernel must find quiet: every
+ * virtio-mmio slot, but the collector's dump disk if @keep_dump_disk.
+ */
+void plat_ns_devices_reset(int keep_dump_disk);
 /* 1 when the CPUs need no Spectre-v2/v4/BHB workaround from firmware. */
 int plat_cpu_unaffected_by_spectre(void);
 /* A seed for /chosen/rng-seed (not cryptographic on QEMU). */

@@ -186,7 +186,7 @@ static void __attribute__((noreturn)) enter_linux(void)
 	gicv3_ns_reset_distributor();
 	gicv3_ns_reset_cpu(p->mpidr);
 	cpu_ns_reset();
-	plat_ns_devices_reset();
+	plat_ns_devices_reset(dump_has_disk());
 	psci_restart_states(p->index);
 	dump_boot_info(&rst.bi);	/* on this CPU: its FIQ, its timer */
 	restart_cpu_enters_ns();	/* the restart ends here */

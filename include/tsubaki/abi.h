@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
 /*
  * The Tsubaki collector's SMC ABI: one header for the secure firmware and the
- * Linux module (linux/module/tsubaki.c). SiP service, SMC64 fast calls.
+ * Linux module (linux/module/). SiP service, SMC64 fast calls.
  *
  * Arguments in x1..x3, results in x0..x3. x0 < 0 is an error (TSB_E_*).
  */
@@ -67,6 +67,20 @@
  */
 #define TSB_SMC_DISK_READ	TSB_SMC(0x06)
 #define TSB_SMC_DISK_POLL	TSB_SMC(0x07)
+/*
+ * Memory mode (no dump disk, docs/design.md): the dump stays in RAM and Linux
+ * saves it. TSB_SMC_DISK_READ of the dump in memory (its id, offsets below
+ * TSB_META_SIZE) gives its metadata as on a disk -- TSB_E_BUSY until the
+ * collector has checksummed every chunk -- and Linux reads the data from RAM.
+ *
+ * TSB_SMC_MEM_RELEASE: x1 = base, x2 = size: the range is saved and may be
+ * handed back (it then comes back through TSB_SMC_GET_GRANT, except the
+ * crashed kernel's window, the next spare). Whole chunks (the dump header's
+ * chunk_size), every one still held. -> x0 = 0, or TSB_E_INVALID (unaligned,
+ * outside the dump, or not its memory), TSB_E_DENIED (released already, or no
+ * dump held in memory), TSB_E_AGAIN (not checksummed yet: retry).
+ */
+#define TSB_SMC_MEM_RELEASE	TSB_SMC(0x08)
 
 #define TSB_DISK_READ_MAX	(512U * 1024)
 #define TSB_DISK_READ_ALIGN	4096U
@@ -93,5 +107,6 @@
 #define TSB_STATE_COMPLETE	3	/* last dump complete */
 #define TSB_STATE_PARTIAL	4	/* last dump stopped early (disk full or failing) */
 #define TSB_STATE_NO_DISK	5	/* last crash: no usable dump disk */
+#define TSB_STATE_MEMORY	6	/* memory mode: a dump held in RAM, being saved by Linux */
 
 #endif /* TSUBAKI_ABI_H */

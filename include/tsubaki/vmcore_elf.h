@@ -8,9 +8,9 @@
  *
  * File:  [ELF header][PT_NOTE][PT_LOAD...][notes][pad][segment data...]
  *        Segment data starts 4 KiB aligned, in program-header order.
- * Notes: one NT_PRSTATUS "CORE" note per CPU (the panic CPU first), an
- *        NT_PRPSINFO before them when needed (tsb_vmcore_pids()), then the
- *        VMCOREINFO note as the kernel registered it.
+ * Notes: an NT_PRPSINFO "CORE" note (tsb_vmcore_psinfo_pid()), one
+ *        NT_PRSTATUS "CORE" note per CPU in CPU order, then the VMCOREINFO
+ *        note as the kernel registered it.
  *
  * No includes: the includer provides uint8_t, uint32_t, uint64_t, size_t,
  * memcpy(), memset() and memcmp() (<stdint.h> + <string.h>, or <linux/types.h> +
@@ -244,9 +244,9 @@ static inline unsigned int tsb_vmcore_cpu_order(unsigned int panic_cpu, unsigned
  *
  * gdb (BFD) names the thread of a note with pr_pid 0 after the PID of an
  * NT_PRPSINFO note seen before it; without one it gives that thread the
- * first note's registers -- right only for the first note. So when this
- * returns a CPU other than the first, an NT_PRPSINFO note with PID
- * TSB_PID_MAX_LIMIT + that CPU goes before the CPU notes.
+ * first note's registers -- right only for the first note. So an
+ * NT_PRPSINFO note goes before the CPU notes, with the PID
+ * tsb_vmcore_psinfo_pid() gives.
  */
 static inline int tsb_vmcore_pids(unsigned int ncpus, unsigned int panic_cpu,
 				  uint32_t *pid, const uint8_t *known)
@@ -266,6 +266,18 @@ static inline int tsb_vmcore_pids(unsigned int ncpus, unsigned int panic_cpu,
 			zero = (int)i;
 	}
 	return zero;
+}
+
+/*
+ * The PID of the NT_PRPSINFO note, which is always there (so the notes, and
+ * with them the file's layout, have the same size whatever was found out
+ * about the tasks: a save interrupted and resumed in another boot fits
+ * together): TSB_PID_MAX_LIMIT + the CPU whose note says 0, or + @ncpus
+ * (no note's) when there is none.
+ */
+static inline uint32_t tsb_vmcore_psinfo_pid(int zero, unsigned int ncpus)
+{
+	return TSB_PID_MAX_LIMIT + (zero >= 0 ? (uint32_t)zero : ncpus);
 }
 
 /* ---- registers ---- */

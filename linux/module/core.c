@@ -18,6 +18,8 @@
 #include <linux/bitmap.h>
 #include <linux/crash_core.h>
 #include <linux/interrupt.h>
+#include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -56,6 +58,7 @@ static const char * const tsb_states[] = {
 	[TSB_STATE_IDLE] = "idle", [TSB_STATE_PRIMARY] = "primary",
 	[TSB_STATE_SECONDARY] = "secondary", [TSB_STATE_COMPLETE] = "complete",
 	[TSB_STATE_PARTIAL] = "partial", [TSB_STATE_NO_DISK] = "no-disk",
+	[TSB_STATE_MEMORY] = "memory",
 };
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
@@ -89,17 +92,28 @@ static ssize_t name##_show(struct kobject *kobj,			\
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
-/* "<base> <size>" of a /tsubaki window property (root's cells), or "none". */
-static ssize_t tsb_window_show(const char *prop, char *buf)
+/* A /tsubaki window property (root's cells): false if there is none. */
+static bool tsb_window(const char *prop, u64 *base, u64 *size)
 {
 	struct device_node *np = tsb_dev->of_node;
 	int na = of_n_addr_cells(np), ns = of_n_size_cells(np), len;
 	const __be32 *p = of_get_property(np, prop, &len);
 
 	if (!p || len != (na + ns) * (int)sizeof(*p))
+		return false;
+	*base = of_read_number(p, na);
+	*size = of_read_number(p + na, ns);
+	return true;
+}
+
+/* "<base> <size>" of a /tsubaki window property, or "none". */
+static ssize_t tsb_window_show(const char *prop, char *buf)
+{
+	u64 base, size;
+
+	if (!tsb_window(prop, &base, &size))
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%#llx %#llx\n", of_read_number(p, na),
-			  of_read_number(p + na, ns));
+	return sysfs_emit(buf, "%#llx %#llx\n", base, size);
 }
 
 static ssize_t live_window_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
@@ -112,7 +126,11 @@ static ssize_t spare_window_show(struct kobject *kobj, struct kobj_attribute *at
 	return tsb_window_show("spare-window", buf);
 }
 
+static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t len);
+
 static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute release_attr = __ATTR_WO(release);
 static struct kobj_attribute live_window_attr = __ATTR_RO(live_window);
 static struct kobj_attribute spare_window_attr = __ATTR_RO(spare_window);
 TSB_STATUS_ATTR(bytes_dumped, a1);
@@ -130,7 +148,7 @@ static struct attribute *tsb_attrs[] = {
 	&bytes_handed_back_attr.attr, &bytes_pending_attr.attr,
 	&handback_count_attr.attr, &handback_ns_total_attr.attr,
 	&handback_ns_max_attr.attr, &live_window_attr.attr,
-	&spare_window_attr.attr, NULL,
+	&spare_window_attr.attr, &release_attr.attr, NULL,
 };
 
 static const struct attribute_group tsb_group = { .attrs = tsb_attrs };
@@ -358,6 +376,99 @@ static bool tsb_fetch_grants(void)
 	return !tsb_done;
 }
 
+/*
+ * Memory mode (dump-sink = "memory"): no dump disk. The crashed kernel's
+ * memory stays reserved until userland has saved it and releases it; each
+ * released range comes back as a grant. Its own boot window, kept as the
+ * next spare, is released too but never handed back.
+ */
+bool tsb_memory_mode;
+static phys_addr_t tsb_spare_base, tsb_spare_end;
+
+/* Copy pending memory that has not been handed back (freed) yet: 0 or -ENODATA. */
+int tsb_copy_pending(phys_addr_t pa, void *buf, size_t len)
+{
+	phys_addr_t lo = pa & PAGE_MASK, hi = PAGE_ALIGN(pa + len);
+	struct tsb_range *r;
+	bool ok = false;
+	void *p;
+
+	mutex_lock(&tsb_lock);
+	if (pa >= tsb_spare_base && pa + len <= tsb_spare_end && len) {
+		ok = true;
+	} else {
+		list_for_each_entry(r, &tsb_ranges, node) {
+			unsigned long first = PHYS_PFN(lo - r->base), last = PHYS_PFN(hi - r->base);
+
+			if (tsb_grant_in_range(lo, hi - lo, r->base, r->end - r->base,
+					       PAGE_SIZE) == TSB_GRANT_OK) {
+				ok = find_next_bit(r->freed, last, first) >= last;
+				break;
+			}
+		}
+	}
+	p = ok ? memremap(pa, len, MEMREMAP_WB) : NULL;
+	if (p) {
+		memcpy(buf, p, len);
+		memunmap(p);
+	}
+	mutex_unlock(&tsb_lock);
+	return p ? 0 : -ENODATA;
+}
+
+/*
+ * A range userland wants to release must not hold a page handed back already.
+ * Whether it is the dump's at all, and not released before, the collector
+ * decides: its ledger is the record that survives reboots and crashes.
+ */
+static int tsb_release_check(phys_addr_t base, u64 size)
+{
+	struct tsb_range *r;
+	int err = 0;
+
+	mutex_lock(&tsb_lock);
+	list_for_each_entry(r, &tsb_ranges, node) {
+		phys_addr_t lo = max(base, r->base), hi = min(base + size, r->end);
+
+		if (lo < hi && find_next_bit(r->freed, PHYS_PFN(hi - r->base),
+					     PHYS_PFN(lo - r->base)) < PHYS_PFN(hi - r->base))
+			err = -EALREADY;
+	}
+	mutex_unlock(&tsb_lock);
+	return err;
+}
+
+static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t len)
+{
+	unsigned long long base, size;
+	unsigned long deadline = jiffies + 30 * HZ;
+	struct arm_smccc_res res;
+	char extra;
+	int err;
+
+	if (!tsb_memory_mode)
+		return -EOPNOTSUPP;	/* the collector writes the dump to its disk itself */
+	if (sscanf(buf, "%lli %lli %c", &base, &size, &extra) != 2 || !size ||
+	    !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || base + size < base)
+		return -EINVAL;
+	err = tsb_release_check(base, size);
+	if (err)
+		return err;
+	do {
+		err = tsb_smc(&res, TSB_SMC_MEM_RELEASE, base, size, 0);
+		if (err == TSB_E_AGAIN)
+			msleep(20);	/* not checksummed yet */
+	} while (err == TSB_E_AGAIN && time_before(jiffies, deadline));
+	if (err) {
+		dev_warn_ratelimited(tsb_dev, "release %#llx+%#llx refused: %d\n", base, size, err);
+		return err == TSB_E_INVALID ? -EINVAL : err == TSB_E_DENIED ? -EALREADY :
+		       err == TSB_E_AGAIN ? -EAGAIN : -EIO;
+	}
+	tsb_fetch_grants();
+	return len;
+}
+
 static irqreturn_t tsb_irq_thread(int irq, void *data)
 {
 	tsb_fetch_grants();
@@ -406,6 +517,16 @@ static int tsb_probe(struct platform_device *pdev)
 	}
 	atomic_notifier_chain_register(&panic_notifier_list, &tsb_panic_nb);
 	dev_info(tsb_dev, "collector registered: panics will be dumped\n");
+	tsb_memory_mode = !of_property_match_string(tsb_dev->of_node, "dump-sink", "memory");
+	if (tsb_memory_mode) {
+		u64 base, size;
+
+		if (tsb_window("spare-window", &base, &size) && base + size > base) {
+			tsb_spare_base = base;
+			tsb_spare_end = base + size;
+		}
+		dev_info(tsb_dev, "memory mode: a crash dump stays in RAM until it is saved\n");
+	}
 	if (!of_property_match_string(tsb_dev->of_node, "dump-state", "in-progress"))
 		tsb_start_handback(pdev);
 	/* Every boot: the collector times restarts (and starts a secondary dump). */

@@ -17,6 +17,10 @@ extern struct device *tsb_dev;
 int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1, unsigned long a2,
 	    unsigned long a3);
 
+/* core.c: memory mode (the dump stays in RAM until userland saves it) */
+extern bool tsb_memory_mode;
+int tsb_copy_pending(phys_addr_t pa, void *buf, size_t len);
+
 /* vmcore.c */
 extern const struct attribute_group tsb_vmcore_group;
 int tsb_vmcore_init(struct device *dev);

@@ -102,6 +102,8 @@ struct tsb_vmcore {
 	u8 vmci[TSB_VMCOREINFO_MAX];
 	struct tsb_region reg[TSB_MAX_REGIONS];
 	struct tsb_chunk *chunks;
+	u8 *meta;		/* the metadata as read: header .. chunk table */
+	size_t meta_len;
 	int kernel_region;
 	/* the crashed kernel's address space (from its VMCOREINFO) */
 	const char *vtext;
@@ -130,6 +132,7 @@ static void tsb_vm_free(struct tsb_vmcore *v)
 	if (!v)
 		return;
 	vfree(v->chunks);
+	vfree(v->meta);
 	kfree(v->head);
 	kvfree(v->seg);
 	vfree(v->cbuf);
@@ -154,8 +157,17 @@ static int tsb_load_chunk(struct tsb_vmcore *v, u64 i)
 	if (i >= v->h.nchunks || v->chunks[i].state != TSB_CHUNK_OK)
 		return -ENODATA;
 	v->cvalid = false;
-	err = tsb_disk_read(v->id, v->h.data_offset + i * v->h.chunk_size, v->cbuf,
-			    round_up(tsb_chunk_len(v, i), TSB_DISK_READ_ALIGN), &verdict);
+	if (tsb_memory_mode) {
+		/* the crashed kernel's RAM itself, checked against the collector's sum */
+		err = tsb_copy_pending(v->h.ram_base + i * v->h.chunk_size, v->cbuf,
+				       tsb_chunk_len(v, i));
+		if (!err)
+			verdict = tsb_sum64(0, v->cbuf, tsb_chunk_len(v, i)) ==
+				  v->chunks[i].checksum ? TSB_READ_OK : TSB_READ_BAD;
+	} else {
+		err = tsb_disk_read(v->id, v->h.data_offset + i * v->h.chunk_size, v->cbuf,
+				    round_up(tsb_chunk_len(v, i), TSB_DISK_READ_ALIGN), &verdict);
+	}
 	if (err)
 		return err;
 	if (verdict != TSB_READ_OK) {
@@ -325,13 +337,13 @@ static int tsb_vm_notes(struct tsb_vmcore *v, u8 *notes, size_t *len)
 			   !tsb_task_pid(v, r->sp_el0, &pid[i]);
 	}
 	zero = tsb_vmcore_pids(n, v->h.panic_cpu, pid, known);
-	if (zero > 0) {
+	{
 		u8 desc[TSB_ELF_PRPSINFO_SIZE];
 		char args[80];
 
 		snprintf(args, sizeof(args), "Tsubaki dump %llu (boot %llu)", v->h.dump_id,
 			 v->h.boot_count);
-		tsb_elf_prpsinfo(desc, TSB_PID_MAX_LIMIT + zero, "vmlinux", args);
+		tsb_elf_prpsinfo(desc, tsb_vmcore_psinfo_pid(zero, n), "vmlinux", args);
 		off += tsb_elf_put_note(notes + off, "CORE", TSB_ELF_NT_PRPSINFO, desc,
 					sizeof(desc));
 	}
@@ -473,7 +485,8 @@ static int tsb_vm_build(struct tsb_vmcore *v)
 			       v->h.nchunks * sizeof(*v->chunks));
 		err = v->chunks ? tsb_vm_check(v) : -ENOMEM;
 	}
-	vfree(meta);
+	v->meta = meta;
+	v->meta_len = err ? 0 : TSB_OFF_CHUNKS + v->h.nchunks * sizeof(*v->chunks);
 	if (!err) {
 		v->cbuf = vmalloc(round_up(v->h.chunk_size, TSB_DISK_READ_ALIGN));
 		/* ncpus PRSTATUS, a PRPSINFO and VMCOREINFO, all bounded */
@@ -523,13 +536,29 @@ static int tsb_read_disk_header(struct tsb_disk_header *d)
 	return err;
 }
 
-/* The newest dump on the disk (0 if none). */
+/* The dump held in memory (memory mode): 0, or -ENOENT. */
+static int tsb_in_memory(u64 *id, u64 *bytes)
+{
+	struct arm_smccc_res res;
+
+	if (tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0) != TSB_STATE_MEMORY)
+		return -ENOENT;
+	*id = res.a3;
+	*bytes = res.a2;
+	return 0;
+}
+
+/* The newest dump on the disk, or the one in memory (0 if none). */
 static int tsb_newest(u64 *id)
 {
-	struct tsb_disk_header *d = kmalloc(sizeof(*d), GFP_KERNEL);
+	struct tsb_disk_header *d;
 	unsigned int i;
+	u64 bytes;
 	int err;
 
+	if (tsb_memory_mode)
+		return tsb_in_memory(id, &bytes);
+	d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
 	err = tsb_read_disk_header(d);
@@ -704,11 +733,16 @@ static const char * const tsb_dump_states[] = {
 
 static ssize_t dumps_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	struct tsb_disk_header *d = kmalloc(sizeof(*d), GFP_KERNEL);
+	struct tsb_disk_header *d;
 	unsigned int i;
 	ssize_t n = 0;
+	u64 id, bytes;
 	int err;
 
+	if (tsb_memory_mode)
+		return tsb_in_memory(&id, &bytes) ? 0 : sysfs_emit(buf, "%llu in-memory %llu\n",
+								 id, bytes);
+	d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
 	mutex_lock(&tsb_vm_lock);
@@ -778,17 +812,56 @@ static ssize_t vmcore_bad_chunks_show(struct kobject *kobj, struct kobj_attribut
 	return sysfs_emit(buf, "%llu\n", n);
 }
 
+static ssize_t vmcore_chunk_size_show(struct kobject *kobj, struct kobj_attribute *attr,
+				      char *buf)
+{
+	int err;
+	u64 cs = 0;
+
+	mutex_lock(&tsb_vm_lock);
+	err = tsb_vm_open_dump();
+	if (!err)
+		cs = tsb_vm->h.chunk_size;
+	mutex_unlock(&tsb_vm_lock);
+	return err ?: sysfs_emit(buf, "%llu\n", cs);
+}
+
+/*
+ * The chosen dump's metadata as on the dump disk (header, CPU records,
+ * VMCOREINFO, regions, chunk table with the collector's checksums): kept
+ * next to a saved vmcore, it lets the file be checked later.
+ */
+static ssize_t vmcore_meta_read(struct file *f, struct kobject *kobj, struct bin_attribute *a,
+				char *buf, loff_t off, size_t count)
+{
+	ssize_t n;
+	int err;
+
+	mutex_lock(&tsb_vm_lock);
+	err = tsb_vm_open_dump();
+	n = err ?: memory_read_from_buffer(buf, count, &off, tsb_vm->meta, tsb_vm->meta_len);
+	mutex_unlock(&tsb_vm_lock);
+	return n;
+}
+
 static struct kobj_attribute dumps_attr = __ATTR_RO(dumps);
+static struct kobj_attribute vmcore_chunk_size_attr = __ATTR_RO(vmcore_chunk_size);
+static BIN_ATTR_RO(vmcore_meta, 0);
 static struct kobj_attribute vmcore_dump_attr = __ATTR_RW(vmcore_dump);
 static struct kobj_attribute vmcore_size_attr = __ATTR_RO(vmcore_size);
 static struct kobj_attribute vmcore_bad_chunks_attr = __ATTR_RO(vmcore_bad_chunks);
 
 static struct attribute *tsb_vmcore_attrs[] = {
 	&dumps_attr.attr, &vmcore_dump_attr.attr, &vmcore_size_attr.attr,
-	&vmcore_bad_chunks_attr.attr, NULL,
+	&vmcore_bad_chunks_attr.attr, &vmcore_chunk_size_attr.attr, NULL,
 };
 
-const struct attribute_group tsb_vmcore_group = { .attrs = tsb_vmcore_attrs };
+static struct bin_attribute *tsb_vmcore_bin_attrs[] = { &bin_attr_vmcore_meta, NULL };
+
+const struct attribute_group tsb_vmcore_group = {
+	.attrs = tsb_vmcore_attrs,
+	.bin_attrs = tsb_vmcore_bin_attrs,
+};
 
 int tsb_vmcore_init(struct device *dev)
 {

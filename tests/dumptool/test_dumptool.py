@@ -488,12 +488,14 @@ def test_export_layout_and_contents(run, kdisk, tmp_path):
     assert read_at(out, roff, rsz) == dumpdisk.read_phys(path, d, rpa, rsz)
     assert read_at(out, koff, ksz) == dumpdisk.read_phys(path, d, kpa, ksz)
     assert koff % 4096 == 0 and roff % 4096 == 0
-    # notes: PRSTATUS per CPU in CPU order, then the dump's own VMCOREINFO note
+    # notes: PRPSINFO (CPU 0's note says pid 0), PRSTATUS per CPU in CPU order, then
+    # the dump's own VMCOREINFO note
     notes = analyze.read_notes(str(out))
-    assert [(n, t) for n, t, _ in notes] == [("CORE", 1), ("CORE", 1),
+    assert [(n, t) for n, t, _ in notes] == [("CORE", 3), ("CORE", 1), ("CORE", 1),
                                              ("VMCOREINFO", 0)]
+    assert struct.unpack_from("<I", notes[0][2], 24)[0] == 4194304 + 0
     namesz, descsz = struct.unpack_from("<II", d.vmcoreinfo)
-    assert notes[2][2] == d.vmcoreinfo[24:24 + descsz]
+    assert notes[3][2] == d.vmcoreinfo[24:24 + descsz]
     pr = analyze.prstatus(str(out))
     assert [x["pid"] for x in pr] == [0, 42]
     # CPU 0 as recorded (in the image); CPU 1 unwound out of "module" code
@@ -536,6 +538,10 @@ def test_export_unknown_pids(run, small, tmp_path):
     assert "no kernel image segment" in p.stderr
     assert [x["pid"] for x in analyze.prstatus(str(out))] == \
         [4194304, 4194305, 4194306]
+    # no note says pid 0: the PRPSINFO note (always there) names no thread
+    notes = analyze.read_notes(str(out))
+    assert notes[0][:2] == ("CORE", 3)
+    assert struct.unpack_from("<I", notes[0][2], 24)[0] == 4194304 + 3
 
 
 def test_export_partial(run, kdisk, tmp_path):

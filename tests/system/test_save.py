@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The dump reaches the device's own Linux: /dev/tsubaki/vmcore presents a
 dump as an ELF vmcore, and tsubaki-save keeps it in /var/crash on Linux's
-own ext4 disk (issue 10, device mode: the dump is on the hidden disk)."""
+own ext4 disk: in the device mode (the dump is on the hidden dump disk) and
+in the memory mode (no dump disk: the dump stays in RAM until it is saved)."""
 import os
 import subprocess
-
-import pytest
+import sys
+import time
 
 from conftest import BUILD, TOP
 import test_dump as td
@@ -124,3 +125,162 @@ def fnv1a(data):
     for b in data:
         h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
     return h
+
+
+# ---- memory mode: no dump disk, the dump stays in RAM until Linux saves it ----
+
+sys.path.insert(0, os.path.join(TOP, "tests", "dumptool"))
+import analyze                  # noqa: E402
+
+MEMCHECK = os.path.join(BUILD, "tools", "memcheck")
+VMLINUX = os.path.join(BUILD, "linux", "vmlinux")
+
+
+def memory_machine(machine_factory, overlay, ldisk, *extra):
+    return machine_factory(cpus=2, mem=MEM, overlay=overlay,
+                           extra=["--memory", "--linux-disk", str(ldisk)] + list(extra))
+
+
+def memcheck_elf(vmcore, nonce, pages, meta):
+    r = subprocess.run([MEMCHECK, "--elf", str(vmcore), nonce, str(pages), str(meta)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def chunk_size(m, timeout=60):
+    """The dump's chunk size, once the collector has checksummed it (EBUSY before)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = td.sysfs(m, "vmcore_chunk_size")
+        if v.isdigit():
+            return int(v)
+        assert "busy" in v and time.monotonic() < deadline, v
+        time.sleep(0.2)
+
+
+def write_err(m, path, value):
+    """The error of writing @value to @path ("" when it worked)."""
+    out = m.cmd("write %s %s" % (path, value))
+    errs = [x for x in out.splitlines() if x.startswith("ERR ")]
+    return errs[0][4:] if errs else ""
+
+
+def test_memory_mode_save_to_linux_disk(machine_factory, test_overlay, tmp_path):
+    ldisk = tmp_path / "linux.img"
+    mkfs(ldisk)
+    m = memory_machine(machine_factory, [test_overlay], ldisk)
+    m.wait_ready(boot=1)
+    memtotal = td.meminfo(m, "MemTotal")
+    assert "memory mode" in m.secure_log()
+    pages, nonce = td.fill(m, 32)
+    td.crash(m, "sysrq-cpu1")
+    m.wait_ready(boot=2)
+    assert td.sysfs(m, "state") == "memory"
+    dumps = td.sysfs(m, "dumps").split()
+    assert dumps[:2] == ["1", "in-memory"], dumps
+    pending = int(td.sysfs(m, "bytes_pending"))
+    assert pending > 0 and td.sysfs(m, "bytes_handed_back") == "0"
+    # /dev/vda is Linux's own disk, in the slot a dump disk would have.
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    status, out = run(m, "/bin/tsubaki-save")
+    assert status == 0, out
+    assert "handed back" in out
+    assert td.wait_dump_done(m) == "complete"
+    assert int(td.sysfs(m, "bytes_handed_back")) == pending
+    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
+    m.cmd("umount /var/crash")
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+
+    core = debugfs_get(ldisk, "/1/vmcore", str(tmp_path / "vmcore"))
+    meta = debugfs_get(ldisk, "/1/dump.meta", str(tmp_path / "dump.meta"))
+    out = memcheck_elf(core, nonce, pages, meta)
+    assert "matched=%d corrupt=0 bad_chunks=0 missing_chunks=0" % pages in out
+    r = analyze.drgn_check(core, VMLINUX)
+    assert r["ok"], r["errors"]
+    assert r["panic_cpu"] == 1 and r["dmesg_has_panic"] and r["has_panic_frame"]
+    text = analyze.gdb_check(core, VMLINUX, analyze.gdb_thread_for_cpu(1))
+    assert analyze.gdb_backtrace_has(text, "panic"), text
+
+
+def test_memory_mode_bad_releases_free_nothing(machine_factory, test_overlay, tmp_path):
+    ldisk = tmp_path / "linux.img"
+    mkfs(ldisk, 64)             # far too small for the 256 MiB vmcore
+    m = memory_machine(machine_factory, [test_overlay], ldisk)
+    m.wait_ready(boot=1)
+    td.crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    rel = "/sys/kernel/tsubaki/release"
+    cs = chunk_size(m)
+    live = [int(x, 16) for x in td.sysfs(m, "live_window").split()]
+    spare = [int(x, 16) for x in td.sysfs(m, "spare_window").split()]
+    top = max(live[0] + live[1], spare[0] + spare[1])   # after both windows: pending
+    assert write_err(m, rel, "0x%x 0x%x" % (top + 1, cs)) == "Invalid argument"   # unaligned
+    assert write_err(m, rel, "0x%x 0x%x" % (top, 4096)) == "Invalid argument"     # part chunk
+    assert write_err(m, rel, "0x%x 0x%x" % (0x30000000, cs)) == "Invalid argument"  # not RAM
+    assert write_err(m, rel, "0x%x 0x%x" % (live[0], cs)) == "Invalid argument"   # Linux's own
+    assert write_err(m, rel, "0x%x" % top) == "Invalid argument"                  # no size
+    assert write_err(m, rel, "0x%x 0x%x" % (top, cs)) == ""                      # saved: fine
+    assert write_err(m, rel, "0x%x 0x%x" % (top, cs)) == "Operation already in progress"
+    assert write_err(m, rel, "0x%x 0x%x" % (top, 2 * cs)) == "Operation already in progress"
+    # One chunk of a grant unit released: nothing is handed back yet.
+    assert td.sysfs(m, "bytes_handed_back") == "0"
+    assert td.sysfs(m, "bytes_dumped") == str(cs)       # the collector counts it saved
+    # A full filesystem: a clear error, nothing written, nothing released.
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    status, out = run(m, "/bin/tsubaki-save")
+    assert status == 3 and "not enough room" in out, out
+    assert td.sysfs(m, "bytes_dumped") == str(cs)
+    assert td.sysfs(m, "state") == "memory"
+    m.cmd("umount /var/crash")
+    # A bad option: usage and exit 2.
+    status, out = run(m, "/bin/tsubaki-save --margin lots")
+    assert status == 2 and "not a number" in out, out
+
+
+def test_memory_mode_save_survives_reboot_and_crash(machine_factory, test_overlay, tmp_path):
+    ldisk = tmp_path / "linux.img"
+    mkfs(ldisk)
+    # Linux's disk at 10 MB/s: the 256 MiB save takes about 26 s.
+    m = memory_machine(machine_factory, [test_overlay], ldisk, "--throttle", "10000000")
+    m.wait_ready(boot=1)
+    memtotal = td.meminfo(m, "MemTotal")
+    crashed_window = td.sysfs(m, "live_window").split()
+    pages, nonce = td.fill(m, 32)
+    td.crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    m.cmd("bg /bin/tsubaki-save -q")
+    time.sleep(6)
+    saved = int(td.sysfs(m, "bytes_dumped"))
+    assert 0 < saved < int(td.sysfs(m, "bytes_total"))
+    m.p.sendline("reboot")              # in the middle of the save
+    m.wait_ready(boot=3)
+    assert td.sysfs(m, "state") == "memory"
+    assert int(td.sysfs(m, "bytes_dumped")) == saved    # what was released stays released
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    m.cmd("bg /bin/tsubaki-save -q")
+    # Wait until the crashed kernel's window is saved (it comes first), then crash.
+    deadline = time.monotonic() + 120
+    while int(td.sysfs(m, "bytes_dumped")) < saved + (96 << 20):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    td.crash(m, "sysrq-cpu0")           # a second crash, in the middle of the save
+    m.wait_ready(boot=4)
+    assert td.sysfs(m, "state") == "memory"
+    assert "crash-during-save" in m.secure_log()
+    # Linux restarted in the saved window of the first crash.
+    assert td.sysfs(m, "live_window").split() == crashed_window
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    status, out = run(m, "/bin/tsubaki-save")
+    assert status == 0 and "resuming" in out, out
+    assert td.wait_dump_done(m) == "complete"
+    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
+    m.cmd("umount /var/crash")
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    core = debugfs_get(ldisk, "/1/vmcore", str(tmp_path / "vmcore"))
+    meta = debugfs_get(ldisk, "/1/dump.meta", str(tmp_path / "dump.meta"))
+    out = memcheck_elf(core, nonce, pages, meta)
+    assert "matched=%d corrupt=0 bad_chunks=0 missing_chunks=0" % pages in out

@@ -28,6 +28,14 @@
  * "memcheck: ok_chunks=<N> bad_chunks=<B> missing_chunks=<K>", and exits 0
  * if B == 0, else 1.
  *
+ * --elf scans an ELF vmcore instead (a saved /dev/tsubaki/vmcore, or
+ * tsubaki-dump export's), every PT_LOAD by its physical address -- but one
+ * that lies within another (the kernel image segment, a copy of RAM) -- and
+ * prints the same line. With META (the dump.meta tsubaki-save keeps: the
+ * collector's metadata with the chunk checksums) it also recomputes the
+ * checksum of each chunk the metadata says is in the dump from the file's
+ * bytes: bad_chunks counts mismatches, missing_chunks chunks not in the file.
+ *
  * Malformed input (bad magic, version or header checksum, a field out of
  * the format's limits, an offset beyond the slot or the file, a truncated
  * file...) exits 2 with a message on stderr, as do usage and I/O errors.
@@ -44,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "tsubaki/dump_format.h"
 #include "pattern.h"
@@ -86,7 +95,8 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"usage: memcheck DISK_IMAGE DUMP_INDEX NONCE EXPECTED_PAGES [RANGE_BASE RANGE_SIZE]\n"
-		"       memcheck --verify DISK_IMAGE DUMP_INDEX\n");
+		"       memcheck --verify DISK_IMAGE DUMP_INDEX\n"
+		"       memcheck --elf VMCORE NONCE EXPECTED_PAGES [META]\n");
 	exit(2);
 }
 
@@ -364,6 +374,160 @@ static void scan(struct dump *d, bool verify_only, uint64_t nonce,
 	free(buf);
 }
 
+/* ---- an ELF vmcore ---- */
+
+#include <elf.h>
+
+struct elf {
+	struct dump f;		/* path, fd, file_size */
+	unsigned int n;
+	Elf64_Phdr *load;
+	bool *dup;
+};
+
+static void open_elf(struct elf *e, const char *path)
+{
+	Elf64_Ehdr eh;
+	struct stat st;
+
+	e->f.path = path;
+	e->f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (e->f.fd < 0 || fstat(e->f.fd, &st))
+		fail("%s: %s", path, strerror(errno));
+	e->f.file_size = (uint64_t)st.st_size;
+	read_at(&e->f, &eh, sizeof(eh), 0, "the ELF header");
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_type != ET_CORE || eh.e_phentsize != sizeof(Elf64_Phdr))
+		fail("%s: not an ELF64 core file", path);
+	e->load = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*e->load));
+	e->dup = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*e->dup));
+	if (!e->load || !e->dup)
+		fail("out of memory");
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		read_at(&e->f, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph), "a program header");
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_offset % TSB_PATTERN_PAGE || ph.p_paddr % TSB_PATTERN_PAGE ||
+		    ph.p_filesz % TSB_PATTERN_PAGE || ph.p_offset > e->f.file_size ||
+		    ph.p_filesz > e->f.file_size - ph.p_offset)
+			fail("%s: PT_LOAD %u is not whole pages inside the file", path, i);
+		e->load[e->n++] = ph;
+	}
+	for (unsigned int i = 0; i < e->n; i++)
+		for (unsigned int j = 0; j < e->n; j++)
+			if (j != i && !e->dup[j] && e->load[j].p_paddr <= e->load[i].p_paddr &&
+			    e->load[i].p_paddr + e->load[i].p_filesz <=
+			    e->load[j].p_paddr + e->load[j].p_filesz)
+				e->dup[i] = true;
+}
+
+/* The file offset of RAM [pa, pa + len) if one (non-copy) segment has it all. */
+static bool elf_offset(const struct elf *e, uint64_t pa, uint64_t len, uint64_t *off)
+{
+	for (unsigned int i = 0; i < e->n; i++) {
+		const Elf64_Phdr *p = &e->load[i];
+
+		if (!e->dup[i] && pa >= p->p_paddr && pa - p->p_paddr < p->p_filesz &&
+		    len <= p->p_filesz - (pa - p->p_paddr)) {
+			*off = p->p_offset + (pa - p->p_paddr);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void elf_scan(struct elf *e, uint64_t nonce, struct counts *c)
+{
+	uint64_t *buf = malloc(MEMCHECK_BUF);
+
+	if (!buf)
+		fail("out of memory");
+	for (unsigned int i = 0; i < e->n; i++) {
+		const Elf64_Phdr *p = &e->load[i];
+
+		for (uint64_t done = 0; !e->dup[i] && done < p->p_filesz; ) {
+			size_t n = p->p_filesz - done > MEMCHECK_BUF ? MEMCHECK_BUF :
+				   p->p_filesz - done;
+
+			read_at(&e->f, buf, n, p->p_offset + done, "segment data");
+			for (size_t k = 0; k < n / TSB_PATTERN_PAGE; k++)
+				check_page(buf + k * TSB_PATTERN_WORDS, nonce,
+					   (p->p_paddr + done) / TSB_PATTERN_PAGE + k, c);
+			done += n;
+		}
+	}
+	free(buf);
+}
+
+/* The chunks the metadata has, checked against the file's bytes. */
+static void elf_check_meta(struct elf *e, const char *meta, struct counts *c)
+{
+	struct dump m = { .path = meta };
+	struct stat st;
+	uint64_t *buf = malloc(MEMCHECK_BUF);
+
+	m.fd = open(meta, O_RDONLY | O_CLOEXEC);
+	if (!buf || m.fd < 0 || fstat(m.fd, &st))
+		fail("%s: %s", meta, buf ? strerror(errno) : "out of memory");
+	m.file_size = (uint64_t)st.st_size;
+	read_at(&m, &m.hdr, sizeof(m.hdr), TSB_OFF_HEADER, "the dump header");
+	if (m.hdr.magic != TSB_DUMP_MAGIC || m.hdr.checksum != dump_header_sum(&m.hdr) ||
+	    m.hdr.nchunks > TSB_MAX_CHUNKS || !m.hdr.chunk_size ||
+	    m.hdr.chunk_size % TSB_PATTERN_PAGE || m.hdr.chunk_size > MEMCHECK_BUF)
+		fail("%s: not a valid dump header", meta);
+	m.chunks = calloc(m.hdr.nchunks ? m.hdr.nchunks : 1, sizeof(*m.chunks));
+	if (!m.chunks)
+		fail("out of memory");
+	read_at(&m, m.chunks, m.hdr.nchunks * sizeof(*m.chunks), TSB_OFF_CHUNKS, "the chunk table");
+	for (uint64_t i = 0; i < m.hdr.nchunks; i++) {
+		uint64_t base = m.hdr.ram_base + i * m.hdr.chunk_size, off;
+		uint64_t len = m.hdr.ram_size - i * m.hdr.chunk_size;
+
+		if (len > m.hdr.chunk_size)
+			len = m.hdr.chunk_size;
+		if (m.chunks[i].state != TSB_CHUNK_OK)
+			continue;
+		if (!elf_offset(e, base, len, &off)) {
+			c->missing++;
+			continue;
+		}
+		c->ok++;
+		read_at(&e->f, buf, len, off, "chunk data");
+		if (sum64_update(sum64_start(len), buf, len / 8) != m.chunks[i].checksum) {
+			if (c->bad++ < MAX_DETAILS)
+				fprintf(stderr, "memcheck: chunk %" PRIu64 " (phys 0x%" PRIx64
+					"): checksum mismatch\n", i, base);
+		}
+	}
+	free(m.chunks);
+	free(buf);
+	close(m.fd);
+}
+
+static int elf_main(int argc, char **argv)
+{
+	struct elf e = { 0 };
+	struct counts c = { 0 };
+	uint64_t nonce, expected;
+
+	if (argc != 5 && argc != 6)
+		usage();
+	nonce = parse_u64("NONCE", argv[3], 0);
+	expected = parse_u64("EXPECTED_PAGES", argv[4], 10);
+	open_elf(&e, argv[2]);
+	elf_scan(&e, nonce, &c);
+	if (argc == 6)
+		elf_check_meta(&e, argv[5], &c);
+	printf("memcheck: matched=%" PRIu64 " corrupt=%" PRIu64 " bad_chunks=%" PRIu64
+	       " missing_chunks=%" PRIu64 " expected=%" PRIu64 "\n",
+	       c.matched, c.corrupt, c.bad, c.missing, expected);
+	if (argc == 6)
+		printf("memcheck: checked_chunks=%" PRIu64 "\n", c.ok);
+	return c.matched == expected && !c.corrupt && !c.bad && !c.missing ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct dump d = { 0 };
@@ -371,6 +535,8 @@ int main(int argc, char **argv)
 	uint64_t nonce = 0, expected = 0;
 	bool verify_only;
 
+	if (argc >= 2 && !strcmp(argv[1], "--elf"))
+		return elf_main(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "--verify")) {
 		verify_only = true;
 		argv++;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The Linux module's check of a firmware grant against its pending ranges
- * (include/tsubaki/grant_check.h, used by linux/module/tsubaki.c).
+ * (include/tsubaki/grant_check.h, used by linux/module/core.c).
  */
 #include <stdint.h>
 #include <string.h>

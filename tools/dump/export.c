@@ -128,7 +128,7 @@ static int add_psinfo(struct exporter *x, int zero)
 
 	snprintf(args, sizeof(args), "Tsubaki dump %" PRIu64 " (boot %" PRIu64 ")",
 		 x->dump->h.dump_id, x->dump->h.boot_count);
-	return ecore_add_prpsinfo(&x->core, TSB_PID_MAX_LIMIT + (uint32_t)zero,
+	return ecore_add_prpsinfo(&x->core, tsb_vmcore_psinfo_pid(zero, x->dump->h.ncpus),
 				  "vmlinux", args);
 }
 
@@ -138,7 +138,7 @@ static int add_cpu_notes(struct exporter *x)
 	uint32_t pid[TSB_MAX_CPUS];
 	int zero = cpu_pids(x, pid);
 
-	if (zero > 0 && add_psinfo(x, zero))
+	if (add_psinfo(x, zero))
 		return tsb_error(d->disk, TSB_E_FORMAT, "out of memory");
 	for (unsigned int i = 0; i < d->h.ncpus; i++) {
 		uint64_t regs[ECORE_PR_NREGS];

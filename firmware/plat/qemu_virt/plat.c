@@ -32,12 +32,12 @@ void plat_system_off(void)
 		wfi();
 }
 
-void plat_ns_devices_reset(void)
+void plat_ns_devices_reset(int keep_dump_disk)
 {
 	unsigned int slot;
 
 	for (slot = 0; slot < PLAT_VIRTIO_SLOTS; slot++) {
-		if (slot == PLAT_DUMP_SLOT)
+		if (slot == PLAT_DUMP_SLOT && keep_dump_disk)
 			continue;	/* the collector's own device */
 		virtio_mmio_reset(PLAT_VIRTIO_BASE + slot * PLAT_VIRTIO_STRIDE);
 	}
