@@ -27,6 +27,7 @@ APPEND ?=
 OVERLAY ?=
 WINDOW ?= auto
 SPARE ?= 0
+MEMORY ?= 0
 GRANT ?= 8
 
 HOSTCC ?= gcc
@@ -88,7 +89,7 @@ $(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/
 run: all
 	tools/tsubaki-run --mem $(MEM) --cpus $(CPUS) --disk $(DISK) --disk-size $(DISK_SIZE) \
 		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --append "$(APPEND)" \
-		$(if $(filter 1,$(SPARE)),--spare) \
+		$(if $(filter 1,$(SPARE)),--spare) $(if $(filter 1,$(MEMORY)),--memory) \
 		$(if $(OVERLAY),--overlay $(OVERLAY))
 
 demo: all

@@ -66,6 +66,9 @@ def host_info():
 
 
 # ---- helpers ------------------------------------------------------------------
+MIB = 1 << 20
+
+
 def ok_rows(results, fig, label=None):
     return [r for r in results["runs"] if r["figure"] == fig and r["ok"]
             and (label is None or r["label"] == label)]
@@ -211,6 +214,8 @@ def write_all(results, out):
     t64 = c_runs        # crash restarts with the --mem-window boot window, 2 CPUs
     s_runs = ok_rows(results, "s")      # the same, spare-window mode
     csvf("fig_s_spare_runs.csv", [r for r in results["runs"] if r["figure"] == "s"])
+    m_runs = ok_rows(results, "m")      # memory mode: no dump disk, Linux saves the dump
+    csvf("fig_m_memory_mode_runs.csv", [r for r in results["runs"] if r["figure"] == "m"])
     comp = []
 
     def comp_row(what, rows_, key, clock, note=""):
@@ -227,6 +232,9 @@ def write_all(results, out):
     slab = "Tsubaki, spare window (%d MiB, restart at once)" % st["mem_window"]
     comp_row(slab, s_runs, "host_s", "host", "'Kernel panic' -> READY boot=2 (figure s runs)")
     comp_row(slab, s_runs, "fw_downtime_s", "firmware", "panic -> linux-up (figure s runs)")
+    mlab = "Tsubaki, memory mode (no dump disk; tsubaki-save to Linux's disk)"
+    comp_row(mlab, m_runs, "host_s", "host", "'Kernel panic' -> READY boot=N (figure m runs)")
+    comp_row(mlab, m_runs, "fw_downtime_s", "firmware", "panic -> linux-up (figure m runs)")
     comp_row("Tsubaki, window=all (collect, then restart)", w_all, "host_s", "host",
              "'Kernel panic' -> READY boot=2")
     comp_row("Tsubaki, window=all (collect, then restart)", w_all, "fw_total_s", "firmware",
@@ -263,6 +271,13 @@ def write_all(results, out):
     add_ratio("all memory back: Tsubaki(spare window) / Tsubaki(%d MiB window)"
               % st["mem_window"], col(s_runs, "dump_done_after_panic_s"),
               col(t64, "dump_done_after_panic_s"), "panic -> dump done, firmware clock")
+    add_ratio("downtime Tsubaki(memory mode) / plain reboot, firmware clock",
+              col(m_runs, "fw_downtime_s"), col(reboot, "fw_total_s"), "")
+    add_ratio("downtime Tsubaki(memory mode) / kdump, host clock",
+              col(m_runs, "host_s"), col(kd, "host_s"), "%d MiB RAM, same disk rate" % st["mem"])
+    add_ratio("all memory back: Tsubaki(memory mode) / Tsubaki(spare window, DMA)",
+              col(m_runs, "dump_done_after_panic_s"), col(s_runs, "dump_done_after_panic_s"),
+              "panic -> dump done; memory mode waits for tsubaki-save, started by hand")
     add_ratio("downtime Tsubaki(window=all) / Tsubaki(%d MiB window), firmware clock"
               % st["mem_window"], col(w_all, "fw_total_s"), col(t64, "fw_downtime_s"),
               "collect-then-reboot vs concurrent dump")
@@ -498,6 +513,41 @@ def write_all(results, out):
       "a crash restart runs some of it from other pages (silicon has no such cost). The "
       "firmware's own part of the restart is compared in the ratios too.\n"
       % st.get("spare_crashes", 2))
+
+    # (m)
+    w("## (m) Memory mode: no dump disk, the dump saved by Linux\n")
+    w("`--memory`: no dump disk at all. Linux restarts at once in the spare window (as in "
+      "(s)); the crashed kernel's memory stays in RAM, and `tsubaki-save` copies "
+      "`/dev/tsubaki/vmcore` to `/var/crash` on Linux's own ext4 disk, throttled to the same "
+      "%s, releasing each part as it is synced, which the collector then hands back. "
+      "Downtime is measured as in (s); the save is started as soon as Linux is READY (a "
+      "distribution would start it at boot). Side by side: (s), the same restart with a dump "
+      "disk written by DMA, and kdump (b).\n" % (
+          "%.1f MB/s" % rate_mbs if rate_mbs else "(unthrottled) rate"))
+    w("| | memory mode | spare window, DMA (s) | kdump (b) |\n|---|---|---|---|")
+    w("| downtime, firmware clock | %s s | %s s | |" % (
+        mr(col(m_runs, "fw_downtime_s")), mr(col(s_runs, "fw_downtime_s"))))
+    w("| downtime, host clock | %s s | %s s | %s s |" % (
+        mr(col(m_runs, "host_s")), mr(col(s_runs, "host_s")), mr(col(kd, "host_s"))))
+    w("| time to save (tsubaki-save; kdump: vmcore copy) | %s s | | %s s |" % (
+        mr(col(m_runs, "save_s"), 1), mr(col(kd, "copy_s"), 1)))
+    w("| saved | %s MiB at %s MB/s | | %s MiB |" % (
+        mr([v / MIB for v in col(m_runs, "saved_bytes")], 0), mr(col(m_runs, "save_MBps"), 2),
+        mr([v / MIB for v in col(kd, "vmcore_bytes")], 0)))
+    w("| checksummed by the collector (after the panic) | %s s | | |" % (
+        mr(col(m_runs, "sums_after_panic_s"), 2)))
+    w("| longest SiP call of the restarted kernel | %s ms | | |" % (
+        mr(col(m_runs, "smc_ms_max"), 2)))
+    w("| all memory back (panic -> dump done) | %s s | %s s | %s s (downtime) |" % (
+        mr(col(m_runs, "dump_done_after_panic_s"), 1),
+        mr(col(s_runs, "dump_done_after_panic_s"), 1), mr(col(kd, "host_s"), 1)))
+    w("| MemTotal at the first boot / after the save | %s / %s MiB | %s / %s MiB | |" % (
+        mr([v / 1024 for v in col(m_runs, "memtotal_kb")], 1),
+        mr([v / 1024 for v in col(m_runs, "memtotal_after_kb")], 1),
+        mr([v / 1024 for v in col(s_runs, "memtotal_kb")], 1),
+        mr([v / 1024 for v in col(s_runs, "memtotal_after_kb")], 1)))
+    w("\nEach memory-mode run crashes %d times, saving each dump to the end, and is measured "
+      "at the last crash.\n" % st.get("spare_crashes", 2))
 
     # (d)
     w("## (d) CPU overhead (paper fig. 9, table 2)\n")

@@ -9,8 +9,9 @@
 
 Figures: (a) downtime vs primary-dump size, (b) kdump on the same machine,
 (c) memory available after a crash restart, (d) CPU overhead of the secondary
-dump, (s) the spare-window mode measured like (c), (e) the Linux-side changes
-in lines, (f) ratios. Benchmarks report, they
+dump, (s) the spare-window mode measured like (c), (m) the memory mode (no dump
+disk: tsubaki-save keeps the dump on Linux's own disk), (e) the Linux-side
+changes in lines, (f) ratios. Benchmarks report, they
 do not assert timings: a failed run is recorded in the report and the rest go
 on. The exit status is non-zero only when an output is missing (or, with
 --strict, when a run failed).
@@ -31,7 +32,7 @@ import harness                  # noqa: E402
 import scenarios                # noqa: E402
 
 TOP = harness.TOP
-FIGURES = "abcds"
+FIGURES = "abcdsm"
 
 PRESETS = {
     "full": dict(reps=3, mem=1024, throttle=8000000, windows="0,128,256,512,all",
@@ -80,7 +81,7 @@ def parse_args(argv=None):
     p.add_argument("--after-min", type=int, help="figure d: at least this many runs after")
     p.add_argument("--tail-s", type=float, help="figure c: seconds of prober after the dump")
     p.add_argument("--figures", default=FIGURES,
-                   help="which measured figures to run (subset of 'abcds'); "
+                   help="which measured figures to run (subset of 'abcdsm'); "
                         "e and f are always produced")
     p.add_argument("--strict", action="store_true",
                    help="exit non-zero when any run failed")
@@ -130,6 +131,8 @@ def estimate_s(cfg):
     for f in "cs":
         if f in cfg.figures:
             t += per + mb / rate + cfg.tail_s
+    if "m" in cfg.figures:
+        t += cfg.spare_crashes * (per + mb / rate + 5)
     if "d" in cfg.figures:
         t += per + mb / rate + cfg.after_s + 10
     return t * cfg.reps
@@ -146,6 +149,8 @@ def plan(cfg):
             runs.append(("c", "w%d" % cfg.mem_window, rep))
         if "s" in cfg.figures:
             runs.append(("s", "spare", rep))
+        if "m" in cfg.figures:
+            runs.append(("m", "memory", rep))
         if "d" in cfg.figures:
             runs.append(("d", "w%d" % cfg.mem_window, rep))
         if "b" in cfg.figures:
@@ -177,6 +182,10 @@ def summary_line(fig, row):
     if fig in "cs":
         return "downtime %.2f s, %d -> %d MiB, all after %.1f s" % (
             row["fw_downtime_s"], row["first_mib"], row["final_mib"], row["t_final_s"])
+    if fig == "m":
+        return "downtime %.2f s, saved %d MiB in %.1f s, all back %.1f s after the panic" % (
+            row["fw_downtime_s"], row["saved_bytes"] >> 20, row["save_s"],
+            row["dump_done_after_panic_s"])
     if fig == "d":
         n = {p: sum(1 for r in row["runs"] if r[2] == p) for p in ("during", "after")}
         return "%d spin runs during, %d after" % (n["during"], n["after"])
@@ -209,6 +218,8 @@ def run_all(cfg, results):
                 row.update(scenarios.run_memory(cfg, logdir))
             elif fig == "s":
                 row.update(scenarios.run_memory(cfg, logdir, spare=True))
+            elif fig == "m":
+                row.update(scenarios.run_save(cfg, logdir))
             elif fig == "d":
                 row.update(scenarios.run_cpu(cfg, logdir))
             row["ok"] = True

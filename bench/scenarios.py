@@ -339,6 +339,67 @@ def run_memory(cfg, logdir, spare=False):
     return row
 
 
+# ---- (m) memory mode: Linux saves the dump to its own disk ---------------------
+def _mkfs(path, mib):
+    with open(path, "wb") as f:
+        f.truncate(mib * MIB)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "crash", path], check=True)
+
+
+def _save(m, cfg):
+    """Mount Linux's disk, run tsubaki-save to the end: (seconds, its output)."""
+    out = m.cmd("mount /dev/vda /var/crash ext4", timeout=CMD_TIMEOUT)
+    if "ERR" in out:
+        raise BenchError("mount: %s" % out.strip()[-200:])
+    t0 = now()
+    out = m.cmd("run /bin/tsubaki-save", timeout=xfer_timeout(cfg, cfg.mem * MIB))
+    t = now() - t0
+    if "EXIT 0" not in out:
+        raise BenchError("tsubaki-save: %s" % out.strip()[-300:])
+    return t, out
+
+
+def run_save(cfg, logdir):
+    """Figure m: memory mode, no dump disk. Linux restarts at once in the spare
+    window and tsubaki-save keeps the dump on Linux's own ext4 disk (throttled
+    like the dump disk elsewhere), each saved part handed back. Like figure s
+    it crashes cfg.spare_crashes times and is measured at the last crash."""
+    ldisk = os.path.join(logdir, "linux.img")
+    _mkfs(ldisk, 2 * cfg.mem + 256)
+    extra = common_args(cfg) + ["--window", str(cfg.mem_window), "--memory",
+                                "--linux-disk", ldisk]
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=extra)
+    boot, row = 2, {}
+    try:
+        m.ready(1)
+        row["memtotal_kb"] = memtotal_kb(m)
+        for n in range(1, cfg.spare_crashes + 1):
+            t_panic = m.crash()
+            t_ready = m.ready(boot)
+            up = m.need_event("linux-up", boot=boot)
+            panic = m.event("panic", last=True)
+            t_save, _ = _save(m, cfg)
+            _wait_handback(m, cfg)
+            m.cmd("umount /var/crash")
+            boot += 1
+        done = m.event("dump-done", last=True)
+        sums = m.event("sums-done", last=True)
+        row.update(host_s=t_ready - t_panic, fw_downtime_s=int(up["downtime_ns"]) / 1e9,
+                   save_s=t_save, dump_done_after_panic_s=ev_t(done) - ev_t(panic),
+                   sums_after_panic_s=int(sums["ms"]) / 1e3 if sums else None,
+                   saved_bytes=int(done["bytes"]))
+        row["save_MBps"] = row["saved_bytes"] / t_save / 1e6 if t_save else None
+        row.update(_handback_stats(m))
+        row["memtotal_after_kb"] = memtotal_kb(m)
+        row["smc_ms_max"] = m.value("/sys/kernel/tsubaki/smc_ns_max") / 1e6
+        m.poweroff()
+    finally:
+        m.close()
+    row["other_load_cores"] = m.other_load
+    os.unlink(ldisk)
+    return row
+
+
 # ---- (d) CPU overhead ---------------------------------------------------------
 MARGIN_S = 0.5      # secure-log polling lag: runs this close to dump-done are dropped
 

@@ -67,11 +67,15 @@ def main():
     ap.add_argument("--throttle", type=int, default=20000000,
                     help="dump disk write limit in bytes/s (0: none)")
     ap.add_argument("--fill", type=int, default=128, help="MiB the workload fills")
-    ap.add_argument("--mode", choices=("spare", "primary"), default="spare",
-                    help="spare: restart at once in a spare window, dump everything "
-                         "while Linux runs (costs one 64 MiB window of RAM); primary: "
-                         "dump the 64 MiB boot window first, then restart in it (the paper)")
+    ap.add_argument("--mode", choices=("spare", "primary", "memory"), default="spare",
+                    help="spare: restart at once in a spare window, dump everything to the "
+                         "dump disk while Linux runs (costs one 64 MiB window of RAM); "
+                         "primary: dump the 64 MiB boot window first, then restart in it "
+                         "(the paper); memory: no dump disk -- restart in the spare window "
+                         "and let Linux save the dump to its own ext4 disk with tsubaki-save")
     a = ap.parse_args()
+    if a.mode == "memory":
+        return memory_demo(a)
 
     logdir = tempfile.mkdtemp(prefix="tsubaki-demo-")
     disk = os.path.join(logdir, "dump.img")
@@ -151,6 +155,76 @@ def main():
     line(r.stdout.strip())
     say("Dump: %s (slot %d). QEMU exited with status %d; logs in %s"
         % (disk, d.slot, rc, logdir))
+    return 0 if r.returncode == 0 and rc == 0 else 1
+
+
+def memory_demo(a):
+    """Memory mode: no dump disk; Linux saves the dump to /var/crash on its own disk."""
+    logdir = tempfile.mkdtemp(prefix="tsubaki-demo-")
+    ldisk = os.path.join(logdir, "linux.img")
+    with open(ldisk, "wb") as f:
+        f.truncate((a.mem + 512) << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "crash", ldisk], check=True)
+    say("Booting QEMU virt (secure=on, %d x Cortex-A57, %d MiB) in memory mode: no dump "
+        "disk; Linux's own ext4 disk throttled to %s" % (
+            a.cpus, a.mem, "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
+    extra = ["--memory", "--linux-disk", ldisk]
+    if a.throttle:
+        extra += ["--throttle", str(a.throttle)]
+    m = Machine(logdir, cpus=a.cpus, mem=a.mem, extra=extra)
+    tl = Timeline(m)
+    m.wait_ready(boot=1)
+    total_kb = meminfo_kb(m, "MemTotal")
+    line("Linux is up; MemTotal %d MiB (one window kept spare)" % (total_kb >> 10))
+    say("Workload: fill %d MiB with a pattern keyed by each page's frame number" % a.fill)
+    m.p.sendline("bg /bin/memfill %d" % a.fill)
+    m.p.expect(r"MEMFILL mib=\d+ pages=(\d+) nonce=(0x[0-9a-f]{16})[\r\n]", timeout=120)
+    pages, nonce = int(m.p.match.group(1)), m.p.match.group(2)
+    m.sync()
+    say("Crash: echo c > /proc/sysrq-trigger (kernel panic)")
+    t_crash = time.monotonic()
+    m.p.sendline("sysrq c")
+    m.p.expect(r"READY boot=2", timeout=600)
+    m.p.expect_exact("tsubaki# ")
+    tl.poll()
+    line("Linux is back %.2f s after the crash command; the crashed kernel's memory waits "
+         "in RAM (%s)" % (time.monotonic() - t_crash, sysfs(m, "dumps")))
+    say("tsubaki-save: /dev/tsubaki/vmcore -> /var/crash on Linux's disk; each part saved "
+        "is handed back")
+    m.cmd("mount /dev/vda /var/crash ext4")
+    m.cmd("bg /bin/tsubaki-save -q")
+    last = None
+    while True:
+        tl.poll()
+        st = sysfs(m, "state")
+        saved, total = int(sysfs(m, "bytes_dumped")), int(sysfs(m, "bytes_total"))
+        back = int(sysfs(m, "bytes_handed_back"))
+        cur = (st, saved >> 20, back >> 20)
+        if cur != last:
+            line("%-9s saved %5d / %d MiB   handed back %5d MiB   MemTotal %5d MiB"
+                 % (st, saved >> 20, total >> 20, back >> 20,
+                    meminfo_kb(m, "MemTotal") >> 10))
+            last = cur
+        if st in ("complete", "partial", "idle") and sysfs(m, "bytes_pending") == "0":
+            break
+        time.sleep(2)
+    time.sleep(1)
+    line(m.cmd("ls /var/crash/1").replace("\n", "  "))
+    m.cmd("umount /var/crash")
+    say("Power off, then check the saved vmcore on the host")
+    m.p.sendline("poweroff")
+    rc = m.wait_exit()
+    files = {}
+    for name in ("vmcore", "dump.meta"):
+        files[name] = os.path.join(logdir, name)
+        subprocess.run(["debugfs", "-R", "dump /1/%s %s" % (name, files[name]), ldisk],
+                       capture_output=True)
+    r = subprocess.run([os.path.join(BUILD, "tools", "memcheck"), "--elf", files["vmcore"],
+                        nonce, str(pages), files["dump.meta"]], capture_output=True, text=True)
+    line(r.stdout.strip().replace("\n", "  "))
+    say("vmcore: %s (%d MiB, open it with drgn -c ... -s build/linux/vmlinux). QEMU exited "
+        "with status %d; logs in %s" % (files["vmcore"], os.path.getsize(files["vmcore"]) >> 20,
+                                        rc, logdir))
     return 0 if r.returncode == 0 and rc == 0 else 1
 
 

@@ -47,10 +47,17 @@ static u64 tsb_handback_count, tsb_handback_ns_total, tsb_handback_ns_max;
 struct device *tsb_dev;
 static struct kobject *tsb_kobj;
 
+static u64 tsb_smc_ns_max;	/* the longest SiP call of this boot */
+
 int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1,
 	    unsigned long a2, unsigned long a3)
 {
+	u64 t0 = ktime_get_ns(), dt;
+
 	arm_smccc_1_1_smc(fid, a1, a2, a3, res);
+	dt = ktime_get_ns() - t0;
+	if (dt > READ_ONCE(tsb_smc_ns_max))
+		WRITE_ONCE(tsb_smc_ns_max, dt);
 	return (int)res->a0;
 }
 
@@ -141,6 +148,7 @@ TSB_STAT_ATTR(bytes_pending);
 TSB_STAT_ATTR(handback_count);
 TSB_STAT_ATTR(handback_ns_total);
 TSB_STAT_ATTR(handback_ns_max);
+TSB_STAT_ATTR(smc_ns_max);
 
 static struct attribute *tsb_attrs[] = {
 	&state_attr.attr, &dump_id_attr.attr,
@@ -148,7 +156,7 @@ static struct attribute *tsb_attrs[] = {
 	&bytes_handed_back_attr.attr, &bytes_pending_attr.attr,
 	&handback_count_attr.attr, &handback_ns_total_attr.attr,
 	&handback_ns_max_attr.attr, &live_window_attr.attr,
-	&spare_window_attr.attr, &release_attr.attr, NULL,
+	&spare_window_attr.attr, &release_attr.attr, &smc_ns_max_attr.attr, NULL,
 };
 
 static const struct attribute_group tsb_group = { .attrs = tsb_attrs };

@@ -127,6 +127,52 @@ def fnv1a(data):
     return h
 
 
+def test_device_mode_lists_and_chooses_dumps_after_power_off(machine_factory, test_overlay,
+                                                            tmp_path):
+    """Two dumps on the hidden disk, read back after a power cycle: the list,
+    the choice of an older one, the newest by default."""
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay])
+    m.wait_ready(boot=1)
+    for boot in (1, 2):
+        td.crash(m, "sysrq-cpu0")
+        m.wait_ready(boot=boot + 1)
+        assert td.wait_dump_done(m) == "complete"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    disk = td.disk_of(m)
+
+    ldisk = tmp_path / "linux.img"
+    mkfs(ldisk, 900)            # two 260 MiB vmcores and the free margin
+    m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay],
+                        extra=["--disk", disk, "--linux-disk", str(ldisk)])
+    m.wait_ready(boot=1)
+    assert td.sysfs(m, "state") == "idle"       # no crash since this power-on
+    listing = [ln.split() for ln in m.cmd("cat /sys/kernel/tsubaki/dumps").splitlines()
+               if ln and ln[0].isdigit()]
+    assert [(x[0], x[1]) for x in listing] == [("1", "complete"), ("2", "complete")]
+    assert "ERR" not in m.cmd("mount /dev/vda /var/crash ext4")
+    status, out = run(m, "/bin/tsubaki-save --dump 1")
+    assert status == 0 and "dump 1 saved" in out, out
+    assert td.sysfs(m, "vmcore_dump") == "1"
+    assert write_err(m, "/sys/kernel/tsubaki/vmcore_dump", "9") == "No such file or directory"
+    assert write_err(m, "/sys/kernel/tsubaki/vmcore_dump", "0") == ""   # back to the newest
+    status, out = run(m, "/bin/tsubaki-save")
+    assert status == 0 and "dump 2 saved" in out, out
+    status, out = run(m, "/bin/tsubaki-save --dump 7")
+    assert status == 1 and "not on the dump disk" in out, out
+    m.cmd("umount /var/crash")
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    for dump_id in (1, 2):
+        saved = debugfs_get(ldisk, "/%d/vmcore" % dump_id, str(tmp_path / ("s%d" % dump_id)))
+        exported = tmp_path / ("e%d" % dump_id)
+        e = subprocess.run([TOOL, "export", disk, str(dump_id), "--elf", str(exported)],
+                           capture_output=True, text=True)
+        assert e.returncode == 0, e.stderr
+        same, where = same_file(saved, exported)
+        assert same, "dump %d: saved differs from export: %s" % (dump_id, where)
+
+
 # ---- memory mode: no dump disk, the dump stays in RAM until Linux saves it ----
 
 sys.path.insert(0, os.path.join(TOP, "tests", "dumptool"))
@@ -146,6 +192,21 @@ def memcheck_elf(vmcore, nonce, pages, meta):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout
+
+
+def saved_and_checked(m, memtotal, ldisk, tmp_path, nonce, pages):
+    """After a complete save: MemTotal is back, power off, and the saved vmcore
+    holds every pattern page, every chunk matching the collector's checksum.
+    Returns the vmcore's path."""
+    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
+    m.cmd("umount /var/crash")
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    core = debugfs_get(ldisk, "/1/vmcore", str(tmp_path / "vmcore"))
+    meta = debugfs_get(ldisk, "/1/dump.meta", str(tmp_path / "dump.meta"))
+    out = memcheck_elf(core, nonce, pages, meta)
+    assert "matched=%d corrupt=0 bad_chunks=0 missing_chunks=0" % pages in out
+    return core
 
 
 def chunk_size(m, timeout=60):
@@ -188,15 +249,7 @@ def test_memory_mode_save_to_linux_disk(machine_factory, test_overlay, tmp_path)
     assert "handed back" in out
     assert td.wait_dump_done(m) == "complete"
     assert int(td.sysfs(m, "bytes_handed_back")) == pending
-    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
-    m.cmd("umount /var/crash")
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
-
-    core = debugfs_get(ldisk, "/1/vmcore", str(tmp_path / "vmcore"))
-    meta = debugfs_get(ldisk, "/1/dump.meta", str(tmp_path / "dump.meta"))
-    out = memcheck_elf(core, nonce, pages, meta)
-    assert "matched=%d corrupt=0 bad_chunks=0 missing_chunks=0" % pages in out
+    core = saved_and_checked(m, memtotal, ldisk, tmp_path, nonce, pages)
     r = analyze.drgn_check(core, VMLINUX)
     assert r["ok"], r["errors"]
     assert r["panic_cpu"] == 1 and r["dmesg_has_panic"] and r["has_panic_frame"]
@@ -276,11 +329,4 @@ def test_memory_mode_save_survives_reboot_and_crash(machine_factory, test_overla
     status, out = run(m, "/bin/tsubaki-save")
     assert status == 0 and "resuming" in out, out
     assert td.wait_dump_done(m) == "complete"
-    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
-    m.cmd("umount /var/crash")
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
-    core = debugfs_get(ldisk, "/1/vmcore", str(tmp_path / "vmcore"))
-    meta = debugfs_get(ldisk, "/1/dump.meta", str(tmp_path / "dump.meta"))
-    out = memcheck_elf(core, nonce, pages, meta)
-    assert "matched=%d corrupt=0 bad_chunks=0 missing_chunks=0" % pages in out
+    saved_and_checked(m, memtotal, ldisk, tmp_path, nonce, pages)
