@@ -310,8 +310,8 @@ static void usage(FILE *f)
 "      --sysfs DIR      the module's sysfs directory (default /sys/kernel/tsubaki)\n"
 "  -h, --help           this text\n"
 "\n"
-"Exit status: 0 saved (or already saved), 1 error, 2 bad option, 3 not enough\n"
-"room (nothing written).\n");
+"Exit status: 0 saved, saved before, or no dump to save; 1 error; 2 bad option;\n"
+"3 not enough room (nothing written).\n");
 }
 
 static uint64_t parse_u64(const char *s, const char *what)
@@ -444,8 +444,12 @@ static int open_vmcore(uint64_t *id, uint64_t *size)
 		usleep(100000);	/* memory mode: the collector is still checksumming */
 	}
 	if (fd < 0) {
-		if (errno == ENOENT && !access(opt.vmcore, F_OK))
-			die("no dump to save (%s: no dump on the dump disk)", opt.vmcore);
+		if (errno == ENOENT && !access(opt.vmcore, F_OK)) {
+			/* every boot runs it: nothing to do is no error */
+			fprintf(stderr, "tsubaki-save: no dump to save (none on the dump disk, "
+				"none held in memory)\n");
+			exit(0);
+		}
 		die("cannot open %s: %s", opt.vmcore, strerror(errno));
 	}
 	end = lseek(fd, 0, SEEK_END);
@@ -473,7 +477,7 @@ static void copy(int in, int out, uint64_t from, uint64_t size, const char *part
 				die("syncing %s: %s", part, strerror(errno));
 			synced = off;
 			write_progress(progress, synced);
-			if (rel)
+			if (rel && off < size)	/* the last part: once the file has its name */
 				releaser_sync(rel, synced);
 		}
 		if (off - shown >= size / 10 || off == size) {
@@ -516,6 +520,9 @@ int main(int argc, char **argv)
 			die("%s exists with %lld bytes, but dump %" PRIu64 " has %" PRIu64
 			    ": move it away to save again", final, (long long)st.st_size, id, size);
 		say("dump %" PRIu64 " is saved already: %s", id, final);
+		/* cut short after the rename: what is still held goes back now */
+		if (memory)
+			releaser_sync(releaser_new(in), size);
 		return 0;
 	}
 	out = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -551,6 +558,8 @@ int main(int argc, char **argv)
 		die("cannot rename %s to %s: %s", part, final, strerror(errno));
 	unlink(progress);
 	sync_dir(dir);
+	if (rel)
+		releaser_sync(rel, size);
 	if (sys_u64("vmcore_bad_chunks"))
 		die("saved %s, but %" PRIu64 " chunk(s) of it did not match the collector's "
 		    "checksums (see dmesg)", final, sys_u64("vmcore_bad_chunks"));

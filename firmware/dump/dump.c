@@ -46,6 +46,7 @@ _Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
 
 #define TAG_META	0x80000000U
 #define TAG_DISKHDR	0x80000001U
+#define TAG_DESCRIBE	0x80000002U	/* the metadata, before a grant */
 #define IO_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: device failed */
 #define PRIO_DISK	0x20
 /* The secondary dump starts when Linux reports itself up, or after this. */
@@ -74,6 +75,8 @@ static struct {
 	int dev_up;			/* the device is set up (vblk_init) and not stopped */
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
+	int describing;			/* a TAG_DESCRIBE write is in flight */
+	uint32_t describe_upto;		/* what it puts on record (ledger_done_end()) */
 	int sec_started;		/* secondary writes have begun */
 	uint32_t cursor;		/* chunks are written in order: none pending below */
 	uint64_t last_progress;		/* counter at the last completion */
@@ -216,9 +219,44 @@ static void device_failed(const char *why)
 	log_event("dump-disk-failed", "dump=%lu", (unsigned long)d.hdr.dump_id);
 	vblk_stop(&d.dev);
 	d.dev_up = 0;
+	d.describing = 0;
 	for (i = 0; i < d.led.nchunks; i++)
 		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
 			ledger_set(&d.led, i, LG_LOST);
+	/* Nothing more can be put on record: Linux still gets all its memory. */
+	ledger_describe(&d.led, d.led.nchunks);
+}
+
+/*
+ * Put the chunks done so far on record on disk -- the whole metadata image,
+ * one request -- before any of them is handed back. Not while a grant is
+ * announced and not fetched yet (nothing would go back sooner, and the check
+ * walks the done chunks).
+ */
+static void describe(void)
+{
+	uint64_t len;
+
+	if (d.describing || d.failed || d.meta_started || d.ready_ns ||
+	    d.state != TSB_STATE_SECONDARY || !ledger_describe_wanted(&d.led))
+		return;
+	d.describe_upto = ledger_done_end(&d.led);
+	len = build_meta();
+	if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META, (uint32_t)len,
+			TAG_DESCRIBE)) {
+		device_failed("cannot queue the metadata");
+		return;
+	}
+	d.describing = 1;
+}
+
+/* A grant became possible: tell Linux (return 1), once per announced grant. */
+static int grant_news(void)
+{
+	if (d.state != TSB_STATE_SECONDARY || d.ready_ns || !ledger_grant_ready(&d.led))
+		return d.failed;
+	d.ready_ns = fw_now_ns();
+	return 1;
 }
 
 /* One completed request. Return 1 if Linux should be told about a grant. */
@@ -229,6 +267,18 @@ static int complete(uint32_t tag, int ok)
 		return 0;
 	}
 	d.last_progress = arch_counter();
+	if (tag == TAG_DESCRIBE) {
+		if (!d.describing)
+			return 0;	/* the device was given up meanwhile */
+		d.describing = 0;
+		if (!ok) {
+			device_failed("metadata write failed");
+			return 1;
+		}
+		ledger_describe(&d.led, d.describe_upto);
+		describe();
+		return grant_news();
+	}
 	if (tag == TAG_META || tag == TAG_DISKHDR) {
 		if (!ok)
 			device_failed("metadata write failed");
@@ -254,10 +304,8 @@ static int complete(uint32_t tag, int ok)
 	 * in the FIQ handler; with no module fetching, every completion would
 	 * walk all durable chunks). Linux's poll picks up a lost notification.
 	 */
-	if (d.state != TSB_STATE_SECONDARY || d.ready_ns || !ledger_grant_ready(&d.led))
-		return d.failed;
-	d.ready_ns = fw_now_ns();
-	return 1;
+	describe();
+	return grant_news();
 }
 
 /*
@@ -545,7 +593,6 @@ static int start_dump(unsigned int crashed)
 	return 0;
 }
 
-
 static void run_primary(void)
 {
 	copy_vmcoreinfo();
@@ -561,7 +608,11 @@ static void run_primary(void)
 		write_meta_sync();
 		return;
 	}
-	write_meta_sync();	/* the primary part is on record */
+	if (window_end)
+		write_meta_sync();	/* the primary part is on record */
+	/* From here on a grant waits for the metadata that describes it. */
+	d.led.described = ledger_done_end(&d.led);
+	d.describing = 0;
 	d.state = TSB_STATE_SECONDARY;
 	d.meta_started = 0;
 	/*
@@ -582,7 +633,6 @@ static void start_secondary(const char *why)
 	log_event("secondary-start", "dump=%lu by=%s", (unsigned long)d.hdr.dump_id, why);
 	refill(0, d.led.nchunks);
 }
-
 
 /* ---- the memory mode: no disk, Linux saves the dump ---- */
 
@@ -839,6 +889,7 @@ void dump_fiq(void)
 			d.state = TSB_STATE_SECONDARY;	/* until the metadata is down */
 		}
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
+			ledger_describe(&d.led, d.led.nchunks);	/* the final metadata is down */
 			finish_state();
 			log_event("dump-done", "dump=%lu state=%s bytes=%lu fiq=%lu fiq_ns=%lu "
 				  "fiq_ns_max=%lu", (unsigned long)d.hdr.dump_id,

@@ -30,6 +30,7 @@ int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 	if (!l->grant_chunks)
 		l->grant_chunks = 1;
 	l->next_grant = l->window_chunks;
+	l->described = l->nchunks;
 	memset(l->role, LR_PRIMARY, l->window_chunks);
 	return 0;
 }
@@ -87,19 +88,50 @@ static int done(uint8_t st)
  * are never handed back; stops at the first LR_SECONDARY chunk not yet done
  * or at the end of the run, and keeps whole units unless the run ends.
  */
-static void grant_span(const struct ledger *l, uint32_t *start, uint32_t *end)
+static void span_upto(const struct ledger *l, uint32_t limit, uint32_t *start, uint32_t *end)
 {
 	uint32_t s = l->next_grant, e;
 
 	while (s < l->nchunks && l->role[s] != LR_SECONDARY)
 		s++;
 	e = s;
-	while (e < l->nchunks && l->role[e] == LR_SECONDARY && done(l->st[e]))
+	while (e < l->nchunks && e < limit && l->role[e] == LR_SECONDARY && done(l->st[e]))
 		e++;
 	if (e < l->nchunks && l->role[e] == LR_SECONDARY)
 		e = s + (e - s) / l->grant_chunks * l->grant_chunks;
 	*start = s;
 	*end = e;
+}
+
+/* ... and only what the metadata on disk describes. */
+static void grant_span(const struct ledger *l, uint32_t *start, uint32_t *end)
+{
+	span_upto(l, l->described, start, end);
+}
+
+uint32_t ledger_done_end(const struct ledger *l)
+{
+	uint32_t e = l->next_grant;
+
+	while (e < l->nchunks && (l->role[e] != LR_SECONDARY || done(l->st[e])))
+		e++;
+	return e;
+}
+
+void ledger_describe(struct ledger *l, uint32_t upto)
+{
+	if (upto > l->nchunks)
+		upto = l->nchunks;
+	if (upto > l->described)
+		l->described = upto;
+}
+
+int ledger_describe_wanted(const struct ledger *l)
+{
+	uint32_t s, e;
+
+	span_upto(l, l->nchunks, &s, &e);
+	return e > l->described && e > s;
 }
 
 int ledger_grant_ready(const struct ledger *l)

@@ -46,6 +46,7 @@ struct ledger {
 	uint32_t window_chunks;
 	uint32_t grant_chunks;
 	uint32_t next_grant;	/* first chunk not handed back */
+	uint32_t described;	/* chunks below it are on record on disk as they are */
 	uint8_t st[TSB_MAX_CHUNKS];
 	uint8_t role[TSB_MAX_CHUNKS];
 };
@@ -79,6 +80,18 @@ uint32_t ledger_count(const struct ledger *l, enum ledger_state st);
  * to hand back afterwards.
  */
 int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last);
+/*
+ * Memory may only be handed back once the dump's metadata on disk says its
+ * chunks are there: grants stop at @described (ledger_init() sets it to the
+ * end: no limit). ledger_done_end() is where the run of chunks done from
+ * next_grant on ends now -- what a metadata write started now records --
+ * and ledger_describe() moves the limit there once that write is durable.
+ * ledger_describe_wanted() is 1 when a grant unit (or the end of a run) is
+ * done but not yet on record.
+ */
+uint32_t ledger_done_end(const struct ledger *l);
+void ledger_describe(struct ledger *l, uint32_t upto);
+int ledger_describe_wanted(const struct ledger *l);
 /* 1 when ledger_take_grant() would hand something back now. */
 int ledger_grant_ready(const struct ledger *l);
 /* All LR_SECONDARY and LR_KEEP chunks are on disk, lost or handed back. */

@@ -593,7 +593,9 @@ static int tsb_vm_open_dump(void)
 	v->id = id;
 	err = tsb_vm_build(v);
 	if (err) {
-		dev_warn(tsb_dev, "dump %llu: cannot present it as a vmcore (%d)\n", id, err);
+		if (err != -EBUSY)	/* busy: the collector is writing or checksumming */
+			dev_warn(tsb_dev, "dump %llu: cannot present it as a vmcore (%d)\n", id,
+				 err);
 		tsb_vm_free(v);
 		return err;
 	}

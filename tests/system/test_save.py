@@ -99,6 +99,11 @@ def test_device_mode_save_is_byte_identical_to_export(machine_factory, test_over
     assert e.returncode == 0, e.stderr
     same, where = same_file(saved, exported)
     assert same, "the saved vmcore differs from tsubaki-dump export: " + where
+    # A real CRASHTIME (the PL031 wall clock): makedumpfile refuses CRASHTIME=0.
+    with open(saved, "rb") as f:
+        head = f.read(1 << 16)
+    crashtime = int(head.split(b"CRASHTIME=")[1].split(b"\n")[0])
+    assert crashtime > 1700000000, crashtime
     with open(saved, "rb") as f:
         for (off, ln), (h, n) in zip(ranges, sums):
             f.seek(off)
@@ -249,6 +254,9 @@ def test_memory_mode_save_to_linux_disk(machine_factory, test_overlay, tmp_path)
     assert "handed back" in out
     assert td.wait_dump_done(m) == "complete"
     assert int(td.sysfs(m, "bytes_handed_back")) == pending
+    # All saved and handed back: the next run (every boot has one) has nothing to do.
+    status, out = run(m, "/bin/tsubaki-save")
+    assert status == 0 and "no dump to save" in out, out
     core = saved_and_checked(m, memtotal, ldisk, tmp_path, nonce, pages)
     r = analyze.drgn_check(core, VMLINUX)
     assert r["ok"], r["errors"]

@@ -223,6 +223,38 @@ static void test_grant_merges_units(void **state)
 	expect_no_grant(0);
 }
 
+/* Nothing goes back before the metadata on disk describes it (issue 11). */
+static void test_grant_waits_for_the_record(void **state)
+{
+	(void)state;
+	init22();
+	assert_int_equal(L.described, L.nchunks);	/* no limit unless set */
+	L.described = ledger_done_end(&L);
+	assert_int_equal(L.described, 4);		/* the window is never granted */
+	assert_false(ledger_describe_wanted(&L));
+	set_range(&L, 4, 7, LG_DURABLE);
+	assert_false(ledger_describe_wanted(&L));	/* not a whole unit yet */
+	ledger_set(&L, 7, LG_DURABLE);
+	ledger_set(&L, 9, LG_DURABLE);
+	assert_true(ledger_describe_wanted(&L));
+	assert_false(ledger_grant_ready(&L));		/* on disk, not on record */
+	expect_no_grant(0);
+	/* A metadata write started now records up to the first chunk not done. */
+	assert_int_equal(ledger_done_end(&L), 8);
+	ledger_describe(&L, 6);				/* not a whole unit: still nothing */
+	expect_no_grant(0);
+	ledger_describe(&L, 8);
+	assert_false(ledger_describe_wanted(&L));
+	expect_grant(4, 8, 0);
+	ledger_describe(&L, 3);				/* never backwards */
+	assert_int_equal(L.described, 8);
+	set_range(&L, 8, 12, LG_DURABLE);
+	assert_true(ledger_describe_wanted(&L));
+	ledger_describe(&L, 1000);			/* clamped to the end */
+	assert_int_equal(L.described, L.nchunks);
+	expect_grant(8, 12, 0);
+}
+
 static void test_grant_lost_counts(void **state)
 {
 	(void)state;
@@ -692,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_grant_first_unit_incomplete),
 		cmocka_unit_test(test_grant_one_unit),
 		cmocka_unit_test(test_grant_merges_units),
+		cmocka_unit_test(test_grant_waits_for_the_record),
 		cmocka_unit_test(test_grant_lost_counts),
 		cmocka_unit_test(test_grant_inflight_blocks),
 		cmocka_unit_test(test_grant_tail),
