@@ -49,6 +49,8 @@ _Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
 #define TAG_DESCRIBE	0x80000002U	/* the metadata, before a grant */
 #define IO_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: device failed */
 #define PRIO_DISK	0x20
+/* Linux is not kept down longer than this by a slow disk (option primary_max_s). */
+#define PRIMARY_MAX_S	600U
 /* The secondary dump starts when Linux reports itself up, or after this. */
 #define SECONDARY_FALLBACK_US	10000000ULL
 
@@ -60,6 +62,8 @@ static struct {
 	uint64_t window, chunk, grant;	/* window: the primary dump, 0 in spare mode */
 	int memory;			/* memory=1: no dump disk, the dump stays in RAM */
 	uint32_t inflight_max;
+	uint64_t primary_max_s;		/* the primary dump's overall deadline */
+	uint64_t primary_deadline;
 	struct boot_windows win;
 	/* machine */
 	uint64_t ram_base, ram_size, scratch;
@@ -119,6 +123,12 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	d.grant = opt(cfg, cfg_len, "grant", 8ULL << 20);
 	d.inflight_max = (uint32_t)opt(cfg, cfg_len, "inflight", 4);
 	d.memory = opt(cfg, cfg_len, "memory", 0) != 0;
+	d.primary_max_s = opt(cfg, cfg_len, "primary_max_s", PRIMARY_MAX_S);
+	if (d.primary_max_s < 1 || d.primary_max_s > 86400) {
+		WARN("dump: primary_max_s=%lu is not 1..86400 s, using %u",
+		     (unsigned long)d.primary_max_s, PRIMARY_MAX_S);
+		d.primary_max_s = PRIMARY_MAX_S;
+	}
 	if (d.memory && win->mode != BOOT_MODE_SPARE)
 		ERROR("dump: memory=1 needs the spare-window mode (spare=1 and room for two "
 		      "windows): crashes restart without a dump");
@@ -593,12 +603,43 @@ static int start_dump(unsigned int crashed)
 	return 0;
 }
 
+static int primary_done_or_late(void)
+{
+	return primary_done() || fw_deadline_passed(d.primary_deadline);
+}
+
+/*
+ * The primary dump ran out of time (a disk that answers, but slowly): wait
+ * for the writes in flight, give up the rest of the window, restart.
+ */
+static void primary_give_up(void)
+{
+	uint64_t deadline = fw_deadline_us(IO_TIMEOUT_US);
+	uint32_t tag, i;
+	int ok;
+
+	WARN("dump: the primary dump did not end within %lu s: restarting Linux with %lu of %lu "
+	     "MiB of the window on disk", (unsigned long)d.primary_max_s,
+	     (unsigned long)(d.hdr.bytes_written >> 20), (unsigned long)(d.hdr.window >> 20));
+	log_event("primary-deadline", "dump=%lu bytes=%lu", (unsigned long)d.hdr.dump_id,
+		  (unsigned long)d.hdr.bytes_written);
+	while (d.dev.inflight && !d.failed && !fw_deadline_passed(deadline))
+		while (vblk_reap(&d.dev, &tag, &ok))
+			complete(tag, ok);
+	for (i = 0; i < window_end; i++)
+		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
+			ledger_set(&d.led, i, LG_LOST);
+}
+
 static void run_primary(void)
 {
 	copy_vmcoreinfo();
 	write_meta_sync();	/* the dump exists (in progress) before any data */
 	window_end = d.led.window_chunks;
-	poll_until(primary_done, 0, window_end);
+	d.primary_deadline = fw_deadline_us(d.primary_max_s * 1000000ULL);
+	poll_until(primary_done_or_late, 0, window_end);
+	if (!primary_done())
+		primary_give_up();
 	set_time(TSB_T_PRIMARY_DONE);
 	log_event("primary-done", "dump=%lu bytes=%lu", (unsigned long)d.hdr.dump_id,
 		  (unsigned long)d.hdr.bytes_written);

@@ -287,6 +287,26 @@ def test_power_loss_leaves_everything_handed_back_on_record(machine_factory, tmp
     assert dumpdisk.verify_chunks(disk_of(m), d) == []
 
 
+def test_primary_dump_has_a_deadline(machine_factory):
+    """A disk that answers, but slowly: window=all at 2 MB/s would keep Linux
+    down for two minutes; primary_max_s=3 restarts it with what is on disk."""
+    m = machine_factory(cpus=2, mem=256, extra=["--window", "all", "--throttle", "2000000",
+                                                "--config", "primary_max_s=3"])
+    m.wait_ready(boot=1)
+    t0 = time.monotonic()
+    m.p.sendline("sysrq c")
+    m.wait_ready(boot=2)
+    assert time.monotonic() - t0 < 30
+    assert m.events("primary-deadline")
+    assert wait_dump_done(m) == "partial"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    assert d.state_name == "PARTIAL"
+    assert 0 < d.bytes_written == d.ok_bytes < d.ram_size // 4
+    assert dumpdisk.verify_chunks(disk_of(m), d) == []
+
+
 def test_secondary_dump_goes_on_with_cpu0_offline(machine_factory):
     m = machine_factory(cpus=2, mem=MEM, extra=["--throttle", "20000000"])
     m.wait_ready(boot=1)
