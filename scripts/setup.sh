@@ -11,6 +11,7 @@ PKGS=(
 	device-tree-compiler libfdt-dev
 	libcmocka-dev pkg-config cppcheck clang binutils
 	python3 python3-pytest python3-pexpect
+	e2fsprogs
 	gdb-multiarch python3-drgn python3-matplotlib
 )
 

@@ -824,8 +824,7 @@ static int64_t memory_read(uint64_t id, uint64_t off, uint64_t len, uint64_t *pa
 {
 	if (d.state != TSB_STATE_MEMORY || id != d.hdr.dump_id)
 		return TSB_E_NO_DATA;
-	if (!len || len > TSB_DISK_READ_MAX || len % TSB_DISK_READ_ALIGN ||
-	    off % TSB_DISK_READ_ALIGN || off >= TSB_META_SIZE || len > TSB_META_SIZE - off)
+	if (!reader_range_ok(off, len) || off >= TSB_META_SIZE || len > TSB_META_SIZE - off)
 		return TSB_E_INVALID;
 	if (d.summed < d.led.nchunks)
 		return TSB_E_BUSY;	/* the checksums are not all there yet */

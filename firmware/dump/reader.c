@@ -129,6 +129,12 @@ static int64_t after_disk_header(struct vblk *dev)
 	return submit(dev, R_META, r.slot_off, TSB_META_SIZE);
 }
 
+int reader_range_ok(uint64_t off, uint64_t len)
+{
+	return len && len <= TSB_DISK_READ_MAX && !(len % TSB_DISK_READ_ALIGN) &&
+	       !(off % TSB_DISK_READ_ALIGN);
+}
+
 int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off, uint64_t len,
 		     uint64_t *pa)
 {
@@ -136,8 +142,7 @@ int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off,
 
 	if (r.stage != R_IDLE)
 		return TSB_E_BUSY;
-	if (!len || len > TSB_DISK_READ_MAX || len % TSB_DISK_READ_ALIGN ||
-	    off % TSB_DISK_READ_ALIGN || (!id && (off || len != TSB_BLOCK)))
+	if (!reader_range_ok(off, len) || (!id && (off || len != TSB_BLOCK)))
 		return TSB_E_INVALID;
 	r.xfer = xfer;
 	r.id = id;

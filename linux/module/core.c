@@ -266,6 +266,21 @@ struct tsb_range {
 };
 
 static LIST_HEAD(tsb_ranges);
+
+/* Has a page of [@lo, @hi) (clipped to @r) been handed back already? */
+static bool tsb_range_freed(const struct tsb_range *r, phys_addr_t lo, phys_addr_t hi)
+{
+	unsigned long first, last;
+
+	lo = max(lo, r->base);
+	hi = min(hi, r->end);
+	if (lo >= hi)
+		return false;
+	first = PHYS_PFN(lo - r->base);
+	last = PHYS_PFN(hi - r->base);
+	return find_next_bit(r->freed, last, first) < last;
+}
+
 static DEFINE_MUTEX(tsb_lock);	/* serialises grant fetches */
 static bool tsb_done;
 static ktime_t tsb_probed;
@@ -332,7 +347,7 @@ static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
 		return false;
 	first = PHYS_PFN(base - r->base);
 	n = PHYS_PFN(size);
-	if (find_next_bit(r->freed, first + n, first) < first + n)
+	if (tsb_range_freed(r, base, base + size))
 		return false;
 	for (i = 0; i < n; i++) {
 		if (!pfn_valid(pfn + i) || !PageReserved(pfn_to_page(pfn + i)))
@@ -406,11 +421,9 @@ int tsb_copy_pending(phys_addr_t pa, void *buf, size_t len)
 		ok = true;
 	} else {
 		list_for_each_entry(r, &tsb_ranges, node) {
-			unsigned long first = PHYS_PFN(lo - r->base), last = PHYS_PFN(hi - r->base);
-
 			if (tsb_grant_in_range(lo, hi - lo, r->base, r->end - r->base,
 					       PAGE_SIZE) == TSB_GRANT_OK) {
-				ok = find_next_bit(r->freed, last, first) >= last;
+				ok = !tsb_range_freed(r, lo, hi);
 				break;
 			}
 		}
@@ -435,13 +448,9 @@ static int tsb_release_check(phys_addr_t base, u64 size)
 	int err = 0;
 
 	mutex_lock(&tsb_lock);
-	list_for_each_entry(r, &tsb_ranges, node) {
-		phys_addr_t lo = max(base, r->base), hi = min(base + size, r->end);
-
-		if (lo < hi && find_next_bit(r->freed, PHYS_PFN(hi - r->base),
-					     PHYS_PFN(lo - r->base)) < PHYS_PFN(hi - r->base))
+	list_for_each_entry(r, &tsb_ranges, node)
+		if (tsb_range_freed(r, base, base + size))
 			err = -EALREADY;
-	}
 	mutex_unlock(&tsb_lock);
 	return err;
 }
