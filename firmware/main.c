@@ -15,6 +15,7 @@
 #include <dump.h>
 #include <psci.h>
 #include <restart.h>
+#include <watch.h>
 
 #ifndef TSUBAKI_VERSION
 #define TSUBAKI_VERSION "dev"
@@ -42,6 +43,7 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	cfg = boot_config(&cfg_len);
 	dump_setup(cfg, cfg_len, plat->ram_base, plat->ram_size,
 		   plat->ram_base + plat->ram_size - PLAT_SCRATCH_SIZE, boot_windows());
+	watch_setup(cfg, cfg_len);
 	psci_restart_states(this_cpu()->index);
 	dump_boot_info(&bi);
 	dsb_sy();

@@ -676,6 +676,26 @@ static void cmd_insmod(struct cmd *c)
 		say_errno(err);
 }
 
+static void cmd_kill(struct cmd *c)
+{
+	long pid, sig = SIGTERM;
+	char *end;
+
+	if (c->argc < 2 || c->argc > 3) {
+		say_err("usage: kill PID [SIGNAL]");
+		return;
+	}
+	errno = 0;
+	pid = strtol(c->argv[1], &end, 10);
+	if (errno || *end || pid <= 1 ||
+	    (c->argc == 3 && ((sig = strtol(c->argv[2], &end, 10)) < 1 || sig > 64 || *end))) {
+		printf("ERR invalid pid or signal\n");
+		return;
+	}
+	if (kill((pid_t)pid, (int)sig))
+		printf("ERR kill %ld: %s\n", pid, strerror(errno));
+}
+
 static void cmd_sleep(struct cmd *c)
 {
 	struct timespec ts;
@@ -874,6 +894,7 @@ static const struct builtin builtins[] = {
 	{ "mkdir",	cmd_mkdir,	"mkdir DIR            make DIR and its parents" },
 	{ "dmesg",	cmd_dmesg,	"dmesg                print the kernel log" },
 	{ "insmod",	cmd_insmod,	"insmod PATH          load a kernel module" },
+	{ "kill",	cmd_kill,	"kill PID [SIGNAL]    send SIGNAL (default SIGTERM) to PID" },
 	{ "sleep",	cmd_sleep,	"sleep SECONDS        sleep (fractions allowed)" },
 	{ "echo",	cmd_echo,	"echo ARGS...         print ARGS" },
 	{ "help",	cmd_help,	"help                 this list" },

@@ -222,6 +222,15 @@ void gicv3_clear_pending_local(unsigned int intid, uint64_t mpidr)
 	mmio_write32(sgi + GICD_ICPENDR, 1U << (intid & 31));
 }
 
+int gicv3_ns_local_pending(uint64_t mpidr)
+{
+	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
+	uint32_t ns = ~local_group0_mask();
+
+	return (mmio_read32(sgi + GICD_ISPENDR) & mmio_read32(sgi + GICD_ISENABLER) &
+		mmio_read32(sgi + GICD_IGROUPR) & ns) != 0;
+}
+
 unsigned int gicv3_ack_group0(void)
 {
 	unsigned int id = (unsigned int)RD(ICC_IAR0_EL1) & 0xffffff;

@@ -33,6 +33,7 @@
 #include <platform_def.h>
 #include <restart.h>
 #include <spinlock.h>
+#include <stimer.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
 #include <tsubaki/dump_format.h>
@@ -41,8 +42,9 @@
 #define SCR_RING	0x000000
 #define SCR_META	0x010000	/* TSB_META_SIZE: image of the dump metadata */
 #define SCR_DISKHDR	0x110000	/* disk header, written */
-#define SCR_READ	0x111000	/* disk header, read back */
-_Static_assert(SCR_READ + TSB_BLOCK <= PLAT_SCRATCH_SIZE, "scratch layout");
+#define SCR_READ	0x111000	/* both disk header copies, read back */
+_Static_assert(SCR_READ + TSB_DISK_HEADER_COPIES * TSB_BLOCK <= PLAT_SCRATCH_SIZE,
+	       "scratch layout");
 
 #define TAG_META	0x80000000U
 #define TAG_DISKHDR	0x80000001U
@@ -211,11 +213,14 @@ static uint64_t build_meta(void)
 	return len;
 }
 
-static void build_disk_header(void)
+/* The next copy of the disk header in the NS bounce block; return its disk offset. */
+static uint64_t build_disk_header(void)
 {
-	d.disk.checksum = dump_disk_header_sum(&d.disk);
+	uint64_t off = dump_disk_header_commit(&d.disk);
+
 	memset((void *)(d.scratch + SCR_DISKHDR), 0, TSB_BLOCK);
 	memcpy((void *)(d.scratch + SCR_DISKHDR), &d.disk, sizeof(d.disk));
+	return off;
 }
 
 static void device_failed(const char *why)
@@ -381,15 +386,15 @@ static int primary_done(void)
 /* Queue the metadata and the disk header; return 0 if the device cannot take them. */
 static int submit_meta(void)
 {
-	uint64_t len;
+	uint64_t len, hdr_off;
 
 	if (d.failed)
 		return 0;
 	len = build_meta();
-	build_disk_header();
+	hdr_off = build_disk_header();
 	d.meta_left = 2;
 	if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META, (uint32_t)len, TAG_META) ||
-	    vblk_submit(&d.dev, 1, 0, d.scratch + SCR_DISKHDR, TSB_BLOCK, TAG_DISKHDR)) {
+	    vblk_submit(&d.dev, 1, hdr_off, d.scratch + SCR_DISKHDR, TSB_BLOCK, TAG_DISKHDR)) {
 		device_failed("cannot queue the metadata");
 		return 0;
 	}
@@ -417,11 +422,13 @@ static void finish_state(void)
 
 static int read_disk_header(void)
 {
+	struct tsb_disk_header c[TSB_DISK_HEADER_COPIES];
 	uint32_t tag;
-	int ok = 0;
+	int ok = 0, pick;
 	uint64_t deadline;
 
-	if (vblk_submit(&d.dev, 0, 0, d.scratch + SCR_READ, TSB_BLOCK, TAG_DISKHDR))
+	if (vblk_submit(&d.dev, 0, 0, d.scratch + SCR_READ,
+			(uint32_t)(TSB_DISK_HEADER_COPIES * TSB_BLOCK), TAG_DISKHDR))
 		return -1;
 	deadline = fw_deadline_us(IO_TIMEOUT_US);
 	while (!vblk_reap(&d.dev, &tag, &ok))
@@ -429,11 +436,21 @@ static int read_disk_header(void)
 			return -1;
 	if (!ok)
 		return -1;
-	memcpy(&d.disk, (const void *)(d.scratch + SCR_READ), sizeof(d.disk));
-	if (!dump_disk_header_valid(&d.disk, d.dev.capacity)) {
+	memcpy(&c[0], (const void *)(d.scratch + SCR_READ), sizeof(c[0]));
+	memcpy(&c[1], (const void *)(d.scratch + SCR_READ + TSB_BLOCK), sizeof(c[1]));
+	pick = dump_disk_header_pick(&c[0], &c[1], d.dev.capacity);
+	if (pick < 0) {
 		NOTICE("dump: no valid disk header: formatting the dump disk");
 		dump_disk_header_init(&d.disk, d.dev.capacity);
+		return 0;
 	}
+	d.disk = c[pick];
+	if (c[!pick].magic == TSB_DISK_MAGIC && !dump_disk_header_valid(&c[!pick], d.dev.capacity))
+		WARN("dump: disk header copy %d is damaged (a torn write?): using copy %d",
+		     !pick, pick);
+	if (dump_disk_header_repair(&d.disk))
+		NOTICE("dump: disk header repaired (next dump id %lu, format %u)",
+		       (unsigned long)d.disk.next_dump_id, TSB_FORMAT_VERSION);
 	return 0;
 }
 
@@ -666,7 +683,7 @@ static void run_primary(void)
 
 static void start_secondary(const char *why)
 {
-	arch_secure_timer(0);
+	stimer_arm(STIMER_DUMP, 0);
 	if (d.state != TSB_STATE_SECONDARY || d.sec_started)
 		return;
 	d.sec_started = 1;
@@ -766,6 +783,8 @@ static void memory_crash(const struct restart_info *ri, unsigned int crashed)
 	d.hdr.t_ns[TSB_T_FAULT] = ri->t_request_ns;
 	d.hdr.panic_cpu = ri->panic_cpu < 0 ? ri->owner : (uint32_t)ri->panic_cpu;
 	d.hdr.ncpus = ri->ncpus;
+	d.hdr.cause = ri->cause;
+	d.hdr.cause_cpus = ri->cause_cpus;
 	copy_vmcoreinfo();
 	d.summed = 0;
 	skip_excluded();
@@ -787,7 +806,7 @@ static void memory_start(const char *why)
 	log_event("secondary-start", "dump=%lu by=%s sink=memory", (unsigned long)d.hdr.dump_id,
 		  why);
 	if (sum_step())
-		arch_secure_timer(SUM_TICK_US);
+		stimer_arm(STIMER_DUMP, SUM_TICK_US);
 }
 
 /* TSB_SMC_MEM_RELEASE: [base, base + size) is saved. */
@@ -838,11 +857,11 @@ void dump_timer_fiq(void)
 {
 	spin_lock(&d.lock);
 	if (d.memory && d.state == TSB_STATE_MEMORY) {
-		arch_secure_timer(0);
+		stimer_arm(STIMER_DUMP, 0);
 		if (!d.sec_started)
 			memory_start("timer");
 		else if (sum_step())
-			arch_secure_timer(SUM_TICK_US);
+			stimer_arm(STIMER_DUMP, SUM_TICK_US);
 	} else {
 		start_secondary("timer");
 	}
@@ -878,6 +897,8 @@ static void crash_dump(const struct restart_info *ri)
 		d.hdr.t_ns[TSB_T_FAULT] = ri->t_request_ns;
 		d.hdr.panic_cpu = ri->panic_cpu < 0 ? ri->owner : (uint32_t)ri->panic_cpu;
 		d.hdr.ncpus = ri->ncpus;
+		d.hdr.cause = ri->cause;
+		d.hdr.cause_cpus = ri->cause_cpus;
 		if (d.win.mode == BOOT_MODE_SPARE)
 			NOTICE("dump %lu: restarting in window %u at once; window %u (the crashed "
 			       "kernel's) and the rest are dumped while Linux runs",
@@ -989,7 +1010,7 @@ void dump_boot_info(struct dump_boot_info *bi)
 						     DUMP_MAX_PENDING_RANGES);
 		d.sec_started = d.state == TSB_STATE_MEMORY ? 0 : d.sec_started;
 		if (!d.sec_started)
-			arch_secure_timer(SECONDARY_FALLBACK_US);
+			stimer_arm(STIMER_DUMP, SECONDARY_FALLBACK_US);
 		if (!d.hdr.t_ns[TSB_T_RESTART_START])
 			set_time(TSB_T_RESTART_START);
 		break;
@@ -1144,7 +1165,7 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		break;
 	case TSB_SMC_PANIC:
 		log_event("panic", "cpu=%u boot=%u", self, boot_count());
-		restart_request(RESTART_CRASH, ctx);
+		restart_crash(TSB_CAUSE_PANIC, 1U << self, ctx);
 	case TSB_SMC_BOOT_DONE:
 		spin_lock(&d.lock);
 		follow_cpu();

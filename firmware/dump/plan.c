@@ -10,20 +10,12 @@
 
 uint64_t dump_disk_header_sum(const struct tsb_disk_header *h)
 {
-	struct tsb_disk_header t;
-
-	memcpy(&t, h, sizeof(t));
-	t.checksum = 0;
-	return tsb_sum64(0, &t, sizeof(t));
+	return tsb_disk_header_sum(h);
 }
 
 uint64_t dump_header_sum(const struct tsb_dump_header *h)
 {
-	struct tsb_dump_header t;
-
-	memcpy(&t, h, sizeof(t));
-	t.checksum = 0;
-	return tsb_sum64(0, &t, sizeof(t));
+	return tsb_dump_header_sum(h);
 }
 
 static int overlaps(const struct tsb_disk_slot *s, uint64_t off, uint64_t len)
@@ -36,7 +28,7 @@ int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size)
 {
 	uint32_t i, j;
 
-	if (h->magic != TSB_DISK_MAGIC || h->version != TSB_FORMAT_VERSION ||
+	if (h->magic != TSB_DISK_MAGIC || !tsb_disk_header_len(h->version) ||
 	    h->nslots != TSB_MAX_DUMPS || h->checksum != dump_disk_header_sum(h))
 		return 0;
 	for (i = 0; i < TSB_MAX_DUMPS; i++) {
@@ -66,6 +58,53 @@ void dump_disk_header_init(struct tsb_disk_header *h, uint64_t disk_size)
 	h->disk_size = disk_size;
 	h->next_dump_id = 1;
 	h->checksum = dump_disk_header_sum(h);
+}
+
+static uint64_t generation(const struct tsb_disk_header *h)
+{
+	return h->version == 1 ? 0 : h->generation;	/* version 1 had one copy */
+}
+
+int dump_disk_header_pick(const struct tsb_disk_header *c0, const struct tsb_disk_header *c1,
+			  uint64_t disk_size)
+{
+	int v0 = dump_disk_header_valid(c0, disk_size);
+	int v1 = dump_disk_header_valid(c1, disk_size) && c1->version != 1;
+
+	if (v0 && v1)
+		return generation(c1) > generation(c0) ? 1 : 0;
+	return v0 ? 0 : v1 ? 1 : -1;
+}
+
+int dump_disk_header_repair(struct tsb_disk_header *h)
+{
+	uint64_t next = 1;
+	int changed = 0;
+	uint32_t i;
+
+	for (i = 0; i < TSB_MAX_DUMPS; i++)
+		if (h->slot[i].state != TSB_DUMP_EMPTY && h->slot[i].dump_id >= next)
+			next = h->slot[i].dump_id + 1;
+	if (h->next_dump_id < next) {
+		h->next_dump_id = next;
+		changed = 1;
+	}
+	if (h->version == 1) {
+		h->version = TSB_FORMAT_VERSION;	/* the next write upgrades the disk */
+		h->generation = 0;
+		h->reserved2 = 0;
+		changed = 1;
+	}
+	h->checksum = dump_disk_header_sum(h);
+	return changed;
+}
+
+uint64_t dump_disk_header_commit(struct tsb_disk_header *h)
+{
+	h->version = TSB_FORMAT_VERSION;
+	h->generation++;
+	h->checksum = dump_disk_header_sum(h);
+	return (h->generation % TSB_DISK_HEADER_COPIES) * TSB_BLOCK;
 }
 
 static uint64_t align_up(uint64_t v)

@@ -87,7 +87,7 @@ static int header_valid(const struct tsb_dump_header *h, uint64_t id, uint64_t s
 {
 	uint64_t cs = h->chunk_size;
 
-	return h->magic == TSB_DUMP_MAGIC && h->version == TSB_FORMAT_VERSION &&
+	return h->magic == TSB_DUMP_MAGIC && tsb_dump_header_len(h->version) &&
 	       h->checksum == dump_header_sum(h) && h->dump_id == id &&
 	       cs >= TSB_BLOCK && cs <= (4ULL << 20) && !(cs & (cs - 1)) &&
 	       h->nchunks && h->nchunks <= TSB_MAX_CHUNKS &&
@@ -149,7 +149,7 @@ int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off,
 	r.off = off;
 	r.len = len;
 	if (!id || !r.have_disk)
-		err = submit(dev, R_DISKHDR, 0, TSB_BLOCK);
+		err = submit(dev, R_DISKHDR, 0, TSB_DISK_HEADER_COPIES * TSB_BLOCK);
 	else
 		err = after_disk_header(dev);
 	if (err)
@@ -221,14 +221,22 @@ static uint64_t check_data(uint64_t *bad)
 static int64_t step(struct vblk *dev, uint64_t x[4])
 {
 	switch (r.stage) {
-	case R_DISKHDR:
+	case R_DISKHDR: {
+		const struct tsb_disk_header *c0 = (const void *)r.xfer;
+		const struct tsb_disk_header *c1 = (const void *)(r.xfer + TSB_BLOCK);
+		int pick = dump_disk_header_pick(c0, c1, dev->capacity);
+
+		/* The copy that counts goes first in the transfer area. */
+		if (pick == 1)
+			memcpy((void *)r.xfer, (const void *)(r.xfer + TSB_BLOCK), TSB_BLOCK);
 		memcpy(&r.disk, (const void *)r.xfer, sizeof(r.disk));
-		r.have_disk = dump_disk_header_valid(&r.disk, dev->capacity);
+		r.have_disk = pick >= 0;
 		if (!r.id) {
 			x[1] = TSB_BLOCK;	/* Linux checks it itself */
 			return 0;
 		}
 		return after_disk_header(dev) ?: TSB_E_AGAIN;
+	}
 	case R_META:
 		memcpy(&r.hdr, (const void *)r.xfer, sizeof(r.hdr));
 		if (!header_valid(&r.hdr, r.id, r.slot_size)) {

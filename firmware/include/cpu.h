@@ -22,7 +22,15 @@ struct pcpu {
 	volatile uint32_t ns_epoch;	/* restart epoch it entered the normal world in; 0: in EL3 */
 	volatile uint32_t seized_epoch;	/* the last restart that recorded it */
 	uint32_t rec_why;		/* enum restart_why it gave then */
+	uint32_t rec_cause;		/* for a crash it asked for: TSB_CAUSE_* */
+	uint32_t rec_cause_cpus;	/* and the CPUs that cause names */
 	struct tsb_cpu_record rec;	/* its normal-world state then */
+	/* Its secure timer's deadlines, per client (lib/stimer.c); 0: none. */
+	uint64_t timer_at[2];
+	/* The hang watch (watch/watch.c). */
+	volatile uint64_t masked_since;	/* counter at the first of a run of masked samples; 0 */
+	uint64_t watch_samples;		/* samples taken, and their cost in counter ticks */
+	uint64_t watch_ticks, watch_ticks_max;
 };
 
 extern struct pcpu fw_pcpu[];
@@ -43,6 +51,12 @@ void cpu_el3_init(unsigned int pos);
 void cpu_ns_reset(void);
 /* Record this CPU's normal-world state (@ctx plus its EL1 registers) as CPU @cpu. */
 void arch_capture_ns(struct tsb_cpu_record *r, const struct cpu_ctx *ctx, unsigned int cpu);
+/*
+ * Make the interrupted normal world take an Undefined Instruction exception
+ * at EL1 for the instruction at @ctx's ELR (on return from EL3). Return 0,
+ * or -1 if it was in a state that cannot take one.
+ */
+int arch_inject_undef(struct cpu_ctx *ctx);
 /* Enter the normal world at EL1h, MMU off, with x0 = @arg. Never returns. */
 void __attribute__((noreturn)) cpu_enter_ns(uint64_t entry, uint64_t arg);
 

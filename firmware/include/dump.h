@@ -38,8 +38,7 @@ void dump_boot_info(struct dump_boot_info *bi);
 int dump_has_disk(void);
 /* The SiP service (TSB_SMC_*). Fills ctx->x[0..3]. */
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
-/* The dump disk's FIQ, and the secure timer's. */
+/* The dump disk's FIQ (the secure timer's: stimer.h). */
 void dump_fiq(void);
-void dump_timer_fiq(void);
 
 #endif

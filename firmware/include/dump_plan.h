@@ -20,6 +20,22 @@ uint64_t dump_disk_header_sum(const struct tsb_disk_header *h);
 int dump_disk_header_valid(const struct tsb_disk_header *h, uint64_t disk_size);
 void dump_disk_header_init(struct tsb_disk_header *h, uint64_t disk_size);
 /*
+ * The disk header is kept twice (copies at 0 and TSB_BLOCK), written in turn,
+ * so a torn write leaves the other one whole. dump_disk_header_pick(): the
+ * copy to trust -- the valid one, or of two the higher generation -- as 0 or
+ * 1, or -1 if neither is valid (an unformatted disk).
+ */
+int dump_disk_header_pick(const struct tsb_disk_header *c0, const struct tsb_disk_header *c1,
+			  uint64_t disk_size);
+/*
+ * Make a header that passed dump_disk_header_valid() safe to build on:
+ * next_dump_id above every slot's id (ids never repeat), version 1 upgraded.
+ * Return 1 if anything changed.
+ */
+int dump_disk_header_repair(struct tsb_disk_header *h);
+/* Before writing @h: next generation, checksum. Return the disk offset of its copy. */
+uint64_t dump_disk_header_commit(struct tsb_disk_header *h);
+/*
  * dump_plan_slot() - choose where a dump of @need bytes goes: after the last
  * dump if it fits there; otherwise from the start of the disk, giving up the
  * older dumps it overlaps. Never overwrites a dump while there is room

@@ -24,6 +24,11 @@ void gicv3_spi_set_pending(unsigned int intid);
 void gicv3_send_sgi0(unsigned int sgi, uint64_t mpidr);
 /* Clear SGI/PPI @intid pending on the CPU with @mpidr. */
 void gicv3_clear_pending_local(unsigned int intid, uint64_t mpidr);
+/*
+ * 1 if an enabled non-secure SGI or PPI (the kernel's timer tick, an IPI) is
+ * pending on the CPU with @mpidr: what it would take if IRQs were unmasked.
+ */
+int gicv3_ns_local_pending(uint64_t mpidr);
 /* Acknowledge and end a group-0 interrupt on this CPU. */
 unsigned int gicv3_ack_group0(void);
 void gicv3_eoi_group0(unsigned int intid);

@@ -40,6 +40,7 @@ struct restart_info {
 	unsigned int owner;		/* CPU index */
 	unsigned int ncpus;
 	int panic_cpu;			/* first CPU that reported a panic, or -1 */
+	uint32_t cause, cause_cpus;	/* what panic_cpu gave restart_crash() */
 	uint64_t t_request_ns;		/* when the owner claimed the restart */
 	uint32_t seized_mask;		/* CPUs whose record is valid in this epoch */
 	uint32_t lost_mask;		/* CPUs in the normal world that did not answer */
@@ -50,6 +51,13 @@ struct restart_info {
  * calling CPU's saved normal-world context (recorded, as for every CPU).
  */
 void __attribute__((noreturn)) restart_request(enum restart_why why, struct cpu_ctx *ctx);
+/*
+ * restart_crash() - a crash restart (with a dump) for @cause (TSB_CAUSE_*),
+ * naming the CPUs in @cpus; never returns. The panic SMC, the lockup
+ * detector and the watchdog come here.
+ */
+void __attribute__((noreturn)) restart_crash(uint32_t cause, uint32_t cpus,
+					     struct cpu_ctx *ctx);
 /* The pull-in SGI arrived on this CPU. Returns only if no restart is on. */
 void restart_pulled_in(struct cpu_ctx *ctx);
 /* On every entry from the normal world: seize a CPU that missed a restart. */

@@ -22,6 +22,8 @@
 #include <psci.h>
 #include <restart.h>
 #include <spinlock.h>
+#include <stimer.h>
+#include <watch.h>
 
 #define PULL_TIMEOUT_US		200000
 #define HANDOFF_TIMEOUT_US	200000
@@ -55,12 +57,15 @@ static void capture(struct pcpu *p, const struct cpu_ctx *ctx, enum restart_why 
 {
 	arch_capture_ns(&p->rec, ctx, p->index);
 	p->rec_why = why;
+	if (why != RESTART_CRASH)
+		p->rec_cause = p->rec_cause_cpus = 0;	/* restart_crash() sets them */
 	__atomic_store_n(&p->seized_epoch, epoch, __ATOMIC_RELEASE);
 }
 
 /* Leave the normal world for good on this CPU: reset its state and park. */
 static void __attribute__((noreturn)) park_here(struct pcpu *p)
 {
+	stimer_cpu_off();
 	gicv3_ns_reset_cpu(p->mpidr);
 	cpu_ns_reset();
 	__atomic_store_n(&p->ns_epoch, 0, __ATOMIC_RELEASE);
@@ -90,12 +95,11 @@ void restart_cpu_enters_ns(void)
 	if (rst.owner == p->index + 1) {
 		/* The restart ends as its owner enters the new kernel. */
 		__atomic_store_n(&rst.owner, 0, __ATOMIC_RELEASE);
-		return;
-	}
-	if (restart_in_progress()) {
+	} else if (restart_in_progress()) {
 		/* A restart was claimed meanwhile: do not enter the old kernel. */
 		park_here(p);
 	}
+	watch_cpu_enters_ns();
 }
 
 /*
@@ -175,6 +179,12 @@ static void seize_others(struct restart_info *ri)
 			if (why == RESTART_CRASH && ri->panic_cpu < 0)
 				ri->panic_cpu = (int)i;
 		}
+	}
+	if (ri->panic_cpu >= 0) {
+		const struct pcpu *c = cpu_pcpu((unsigned int)ri->panic_cpu);
+
+		ri->cause = c->rec_cause;
+		ri->cause_cpus = c->rec_cause_cpus;
 	}
 }
 
@@ -263,16 +273,28 @@ void restart_request(enum restart_why why, struct cpu_ctx *ctx)
 	seize_others(&ri);
 	if (ri.panic_cpu >= 0)
 		ri.why = RESTART_CRASH;
-	log_event("restart", "cpu=%u why=%s epoch=%u seized=0x%x lost=0x%x panic_cpu=%d",
-		  p->index, why_names[ri.why], ri.epoch, ri.seized_mask, ri.lost_mask,
-		  ri.panic_cpu);
+	log_event("restart", "cpu=%u why=%s epoch=%u seized=0x%x lost=0x%x panic_cpu=%d "
+		  "cause=%s", p->index, why_names[ri.why], ri.epoch, ri.seized_mask, ri.lost_mask,
+		  ri.panic_cpu, ri.why == RESTART_CRASH ? tsb_cause_name(ri.cause) : "none");
+	watch_on_restart();
+	watch_log_stats();
 	dump_on_restart(&ri);
 	boot_cpu0(p, ri.epoch);
+}
+
+void restart_crash(uint32_t cause, uint32_t cpus, struct cpu_ctx *ctx)
+{
+	struct pcpu *p = this_cpu();
+
+	p->rec_cause = cause;
+	p->rec_cause_cpus = cpus;
+	restart_request(RESTART_CRASH, ctx);
 }
 
 void restart_system_off(void)
 {
 	dump_on_system_off();
+	watch_log_stats();
 	log_event("system-off", "boot=%u", boot_count());
 	plat_system_off();
 }

@@ -10,6 +10,7 @@
 #include <log.h>
 #include <psci.h>
 #include <restart.h>
+#include <stimer.h>
 
 static struct psci_sys psci;
 
@@ -104,6 +105,7 @@ static int64_t psci_cpu_off(unsigned int self)
 	if (ret != PSCI_E_SUCCESS)
 		return ret;
 	VERBOSE("psci: cpu%u off", self);
+	stimer_cpu_off();
 	gicv3_ns_reset_cpu(p->mpidr);
 	cpu_ns_reset();
 	__atomic_store_n(&p->ns_epoch, 0, __ATOMIC_RELEASE);

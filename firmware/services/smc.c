@@ -15,6 +15,8 @@
 #include <psci.h>
 #include <restart.h>
 #include <smccc.h>
+#include <stimer.h>
+#include <watch.h>
 #include <tsubaki/abi.h>
 
 static int64_t smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
@@ -29,6 +31,8 @@ static int64_t smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self
 	case SMCCC_OWNER_SIP:
 		if (!(fid & SMCCC_64))
 			return SMCCC_NOT_SUPPORTED;
+		if (fid == TSB_SMC_WATCHDOG)
+			return watch_smc_watchdog(ctx->x[1]);
 		dump_smc(fid, ctx, self);
 		return (int64_t)ctx->x[0];
 	default:
@@ -53,9 +57,21 @@ void el3_sync_handler(struct cpu_ctx *ctx)
 		return;
 	}
 	/*
-	 * Nothing else is trapped to EL3, so this is a normal world gone wrong.
-	 * Never crash the firmware: restart Linux.
+	 * Nothing else is meant to reach EL3: a system register access that
+	 * traps here (the GIC's group-0 registers, which belong to the secure
+	 * world) or an instruction EL3 does not serve. To the kernel it is an
+	 * undefined instruction, as on a machine without them: it gets the
+	 * Undefined Instruction exception (an oops, a signal for a task), and a
+	 * crash that follows is dumped. Only what cannot take one restarts.
 	 */
+	restart_check_stale(ctx);
+	if (!arch_inject_undef(ctx)) {
+		INFO("normal world: ESR 0x%lx at 0x%lx is undefined here: UNDEF to EL1",
+		     (unsigned long)esr, (unsigned long)ctx->elr);
+		log_event("undef", "esr=0x%lx pc=0x%lx", (unsigned long)esr,
+			  (unsigned long)ctx->elr);
+		return;
+	}
 	ERROR("unexpected exception from the normal world: ESR 0x%lx ELR 0x%lx",
 	      (unsigned long)esr, (unsigned long)ctx->elr);
 	restart_request(RESTART_FAULT, ctx);
@@ -70,7 +86,7 @@ void el3_fiq_handler(struct cpu_ctx *ctx)
 		if (id == PLAT_DUMP_INTID)
 			dump_fiq();
 		else if (id == PLAT_SEC_TIMER_PPI)
-			dump_timer_fiq();
+			stimer_fiq(ctx);
 		else if (id != PLAT_SGI_PULL)
 			WARN("fiq: unexpected group-0 interrupt %u", id);
 	}

@@ -9,7 +9,7 @@
 #define TSUBAKI_ABI_H
 
 #define TSB_ABI_MAJOR		1
-#define TSB_ABI_MINOR		1
+#define TSB_ABI_MINOR		2
 #define TSB_ABI_VERSION		((TSB_ABI_MAJOR << 16) | TSB_ABI_MINOR)
 
 #define TSB_SMC(n)		(0xc2000000U | (n))	/* fast, SMC64, SiP */
@@ -81,6 +81,16 @@
  * dump held in memory), TSB_E_AGAIN (not checksummed yet: retry).
  */
 #define TSB_SMC_MEM_RELEASE	TSB_SMC(0x08)
+
+/*
+ * The watchdog (ABI 1.2): x1 = timeout in seconds, 1..TSB_WATCHDOG_MAX_S,
+ * arms it or, armed, pings it (the countdown starts again from x1); x1 = 0
+ * stops it. When it runs out, the collector takes a crash dump with the
+ * cause watchdog and restarts Linux. Every restart stops it. -> x0 = 0, or
+ * TSB_E_INVALID (timeout too long).
+ */
+#define TSB_SMC_WATCHDOG	TSB_SMC(0x09)
+#define TSB_WATCHDOG_MAX_S	3600U
 
 #define TSB_DISK_READ_MAX	(512U * 1024)
 #define TSB_DISK_READ_ALIGN	4096U

@@ -5,7 +5,9 @@
  * little-endian; every structure is a multiple of 8 bytes with naturally
  * aligned fields.
  *
- * Disk:  [disk header, 4 KiB at 0] [dump 0] [dump 1] ...   (dumps 1 MiB aligned)
+ * Disk:  [disk header copy 0, 4 KiB at 0][copy 1 at 4 KiB] [dump 0] [dump 1] ...
+ *        (dumps 1 MiB aligned; the copies alternate, the valid one with the
+ *        higher generation is the header)
  * Dump:  [dump header 4 KiB][CPU records 8 KiB][VMCOREINFO 8 KiB][regions 4 KiB]
  *        [chunk table ... up to TSB_META_SIZE][data: RAM image, chunk by chunk]
  */
@@ -20,9 +22,11 @@
 
 #define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
 #define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
-#define TSB_FORMAT_VERSION	1
+#define TSB_FORMAT_VERSION	2	/* what the firmware writes */
+#define TSB_FORMAT_OLDEST	1	/* the oldest readers still take */
 
 #define TSB_BLOCK		4096ULL
+#define TSB_DISK_HEADER_COPIES	2	/* at 0 and TSB_BLOCK (version 2 on) */
 #define TSB_DUMP_ALIGN		(1ULL << 20)
 #define TSB_META_SIZE		(1ULL << 20)	/* per-dump metadata before the data */
 #define TSB_MAX_DUMPS		16
@@ -69,6 +73,9 @@ struct tsb_disk_header {
 	uint64_t next_dump_id;
 	uint64_t checksum;	/* tsb_sum64 of this struct with checksum = 0 */
 	struct tsb_disk_slot slot[TSB_MAX_DUMPS];
+	/* version 2 on (version 1 ends here, and its checksum with it) */
+	uint64_t generation;	/* bumped by every write; written to copy generation % 2 */
+	uint64_t reserved2;
 };
 
 struct tsb_dump_header {
@@ -90,7 +97,17 @@ struct tsb_dump_header {
 	uint32_t nregions;
 	uint64_t boot_count;	/* of the kernel that crashed */
 	uint64_t checksum;	/* tsb_sum64 of this struct with checksum = 0 */
+	/* version 2 on (version 1 ends here, and its checksum with it) */
+	uint32_t cause;		/* TSB_CAUSE_*: why the collector took this dump */
+	uint32_t cause_cpus;	/* CPUs the cause names (bit = CPU index) */
+	uint64_t reserved2[3];
 };
+
+/* Dump causes (tsb_dump_header.cause; version 1 dumps: unknown). */
+#define TSB_CAUSE_UNKNOWN	0
+#define TSB_CAUSE_PANIC		1	/* the kernel panicked (TSB_SMC_PANIC): cause_cpus = it */
+#define TSB_CAUSE_HARD_LOCKUP	2	/* a CPU kept IRQs masked past the limit: the stuck ones */
+#define TSB_CAUSE_WATCHDOG	3	/* the watchdog was not pinged in time: the CPUs online */
 
 /* One CPU's normal-world state when the collector seized it. */
 struct tsb_cpu_record {
@@ -162,19 +179,84 @@ static inline uint64_t tsb_sum64_start(uint64_t h, uint64_t total_len)
 }
 
 /* Feed @n aligned 64-bit words to a sum begun by tsb_sum64_start(). */
+static inline uint64_t tsb_sum64_step(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
 static inline uint64_t tsb_sum64_words(uint64_t h, const uint64_t *p, size_t n)
 {
-	while (n--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
+	while (n--)
+		h = tsb_sum64_step(h, *p++);
 	return h;
 }
 
 static inline uint64_t tsb_sum64(uint64_t h, const void *buf, size_t len)
 {
 	return tsb_sum64_words(tsb_sum64_start(h, len), (const uint64_t *)buf, len / 8);
+}
+
+/*
+ * A header's checksum: tsb_sum64 of its first @len bytes with the checksum
+ * word (at @csum_off) taken as 0. Version 1 headers end after the checksum.
+ */
+static inline uint64_t tsb_header_sum(const void *hdr, size_t len, size_t csum_off)
+{
+	const uint64_t *w = (const uint64_t *)hdr;
+	uint64_t h = tsb_sum64_start(0, len);
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		h = tsb_sum64_step(h, i == csum_off / 8 ? 0 : w[i]);
+	return h;
+}
+
+/* The bytes a header's checksum covers (0: a version readers do not take). */
+static inline size_t tsb_disk_header_len(uint32_t version)
+{
+	if (version == 1)
+		return __builtin_offsetof(struct tsb_disk_header, generation);
+	return version == TSB_FORMAT_VERSION ? sizeof(struct tsb_disk_header) : 0;
+}
+
+static inline size_t tsb_dump_header_len(uint32_t version)
+{
+	if (version == 1)
+		return __builtin_offsetof(struct tsb_dump_header, cause);
+	return version == TSB_FORMAT_VERSION ? sizeof(struct tsb_dump_header) : 0;
+}
+
+/* The checksum @h should carry, by its own version (0 for one not taken). */
+static inline uint64_t tsb_disk_header_sum(const struct tsb_disk_header *h)
+{
+	size_t len = tsb_disk_header_len(h->version);
+
+	return len ? tsb_header_sum(h, len, __builtin_offsetof(struct tsb_disk_header, checksum)) :
+		     0;
+}
+
+static inline uint64_t tsb_dump_header_sum(const struct tsb_dump_header *h)
+{
+	size_t len = tsb_dump_header_len(h->version);
+
+	return len ? tsb_header_sum(h, len, __builtin_offsetof(struct tsb_dump_header, checksum)) :
+		     0;
+}
+
+static inline const char *tsb_cause_name(uint32_t cause)
+{
+	switch (cause) {
+	case TSB_CAUSE_PANIC:
+		return "panic";
+	case TSB_CAUSE_HARD_LOCKUP:
+		return "hard-lockup";
+	case TSB_CAUSE_WATCHDOG:
+		return "watchdog";
+	default:
+		return "unknown";
+	}
 }
 
 #endif /* TSUBAKI_DUMP_FORMAT_H */

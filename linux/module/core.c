@@ -534,6 +534,9 @@ static int tsb_probe(struct platform_device *pdev)
 	}
 	atomic_notifier_chain_register(&panic_notifier_list, &tsb_panic_nb);
 	dev_info(tsb_dev, "collector registered: panics will be dumped\n");
+	err = tsb_watchdog_init(&pdev->dev);
+	if (err)	/* the collector still dumps panics and hard lockups */
+		dev_warn(tsb_dev, "no watchdog device: error %d\n", err);
 	tsb_memory_mode = !of_property_match_string(tsb_dev->of_node, "dump-sink", "memory");
 	if (tsb_memory_mode) {
 		u64 base, size;
@@ -556,6 +559,7 @@ static int tsb_probe(struct platform_device *pdev)
 /* The IRQ is devm-managed: it goes after this, before the ranges. */
 static int tsb_remove(struct platform_device *pdev)
 {
+	tsb_watchdog_exit();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &tsb_panic_nb);
 	cancel_delayed_work_sync(&tsb_poll);
 	tsb_vmcore_exit();

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tsubaki.ko internals shared by its parts: core.c (communication, fault
- * notification, memory hand-back, the driver) and vmcore.c (reading dumps:
- * /dev/tsubaki/vmcore).
+ * notification, memory hand-back, the driver), vmcore.c (reading dumps:
+ * /dev/tsubaki/vmcore) and watchdog.c (the collector's watchdog).
  */
 #ifndef TSUBAKI_MODULE_H
 #define TSUBAKI_MODULE_H
@@ -20,6 +20,10 @@ int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1, unsigned long 
 /* core.c: memory mode (the dump stays in RAM until userland saves it) */
 extern bool tsb_memory_mode;
 int tsb_copy_pending(phys_addr_t pa, void *buf, size_t len);
+
+/* watchdog.c: /dev/watchdogN, kept by the collector */
+int tsb_watchdog_init(struct device *dev);
+void tsb_watchdog_exit(void);
 
 /* vmcore.c */
 extern const struct attribute_group tsb_vmcore_group;

@@ -442,7 +442,7 @@ static int tsb_vm_check(struct tsb_vmcore *v)
 	const struct tsb_dump_header *h = &v->h;
 	unsigned int i;
 
-	if (h->magic != TSB_DUMP_MAGIC || h->version != TSB_FORMAT_VERSION ||
+	if (h->magic != TSB_DUMP_MAGIC || !tsb_dump_header_len(h->version) ||
 	    h->dump_id != v->id || !h->ncpus || h->ncpus > TSB_MAX_CPUS ||
 	    h->panic_cpu >= h->ncpus || h->vmcoreinfo_size > TSB_VMCOREINFO_MAX ||
 	    h->nregions > TSB_MAX_REGIONS || !h->chunk_size || h->chunk_size > SZ_4M ||
@@ -518,18 +518,17 @@ static int tsb_vm_build(struct tsb_vmcore *v)
 static int tsb_read_disk_header(struct tsb_disk_header *d)
 {
 	u8 *blk = kmalloc(TSB_BLOCK, GFP_KERNEL);
-	u64 verdict, sum;
+	u64 verdict;
 	int err;
 
 	if (!blk)
 		return -ENOMEM;
+	/* The collector gives the copy of the two that counts. */
 	err = tsb_disk_read(0, 0, blk, TSB_BLOCK, &verdict);
 	if (!err) {
 		memcpy(d, blk, sizeof(*d));
-		sum = d->checksum;
-		d->checksum = 0;
-		if (d->magic != TSB_DISK_MAGIC || d->version != TSB_FORMAT_VERSION ||
-		    d->nslots > TSB_MAX_DUMPS || tsb_sum64(0, d, sizeof(*d)) != sum)
+		if (d->magic != TSB_DISK_MAGIC || d->nslots > TSB_MAX_DUMPS ||
+		    !tsb_disk_header_len(d->version) || tsb_disk_header_sum(d) != d->checksum)
 			err = -ENOENT;	/* an unformatted disk holds no dumps */
 	}
 	kfree(blk);

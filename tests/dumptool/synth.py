@@ -153,7 +153,9 @@ def _patch(path, dump, where, cpus, text_pa, text_size):
     with open(path, "r+b") as f:
         base = dump["offset"]
         f.seek(base)
-        hdr = bytearray(f.read(152))
+        hdr = bytearray(f.read(184))
+        if struct.unpack_from("<I", hdr, 8)[0] == 1:
+            hdr = hdr[:152]
         nregions = struct.unpack_from("<I", hdr, 132)[0]
         f.seek(base + 0x5000 + nregions * 32)
         f.write(struct.pack("<QQQII", text_pa, text_size,

@@ -144,7 +144,7 @@ def set_disk(path, fix=True, **fields):
         off, fmt = DISK_HDR[k]
         wr(path, off, fmt, v)
     if fix:
-        fix_sum(path, 0, 552, 32)
+        fix_sum(path, 0, 568, 32)
 
 
 def set_slot(path, slot, fix=True, **fields):
@@ -154,7 +154,7 @@ def set_slot(path, slot, fix=True, **fields):
         off, fmt = layout[k]
         wr(path, 40 + 32 * slot + off, fmt, v)
     if fix:
-        fix_sum(path, 0, 552, 32)
+        fix_sum(path, 0, 568, 32)
 
 
 def set_dump(path, base, fix=True, **fields):
@@ -162,7 +162,7 @@ def set_dump(path, base, fix=True, **fields):
         off, fmt = DUMP_HDR[k]
         wr(path, base + off, fmt, v)
     if fix:
-        fix_sum(path, base, 152, 144)
+        fix_sum(path, base, 184, 144)
 
 
 def elf_segments(path):
@@ -347,7 +347,7 @@ def _damage_cases():
          "truncated"),
         ("bad disk magic", lambda p, i: set_disk(p, magic=0x1234), "magic"),
         ("bad dump magic", lambda p, i: set_dump(p, base, magic=7), "magic"),
-        ("disk version", lambda p, i: set_disk(p, version=2), "version"),
+        ("disk version", lambda p, i: set_disk(p, version=3), "version"),
         ("dump version", lambda p, i: set_dump(p, base, version=9), "version"),
         ("disk checksum", lambda p, i: set_disk(p, fix=False, next_dump_id=99),
          "checksum"),
@@ -442,7 +442,7 @@ def test_stricter_than_dumpdisk(run, tmp_path):
                                     data_offset=0x7000, slot_size=0x7000 + 4 * 4096)],
                          disk_size=MIB + 0x7000 + 4 * 4096)
     data = open(src, "rb").read()
-    hot = list(range(0, 600)) + list(range(MIB, MIB + 160)) + \
+    hot = list(range(0, 600)) + list(range(MIB, MIB + 184)) + \
         list(range(MIB + 0x5000, MIB + 0x5000 + 64)) + \
         list(range(MIB + 0x6000, MIB + 0x6000 + 64))
     rejected = 0
@@ -452,10 +452,10 @@ def test_stricter_than_dumpdisk(run, tmp_path):
             buf[rnd.choice(hot)] ^= 1 << rnd.randrange(8)
         if rnd.random() < 0.5:      # make the header checksums right again
             buf[32:40] = bytes(8)
-            buf[32:40] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(buf[:552])))
+            buf[32:40] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(buf[:568])))
             buf[MIB + 144:MIB + 152] = bytes(8)
             buf[MIB + 144:MIB + 152] = struct.pack(
-                "<Q", mkfakedump.tsb_sum64(bytes(buf[MIB:MIB + 152])))
+                "<Q", mkfakedump.tsb_sum64(bytes(buf[MIB:MIB + 184])))
         p = str(tmp_path / "m.img")
         with open(p, "wb") as f:
             f.write(buf)

@@ -51,16 +51,25 @@ static void put(int fd, const void *buf, size_t len, off_t off)
 		abort();
 }
 
-/* Recompute the checksum of the @len-byte header at @off (if in the file). */
-static void fix_sum(int fd, uint64_t off, size_t len, size_t sum_off)
+/*
+ * Recompute the checksum of the header at @off (if in the file), over the
+ * length its version gives: @disk for a disk header, else a dump header.
+ */
+static void fix_sum(int fd, uint64_t off, int disk)
 {
 	uint8_t buf[sizeof(struct tsb_disk_header)];
-	uint64_t sum = 0;
+	size_t len, sum_off;
+	uint32_t version;
+	uint64_t sum;
 
-	if (pread(fd, buf, len, (off_t)off) != (ssize_t)len)
+	if (pread(fd, &version, 4, (off_t)off + 8) != 4)
 		return;
-	memcpy(buf + sum_off, &sum, 8);
-	sum = tsb_sum64(0, buf, len);
+	len = disk ? tsb_disk_header_len(version) : tsb_dump_header_len(version);
+	sum_off = disk ? offsetof(struct tsb_disk_header, checksum) :
+			 offsetof(struct tsb_dump_header, checksum);
+	if (!len || pread(fd, buf, len, (off_t)off) != (ssize_t)len)
+		return;
+	sum = tsb_header_sum(buf, len, sum_off);
 	put(fd, &sum, 8, (off_t)(off + sum_off));
 }
 
@@ -68,14 +77,13 @@ static void fix_checksums(int fd)
 {
 	struct tsb_disk_header h;
 
-	fix_sum(fd, 0, sizeof(h), offsetof(struct tsb_disk_header, checksum));
+	fix_sum(fd, 0, 1);
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return;
 	for (unsigned int i = 0; i < TSB_MAX_DUMPS; i++)
 		if (h.slot[i].state && h.slot[i].offset >= HEAD &&
 		    h.slot[i].offset < (1ULL << 40))
-			fix_sum(fd, h.slot[i].offset, sizeof(struct tsb_dump_header),
-				offsetof(struct tsb_dump_header, checksum));
+			fix_sum(fd, h.slot[i].offset, 0);
 }
 
 static void extend(int fd)

@@ -13,6 +13,13 @@
  *                                of an offline CPU into a page that spins
  *                                with the MMU off, then FID (no args) on this
  *                                CPU SKEW_NS later
+ * /sys/kernel/tsubaki_test/hang  write "irqoff|preempt CPUMASK": a kernel
+ *                                thread on each CPU of the mask spins for
+ *                                good, with IRQs masked (a hard lockup) or
+ *                                only preemption off (a hang Linux's own
+ *                                watchdogs may see, but never panics on)
+ * /sys/kernel/tsubaki_test/gic_trap  write 1: read ICC_IAR0_EL1, a group-0
+ *                                GIC register of the secure world
  */
 #include <linux/arm-smccc.h>
 #include <linux/cacheflush.h>
@@ -20,6 +27,7 @@
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/smp.h>
@@ -137,7 +145,98 @@ static ssize_t on_spin_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+/* The functions a hung CPU's PC must lie in: the tests look them up in /proc/kallsyms. */
+static noinline void tsb_test_spin_irqoff(void)
+{
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
+static noinline void tsb_test_spin_preempt(void)
+{
+	for (;;)
+		cpu_relax();
+}
+
+static int tsb_test_hang_fn(void *data)
+{
+	bool irqoff = data;
+
+	preempt_disable();
+	pr_emerg("tsubaki_test: cpu%d hangs (%s) at cntvct %llu\n", raw_smp_processor_id(),
+		 irqoff ? "irqoff" : "preempt", (unsigned long long)read_sysreg(cntvct_el0));
+	if (irqoff)
+		tsb_test_spin_irqoff();
+	tsb_test_spin_preempt();
+	return 0;
+}
+
+static ssize_t hang_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	static struct task_struct *threads[8];
+	void (*fn)(void);
+	char mode[16];
+	unsigned long mask;
+	unsigned int cpu, self;
+	bool irqoff;
+
+	if (sscanf(buf, "%15s %li", mode, &mask) != 2)
+		return -EINVAL;
+	if (!strcmp(mode, "irqoff"))
+		irqoff = true;
+	else if (!strcmp(mode, "preempt"))
+		irqoff = false;
+	else
+		return -EINVAL;
+	/*
+	 * Where the hung CPUs will be: "HANGFN <address> <name>+0x0/<size>". The
+	 * raw address is what the tests need (this module is for tests only).
+	 */
+	fn = irqoff ? tsb_test_spin_irqoff : tsb_test_spin_preempt;
+	pr_emerg("tsubaki_test: HANGFN %lx %pS\n", (unsigned long)fn, fn);
+	/*
+	 * Create them all before any runs: a thread that hangs the CPU kthreadd
+	 * or this task is queued on would stop the rest from being made. This
+	 * CPU's goes last, as this task returns to userland.
+	 */
+	memset(threads, 0, sizeof(threads));
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (cpu >= ARRAY_SIZE(threads) || !(mask & BIT(cpu)))
+			continue;
+		t = kthread_create(tsb_test_hang_fn, (void *)irqoff, "tsb_hang/%d", cpu);
+		if (IS_ERR(t))
+			return PTR_ERR(t);	/* the ones made never run: leaked, test only */
+		kthread_bind(t, cpu);
+		threads[cpu] = t;
+	}
+	self = get_cpu();
+	for (cpu = 0; cpu < ARRAY_SIZE(threads); cpu++)
+		if (threads[cpu] && cpu != self)
+			wake_up_process(threads[cpu]);
+	if (self < ARRAY_SIZE(threads) && threads[self])
+		wake_up_process(threads[self]);
+	put_cpu();
+	return count;
+}
+
+static ssize_t gic_trap_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	if (buf[0] != '1')
+		return -EINVAL;
+	pr_emerg("tsubaki_test: reading ICC_IAR0_EL1 on CPU%d\n", raw_smp_processor_id());
+	pr_info("tsubaki_test: ICC_IAR0_EL1 = %llx\n",
+		(unsigned long long)read_sysreg_s(SYS_ICC_IAR0_EL1));
+	return count;
+}
+
 static struct kobj_attribute smc_attr = __ATTR(smc, 0600, smc_show, smc_store);
+static struct kobj_attribute hang_attr = __ATTR(hang, 0200, NULL, hang_store);
+static struct kobj_attribute gic_trap_attr = __ATTR(gic_trap, 0200, NULL, gic_trap_store);
 static struct kobj_attribute race_attr = __ATTR(race, 0200, NULL, race_store);
 static struct kobj_attribute on_spin_attr = __ATTR(on_spin, 0200, NULL, on_spin_store);
 static struct kobj_attribute oops_attr = __ATTR(oops, 0200, NULL, oops_store);
@@ -147,6 +246,8 @@ static struct attribute *test_attrs[] = {
 	&oops_attr.attr,
 	&race_attr.attr,
 	&on_spin_attr.attr,
+	&hang_attr.attr,
+	&gic_trap_attr.attr,
 	NULL,
 };
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 # ---- the format (keep in sync with include/tsubaki/dump_format.h) ----------
 DISK_MAGIC = 0x4B5349444B425354     # "TSBKDISK"
 DUMP_MAGIC = 0x504D55444B425354     # "TSBKDUMP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 BLOCK = 4096
 DUMP_ALIGN = 1 << 20
@@ -51,10 +51,13 @@ CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM", 4: "EXCLUDED"}
 
 # struct layouts, little-endian, no padding (every field naturally aligned)
 SLOT = struct.Struct("<QQQII")                  # offset size dump_id state reserved
-DISK_HEADER = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
+DISK_HEADER_V1 = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
+DISK_HEADER = struct.Struct(DISK_HEADER_V1.format + "QQ")     # + generation reserved2
 DISK_CHECKSUM_OFF = 32
-DUMP_HEADER = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
+DUMP_HEADER_V1 = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
+DUMP_HEADER = struct.Struct(DUMP_HEADER_V1.format + "IIQQQ")  # + cause cause_cpus reserved2[3]
 DUMP_CHECKSUM_OFF = 144
+CAUSES = {0: "unknown", 1: "panic", 2: "hard-lockup", 3: "watchdog"}
 CPU_FIELDS = ("sp_el0", "sp_el1", "pc", "pstate", "elr_el1", "spsr_el1",
               "sctlr_el1", "ttbr0_el1", "ttbr1_el1", "tcr_el1", "mair_el1",
               "vbar_el1", "esr_el1", "far_el1", "tpidr_el1", "tpidr_el0")
@@ -63,7 +66,8 @@ REGION = struct.Struct("<QQQII")
 CHUNK = struct.Struct("<QII")
 MAX_CHUNKS = (META_SIZE - OFF_CHUNKS) // CHUNK.size
 
-assert DISK_HEADER.size == 552 and DUMP_HEADER.size == 152
+assert DISK_HEADER_V1.size == 552 and DUMP_HEADER_V1.size == 152
+assert DISK_HEADER.size == 568 and DUMP_HEADER.size == 184
 assert CPU_RECORD.size == 440 and REGION.size == 32 and CHUNK.size == 16
 
 _M64 = (1 << 64) - 1
@@ -119,6 +123,12 @@ class Dump:
     regions: list = field(default_factory=list)     # dicts
     chunks: list = field(default_factory=list)      # (state, checksum)
     cpus: list = field(default_factory=list)        # dicts
+    cause: int = 0              # CAUSES (version 1: 0, unknown)
+    cause_cpus: int = 0         # bit per CPU
+
+    @property
+    def cause_name(self):
+        return CAUSES.get(self.cause, "unknown")
 
     @property
     def times(self):
@@ -174,6 +184,8 @@ class Disk:
     checksum: int
     slots: list                 # all nslots slots: dicts offset size dump_id state
     dumps: list                 # Dump for every slot whose state != EMPTY
+    generation: int = 0
+    header_copy: int = 0        # which copy of the disk header counts (0 at 0, 1 at 4 KiB)
 
     def dump_by_id(self, dump_id):
         for d in self.dumps:
@@ -210,29 +222,23 @@ def read_disk(path):
         if file_size < BLOCK:
             raise ValueError("%s: truncated file: %d bytes, smaller than the "
                              "disk header block" % (path, file_size))
-        raw = _read(f, file_size, 0, DISK_HEADER.size, "the disk header")
-        v = DISK_HEADER.unpack(raw)
+        errors, good = [], []
+        for copy in (0, 1):
+            if copy and file_size < 2 * BLOCK:
+                break
+            try:
+                good.append((copy, _disk_header_copy(f, file_size, path, copy)))
+            except ValueError as e:
+                errors.append(e)
+        if copy == 1 and good and good[-1][0] == 1 and good[-1][1][1] == 1:
+            good.pop()                  # version 1 kept one copy, at 0
+        if not good:
+            raise errors[0]
+        copy, v = max(good, key=lambda cv: cv[1][-2] if cv[1][1] > 1 else 0)
         magic, version, nslots, disk_size, next_dump_id, checksum = v[:6]
-        if magic != DISK_MAGIC:
-            raise ValueError("%s: bad disk magic 0x%016x (want 0x%016x)"
-                             % (path, magic, DISK_MAGIC))
-        if version != FORMAT_VERSION:
-            raise ValueError("%s: unsupported disk format version %d (want %d)"
-                             % (path, version, FORMAT_VERSION))
-        want = _header_sum(raw, DISK_CHECKSUM_OFF)
-        if want != checksum:
-            raise ValueError("%s: disk header checksum 0x%016x does not match "
-                             "its contents (0x%016x)" % (path, checksum, want))
-        if nslots > MAX_DUMPS:
-            raise ValueError("%s: nslots %d > %d" % (path, nslots, MAX_DUMPS))
-        if disk_size < BLOCK:
-            raise ValueError("%s: disk_size %d is smaller than the header"
-                             % (path, disk_size))
-        if disk_size > file_size:
-            raise ValueError("%s: truncated file: disk_size %d > file size %d"
-                             % (path, disk_size, file_size))
         disk = Disk(path, file_size, magic, version, nslots, disk_size,
-                    next_dump_id, checksum, [], [])
+                    next_dump_id, checksum, [], [],
+                    v[-2] if version > 1 else 0, copy)
         used = []
         for i in range(nslots):
             off, size, dump_id, state, _ = SLOT.unpack(v[6 + i])
@@ -257,23 +263,62 @@ def read_disk(path):
     return disk
 
 
+def _disk_header_copy(f, file_size, path, copy):
+    """The fields of disk header copy @copy, checked; raise ValueError."""
+    raw = _read(f, file_size, copy * BLOCK, DISK_HEADER.size, "the disk header")
+    magic, version = struct.unpack_from("<QI", raw)
+    where = path if not copy else "%s: disk header copy 1" % path
+    if magic != DISK_MAGIC:
+        raise ValueError("%s: bad disk magic 0x%016x (want 0x%016x)"
+                         % (where, magic, DISK_MAGIC))
+    if version not in (1, FORMAT_VERSION):
+        raise ValueError("%s: unsupported disk format version %d (want 1..%d)"
+                         % (where, version, FORMAT_VERSION))
+    if version == 1:
+        raw = raw[:DISK_HEADER_V1.size]
+        v = DISK_HEADER_V1.unpack(raw)
+    else:
+        v = DISK_HEADER.unpack(raw)
+    nslots, disk_size, checksum = v[2], v[3], v[5]
+    want = _header_sum(raw, DISK_CHECKSUM_OFF)
+    if want != checksum:
+        raise ValueError("%s: disk header checksum 0x%016x does not match "
+                         "its contents (0x%016x)" % (where, checksum, want))
+    if nslots > MAX_DUMPS:
+        raise ValueError("%s: nslots %d > %d" % (where, nslots, MAX_DUMPS))
+    if disk_size < BLOCK:
+        raise ValueError("%s: disk_size %d is smaller than the header"
+                         % (where, disk_size))
+    if disk_size > file_size:
+        raise ValueError("%s: truncated file: disk_size %d > file size %d"
+                         % (where, disk_size, file_size))
+    return v
+
+
 def _read_dump(f, file_size, index, slot, where):
     base, ssize = slot["offset"], slot["size"]
     raw = _read(f, file_size, base + OFF_HEADER, DUMP_HEADER.size,
                 "%s: the dump header" % where)
-    v = DUMP_HEADER.unpack(raw)
+    magic, version = struct.unpack_from("<QI", raw)
+    if magic != DUMP_MAGIC:
+        raise ValueError("%s: bad dump magic 0x%016x (want 0x%016x)"
+                         % (where, magic, DUMP_MAGIC))
+    if version not in (1, FORMAT_VERSION):
+        raise ValueError("%s: unsupported dump version %d (want 1..%d)"
+                         % (where, version, FORMAT_VERSION))
+    cause = cause_cpus = 0
+    if version == 1:
+        raw = raw[:DUMP_HEADER_V1.size]
+        v = DUMP_HEADER_V1.unpack(raw)
+    else:
+        v = DUMP_HEADER.unpack(raw)
+        cause, cause_cpus = v[4 + len(TIME_NAMES) + 13:][:2]
     magic, version, state, dump_id = v[:4]
     nt = len(TIME_NAMES)
     t_ns = list(v[4:4 + nt])
     (ram_base, ram_size, window, chunk_size, nchunks, data_offset,
      bytes_written, ncpus, panic_cpu, vmcoreinfo_size, nregions, boot_count,
-     checksum) = v[4 + nt:]
-    if magic != DUMP_MAGIC:
-        raise ValueError("%s: bad dump magic 0x%016x (want 0x%016x)"
-                         % (where, magic, DUMP_MAGIC))
-    if version != FORMAT_VERSION:
-        raise ValueError("%s: unsupported dump version %d (want %d)"
-                         % (where, version, FORMAT_VERSION))
+     checksum) = v[4 + nt:4 + nt + 13]
     want = _header_sum(raw, DUMP_CHECKSUM_OFF)
     if want != checksum:
         raise ValueError("%s: dump header checksum 0x%016x does not match its "
@@ -313,6 +358,7 @@ def _read_dump(f, file_size, index, slot, where):
              DUMP_STATES[state], t_ns, ram_base, ram_size, window, chunk_size,
              nchunks, data_offset, bytes_written, ncpus, panic_cpu,
              vmcoreinfo_size, nregions, boot_count, checksum)
+    d.cause, d.cause_cpus = cause, cause_cpus
 
     d.vmcoreinfo = _read(f, file_size, base + OFF_VMCOREINFO, vmcoreinfo_size,
                          "%s: VMCOREINFO" % where)

@@ -151,26 +151,39 @@ static uint64_t sum64_update(uint64_t h, const uint64_t *p, size_t nwords)
 	return h;
 }
 
-/* The header checksums: tsb_sum64 of the struct with its checksum field 0. */
+/* The header checksums, by the header's own version (dump_format.h). */
 static uint64_t disk_header_sum(const struct tsb_disk_header *h)
 {
-	struct tsb_disk_header c = *h;
-
-	c.checksum = 0;
-	return tsb_sum64(0, &c, sizeof(c));
+	return tsb_disk_header_sum(h);
 }
 
 static uint64_t dump_header_sum(const struct tsb_dump_header *h)
 {
-	struct tsb_dump_header c = *h;
+	return tsb_dump_header_sum(h);
+}
 
-	c.checksum = 0;
-	return tsb_sum64(0, &c, sizeof(c));
+/* Why copy @h of the disk header cannot be used, or NULL. */
+static const char *disk_header_bad(const struct tsb_disk_header *h, uint64_t file_size)
+{
+	if (h->magic != TSB_DISK_MAGIC)
+		return "bad disk magic";
+	if (!tsb_disk_header_len(h->version))
+		return "unsupported disk format version";
+	if (disk_header_sum(h) != h->checksum)
+		return "disk header checksum does not match its contents";
+	if (h->nslots > TSB_MAX_DUMPS)
+		return "nslots > 16";
+	if (h->disk_size < TSB_BLOCK)
+		return "disk_size is smaller than the header";
+	if (h->disk_size > file_size)
+		return "truncated file: disk_size > file size";
+	return NULL;
 }
 
 static void open_disk(struct dump *d, const char *path)
 {
-	struct tsb_disk_header *h = &d->disk;
+	struct tsb_disk_header *h = &d->disk, c1;
+	const char *why0, *why1;
 	off_t end;
 
 	d->path = path;
@@ -184,24 +197,21 @@ static void open_disk(struct dump *d, const char *path)
 	if (d->file_size < TSB_BLOCK)
 		fail("%s: truncated file: %" PRIu64 " bytes, smaller than the disk header block",
 		     path, d->file_size);
+	/* Two copies (version 2 on): the good one, of two the newer. */
 	read_at(d, h, sizeof(*h), 0, "the disk header");
-	if (h->magic != TSB_DISK_MAGIC)
-		fail("%s: bad disk magic 0x%016" PRIx64 " (want 0x%016llx)",
-		     path, h->magic, TSB_DISK_MAGIC);
-	if (h->version != TSB_FORMAT_VERSION)
-		fail("%s: unsupported disk format version %u (want %u)",
-		     path, h->version, TSB_FORMAT_VERSION);
-	if (disk_header_sum(h) != h->checksum)
-		fail("%s: disk header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
-		     path, h->checksum, disk_header_sum(h));
-	if (h->nslots > TSB_MAX_DUMPS)
-		fail("%s: nslots %u > %u", path, h->nslots, TSB_MAX_DUMPS);
-	if (h->disk_size < TSB_BLOCK)
-		fail("%s: disk_size %" PRIu64 " is smaller than the header", path,
-		     h->disk_size);
-	if (h->disk_size > d->file_size)
-		fail("%s: truncated file: disk_size %" PRIu64 " > file size %" PRIu64,
-		     path, h->disk_size, d->file_size);
+	if (h->version == 1)
+		h->generation = 0;
+	why0 = disk_header_bad(h, d->file_size);
+	if (d->file_size >= 2 * TSB_BLOCK) {
+		read_at(d, &c1, sizeof(c1), TSB_BLOCK, "the disk header's copy 1");
+		why1 = c1.version == 1 ? "version 1" : disk_header_bad(&c1, d->file_size);
+		if (!why1 && (why0 || c1.generation > h->generation)) {
+			*h = c1;
+			why0 = NULL;
+		}
+	}
+	if (why0)
+		fail("%s: %s (0x%016" PRIx64 ", version %u)", path, why0, h->magic, h->version);
 }
 
 static void open_dump(struct dump *d, uint64_t index)
@@ -231,9 +241,9 @@ static void open_dump(struct dump *d, uint64_t index)
 	if (h->magic != TSB_DUMP_MAGIC)
 		fail("%s: slot %" PRIu64 ": bad dump magic 0x%016" PRIx64 " (want 0x%016llx)",
 		     d->path, index, h->magic, TSB_DUMP_MAGIC);
-	if (h->version != TSB_FORMAT_VERSION)
-		fail("%s: slot %" PRIu64 ": unsupported dump version %u (want %u)",
-		     d->path, index, h->version, TSB_FORMAT_VERSION);
+	if (!tsb_dump_header_len(h->version))
+		fail("%s: slot %" PRIu64 ": unsupported dump version %u",
+		     d->path, index, h->version);
 	if (dump_header_sum(h) != h->checksum)
 		fail("%s: slot %" PRIu64 ": dump header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
 		     d->path, index, h->checksum, dump_header_sum(h));

@@ -30,7 +30,7 @@ import sys
 
 DISK_MAGIC = 0x4B5349444B425354
 DUMP_MAGIC = 0x504D55444B425354
-VERSION = 1
+VERSION = 2            # what make_disk() writes unless told version=1
 MIB = 1 << 20
 META_SIZE = MIB
 MAX_DUMPS = 16
@@ -51,6 +51,8 @@ DUMP_DEFAULTS = dict(
     pages=None,             # {pfn: 4096 bytes}: explicit page contents
     flip=(),                # [(chunk, byte offset in chunk)]
     chunk_states=None,      # {chunk: state}; default all OK (1)
+    cause=1,                # panic (version 2 on)
+    cause_cpus=None,        # default: the panic CPU
     fill_missing=True,
     zero_fill=False,
     seed=1,
@@ -120,7 +122,7 @@ def _ram(spec):
     return chunks
 
 
-def _dump_image(spec, slot):
+def _dump_image(spec, slot, version=VERSION):
     """(metadata bytes, {chunk: data}, info) of one dump."""
     base, size, csz = spec["ram_base"], spec["ram_size"], spec["chunk_size"]
     nchunks = -(-size // csz)
@@ -147,14 +149,18 @@ def _dump_image(spec, slot):
 
     meta = bytearray(META_SIZE if spec["data_offset"] >= META_SIZE else spec["data_offset"])
     hdr = bytearray(struct.pack(
-        "<QIIQ5Q7Q4I2Q", DUMP_MAGIC, VERSION, spec["state"], spec["dump_id"],
+        "<QIIQ5Q7Q4I2Q", DUMP_MAGIC, version, spec["state"], spec["dump_id"],
         *spec["t_ns"], base, size, window, csz, nchunks, spec["data_offset"],
         ok_bytes if spec["bytes_written"] is None else spec["bytes_written"],
         spec["ncpus"], spec["panic_cpu"], len(spec["vmcoreinfo"]), 2,
         spec["boot_count"], 0))
-    assert len(hdr) == 152
+    if version >= 2:
+        cpus = spec["cause_cpus"]
+        hdr += struct.pack("<II3Q", spec["cause"],
+                           1 << spec["panic_cpu"] if cpus is None else cpus, 0, 0, 0)
+    assert len(hdr) == (152 if version == 1 else 184)
     hdr[144:152] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
-    meta[0:152] = hdr
+    meta[0:len(hdr)] = hdr
     for c in range(spec["ncpus"]):
         x = [(c << 56) | (slot << 48) | r for r in range(31)]
         tail = [0xFFFF000010000000 + c * 0x100 + k for k in range(16)]
@@ -175,7 +181,7 @@ def _dump_image(spec, slot):
 
 
 def make_disk(path, dumps, disk_size=None, nslots=None, next_dump_id=None,
-              empty_slots=()):
+              empty_slots=(), version=VERSION, generation=2, copy=None):
     """Write a disk image at @path holding @dumps (list of spec dicts) in
     slots 0.. (skipping the indexes in @empty_slots); returns a list of info
     dicts (one per dump) with slot, offset, data_file_offset, nchunks..."""
@@ -197,7 +203,7 @@ def make_disk(path, dumps, disk_size=None, nslots=None, next_dump_id=None,
 
     images, offset = [], MIB
     for slot, s in specs:
-        meta, chunks, info = _dump_image(s, slot)
+        meta, chunks, info = _dump_image(s, slot, version)
         size = s["slot_size"]
         if size is None:
             size = -(-info["data_len"] // MIB) * MIB
@@ -215,13 +221,18 @@ def make_disk(path, dumps, disk_size=None, nslots=None, next_dump_id=None,
                                   s["dump_id"], st, 0)
     if next_dump_id is None:
         next_dump_id = max([s["dump_id"] for _, s in specs] + [0]) + 1
-    hdr = bytearray(struct.pack("<QIIQQQ", DISK_MAGIC, VERSION, nslots,
+    hdr = bytearray(struct.pack("<QIIQQQ", DISK_MAGIC, version, nslots,
                                 disk_size, next_dump_id, 0) + b"".join(slots))
-    assert len(hdr) == 552
+    if version >= 2:
+        hdr += struct.pack("<QQ", generation, 0)
+    assert len(hdr) == (552 if version == 1 else 568)
     hdr[32:40] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
+    # The firmware writes copy generation % 2 (version 1: the one at 0).
+    hdr_off = PAGE * ((generation % 2 if copy is None else copy) if version >= 2 else 0)
 
     with open(path, "wb") as f:
         f.truncate(disk_size)
+        f.seek(hdr_off)
         f.write(hdr)
         for slot, s, meta, chunks, info in images:
             f.seek(info["offset"])

@@ -26,6 +26,8 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import dumpdisk        # noqa: E402
 import mkfakedump      # noqa: E402
 
+TSUBAKI_DUMP = os.path.join(os.environ.get("TSUBAKI_BUILD", os.path.join(TOP, "build")),
+                            "tools", "tsubaki-dump")
 CFLAGS = ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror"]
 NONCE = 0x0123456789ABCDEF
 BASE_PFN = 0x40000000 >> 12
@@ -121,7 +123,9 @@ def refix_checksums(path):
     with open(path, "r+b") as f:
         size = f.seek(0, os.SEEK_END)
         f.seek(0)
-        hdr = bytearray(f.read(552))
+        hdr = bytearray(f.read(568))
+        if struct.unpack_from("<I", hdr, 8)[0] == 1:
+            hdr = hdr[:552]
         hdr[32:40] = bytes(8)
         hdr[32:40] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(hdr)))
         f.seek(0)
@@ -129,10 +133,12 @@ def refix_checksums(path):
         nslots = min(struct.unpack_from("<I", hdr, 12)[0], 16)
         for i in range(nslots):
             off, = struct.unpack_from("<Q", hdr, 40 + 32 * i)
-            if off < 4096 or off + 152 > size:
+            if off < 4096 or off + 184 > size:
                 continue
             f.seek(off)
-            dh = bytearray(f.read(152))
+            dh = bytearray(f.read(184))
+            if struct.unpack_from("<I", dh, 8)[0] == 1:
+                dh = dh[:152]
             dh[144:152] = bytes(8)
             dh[144:152] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(dh)))
             f.seek(off)
@@ -333,10 +339,10 @@ class TestMalformed(Case):
         self.assertRaisesRegex(ValueError, "bad dump magic", dumpdisk.read_disk, self.img)
 
     def test_bad_version(self):
-        patch(self.img, 8, "<I", 2)
+        patch(self.img, 8, "<I", 3)
         refix_checksums(self.img)
-        self.assert_malformed("version 2")
-        self.assertRaisesRegex(ValueError, "version 2", dumpdisk.read_disk, self.img)
+        self.assert_malformed("version 3")
+        self.assertRaisesRegex(ValueError, "version 3", dumpdisk.read_disk, self.img)
 
     def test_bad_checksums(self):
         patch(self.img, 16, "<Q", 1 << 40)              # disk_size, checksum not fixed
@@ -445,6 +451,49 @@ class TestMalformed(Case):
         self.assertTrue(all(outcomes.get(k) for k in (1, 2)), outcomes)
 
 
+class TestFormatVersions(Case):
+    """Version 2 keeps two disk header copies; version 1 disks stay readable."""
+
+    def header_copy(self):
+        return dumpdisk.read_disk(self.img).header_copy
+
+    def test_version1_disk_reads_everywhere(self):
+        info = self.make(dict(nonce=0x77, pattern_pfns=range(0x40010, 0x40020)), version=1)
+        disk = dumpdisk.read_disk(self.img)
+        self.assertEqual((disk.version, disk.generation, disk.dumps[0].cause_name),
+                         (1, 0, "unknown"))
+        self.assertEqual(self.check(0, 0x77, 16)[0], 0)
+        exe = TSUBAKI_DUMP
+        r = subprocess.run([exe, "verify", self.img, "last"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_newer_copy_wins_and_a_torn_one_is_ignored(self):
+        self.make(dict(dump_id=1), generation=4)                # copy 0, dump 1
+        with open(self.img, "r+b") as f:
+            hdr = bytearray(f.read(568))
+        # copy 1: generation 5, the same slot now says dump 1 is partial
+        newer = bytearray(hdr)
+        struct.pack_into("<Q", newer, 552, 5)
+        struct.pack_into("<I", newer, 40 + 24, 3)
+        newer[32:40] = bytes(8)
+        newer[32:40] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(newer)))
+        patch(self.img, 4096, "%ds" % len(newer), bytes(newer))
+        disk = dumpdisk.read_disk(self.img)
+        self.assertEqual((disk.header_copy, disk.generation, disk.slots[0]["state"]),
+                         (1, 5, 3))
+        # A torn write of copy 1 (half of it old): copy 0 counts again.
+        patch(self.img, 4096 + 300, "<Q", 0xdeadbeef)
+        disk = dumpdisk.read_disk(self.img)
+        self.assertEqual((disk.header_copy, disk.generation), (0, 4))
+        exe = TSUBAKI_DUMP
+        r = subprocess.run([exe, "list", self.img], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("complete", r.stdout.lower())
+        # Both copies damaged: no disk header at all.
+        patch(self.img, 300, "<Q", 0xdeadbeef)
+        self.assertRaisesRegex(ValueError, "checksum", dumpdisk.read_disk, self.img)
+
+
 class TestDumpdisk(Case):
     def test_fields(self):
         vmci = b"OSRELEASE=6.1.0-tsubaki\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffff800009aa0000\n"
@@ -453,8 +502,9 @@ class TestDumpdisk(Case):
                        chunk_states={4: 3, 5: 2}),
                   next_dump_id=8)
         disk = dumpdisk.read_disk(self.img)
-        self.assertEqual((disk.nslots, disk.next_dump_id, disk.version), (1, 8, 1))
+        self.assertEqual((disk.nslots, disk.next_dump_id, disk.version), (1, 8, 2))
         d = disk.dump_by_id(7)
+        self.assertEqual((d.cause_name, d.cause_cpus), ("panic", 1 << 2))
         self.assertEqual((d.slot, d.state, d.state_name, d.slot_state, d.slot_state_name),
                          (0, 2, "COMPLETE", 1, "IN_PROGRESS"))
         self.assertEqual(d.t_ns, [11, 22, 33, 44, 55])

@@ -408,8 +408,8 @@ static void test_dump_header_sum(void **state)
 	assert_int_equal(t.checksum, 0x123456789abcdefULL);
 	assert_int_equal(s0, tsb_sum64(0, &hd, sizeof(hd)));
 	for (b = 0; b < sizeof(hd); b++) {
-		if (b >= cs && b < cs + 8)
-			continue;
+		if ((b >= cs && b < cs + 8) || (b >= 8 && b < 12))
+			continue;	/* the checksum; the version (below) */
 		t = hd;
 		((uint8_t *)&t)[b] ^= 0x01;
 		s = dump_header_sum(&t);
@@ -433,6 +433,77 @@ static void test_dump_header_sum(void **state)
 	}
 }
 
+/* Version 1 headers: the checksum covers the version 1 structure only. */
+static void test_version1_headers(void **state)
+{
+	struct tsb_dump_header hd;
+	struct tsb_disk_header dk;
+	uint64_t s;
+
+	(void)state;
+	memset(&hd, 0, sizeof(hd));
+	hd.magic = TSB_DUMP_MAGIC;
+	hd.version = 1;
+	hd.dump_id = 3;
+	s = dump_header_sum(&hd);
+	assert_int_equal(s, tsb_sum64(0, &hd, offsetof(struct tsb_dump_header, cause)));
+	hd.cause = 9;		/* beyond a version 1 header: not covered */
+	assert_int_equal(dump_header_sum(&hd), s);
+	hd.version = TSB_FORMAT_VERSION;
+	assert_int_not_equal(dump_header_sum(&hd), s);
+	hd.version = 3;		/* unknown: no checksum matches */
+	assert_int_equal(dump_header_sum(&hd), 0);
+
+	dump_disk_header_init(&dk, DISK);
+	dk.version = 1;
+	dk.generation = 77;	/* not part of it */
+	dk.checksum = dump_disk_header_sum(&dk);
+	assert_true(dump_disk_header_valid(&dk, DISK));
+	dk.slot[0] = (struct tsb_disk_slot){ MiB, 2 * MiB, 5, TSB_DUMP_COMPLETE, 0 };
+	dk.next_dump_id = 2;	/* behind the slots: repaired, not reformatted */
+	dk.checksum = dump_disk_header_sum(&dk);
+	assert_true(dump_disk_header_valid(&dk, DISK));
+	assert_int_equal(dump_disk_header_repair(&dk), 1);
+	assert_int_equal(dk.next_dump_id, 6);
+	assert_int_equal(dk.version, TSB_FORMAT_VERSION);
+	assert_int_equal(dk.generation, 0);
+	assert_true(dump_disk_header_valid(&dk, DISK));
+	assert_int_equal(dump_disk_header_repair(&dk), 0);
+}
+
+/* Two copies, written in turn: the valid one counts, of two the newer. */
+static void test_header_copies(void **state)
+{
+	struct tsb_disk_header c[2], v1;
+	uint64_t off;
+
+	(void)state;
+	dump_disk_header_init(&c[0], DISK);
+	assert_int_equal(c[0].generation, 0);
+	memset(&c[1], 0, sizeof(c[1]));
+	assert_int_equal(dump_disk_header_pick(&c[0], &c[1], DISK), 0);
+	assert_int_equal(dump_disk_header_pick(&c[1], &c[1], DISK), -1);
+	/* Generation 1 goes to copy 1, 2 to copy 0, ... */
+	off = dump_disk_header_commit(&c[0]);
+	assert_int_equal(off, TSB_BLOCK);
+	c[1] = c[0];
+	c[0].next_dump_id = 9;
+	off = dump_disk_header_commit(&c[0]);
+	assert_int_equal(off, 0);
+	assert_int_equal(c[0].generation, 2);
+	assert_int_equal(dump_disk_header_pick(&c[0], &c[1], DISK), 0);
+	assert_int_equal(dump_disk_header_pick(&c[1], &c[0], DISK), 1);
+	/* A torn copy 0: copy 1 (generation 1) counts. */
+	((uint8_t *)&c[0])[100] ^= 0x10;
+	assert_int_equal(dump_disk_header_pick(&c[0], &c[1], DISK), 1);
+	/* A version 1 copy 1 is no copy: version 1 kept one, at 0. */
+	v1 = c[1];
+	v1.version = 1;
+	v1.checksum = dump_disk_header_sum(&v1);
+	assert_int_equal(dump_disk_header_pick(&c[0], &v1, DISK), -1);
+	assert_int_equal(dump_disk_header_pick(&v1, &c[0], DISK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +517,8 @@ int main(void)
 		cmocka_unit_test(test_plan_partial),
 		cmocka_unit_test(test_plan_all_slots_used),
 		cmocka_unit_test(test_dump_header_sum),
+		cmocka_unit_test(test_version1_headers),
+		cmocka_unit_test(test_header_copies),
 	};
 
 	unit_init();

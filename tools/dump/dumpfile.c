@@ -103,22 +103,6 @@ static int read_at(struct tsb_disk *d, void *buf, size_t len, uint64_t off,
 
 /* ---- the disk header ---- */
 
-static uint64_t disk_header_sum(const struct tsb_disk_header *h)
-{
-	struct tsb_disk_header c = *h;
-
-	c.checksum = 0;
-	return tsb_sum64(0, &c, sizeof(c));
-}
-
-static uint64_t dump_header_sum(const struct tsb_dump_header *h)
-{
-	struct tsb_dump_header c = *h;
-
-	c.checksum = 0;
-	return tsb_sum64(0, &c, sizeof(c));
-}
-
 static int check_disk_header(struct tsb_disk *d)
 {
 	const struct tsb_disk_header *h = &d->hdr;
@@ -127,14 +111,14 @@ static int check_disk_header(struct tsb_disk *d)
 		return tsb_error(d, TSB_E_FORMAT,
 				 "%s: bad disk magic 0x%016" PRIx64 " (want 0x%016llx): not a Tsubaki dump disk",
 				 d->name, h->magic, TSB_DISK_MAGIC);
-	if (h->version != TSB_FORMAT_VERSION)
+	if (!tsb_disk_header_len(h->version))
 		return tsb_error(d, TSB_E_FORMAT,
-				 "%s: unsupported disk format version %u (want %u)",
-				 d->name, h->version, TSB_FORMAT_VERSION);
-	if (disk_header_sum(h) != h->checksum)
+				 "%s: unsupported disk format version %u (want %u..%u)",
+				 d->name, h->version, TSB_FORMAT_OLDEST, TSB_FORMAT_VERSION);
+	if (tsb_disk_header_sum(h) != h->checksum)
 		return tsb_error(d, TSB_E_FORMAT,
 				 "%s: disk header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
-				 d->name, h->checksum, disk_header_sum(h));
+				 d->name, h->checksum, tsb_disk_header_sum(h));
 	if (h->nslots > TSB_MAX_DUMPS)
 		return tsb_error(d, TSB_E_FORMAT, "%s: nslots %u > %u",
 				 d->name, h->nslots, TSB_MAX_DUMPS);
@@ -203,6 +187,23 @@ static int check_slots(struct tsb_disk *d)
 	return 0;
 }
 
+/* Copy @copy of the disk header into d->hdr, checked. */
+static int read_header_copy(struct tsb_disk *d, unsigned int copy)
+{
+	int err;
+
+	memset(&d->hdr, 0, sizeof(d->hdr));
+	err = read_at(d, &d->hdr, sizeof(d->hdr), copy * TSB_BLOCK,
+		      copy ? "the disk header's copy 1" : "the disk header");
+	if (!err && d->hdr.version == 1)
+		d->hdr.generation = d->hdr.reserved2 = 0;	/* not part of a version 1 header */
+	if (!err)
+		err = check_disk_header(d);
+	if (!err)
+		err = check_slots(d);
+	return err;
+}
+
 int tsb_disk_open_fd(struct tsb_disk *d, int fd, const char *name)
 {
 	off_t end;
@@ -219,11 +220,24 @@ int tsb_disk_open_fd(struct tsb_disk *d, int fd, const char *name)
 		return tsb_error(d, TSB_E_FORMAT,
 				 "%s: truncated file: %" PRIu64 " bytes, smaller than the disk header block",
 				 name, d->file_size);
-	err = read_at(d, &d->hdr, sizeof(d->hdr), 0, "the disk header");
-	if (!err)
-		err = check_disk_header(d);
-	if (!err)
-		err = check_slots(d);
+	err = read_header_copy(d, 0);
+	if (d->file_size >= TSB_DISK_HEADER_COPIES * TSB_BLOCK) {
+		struct tsb_disk_header h0 = d->hdr;
+		char err0[TSB_ERRLEN];
+		int err1;
+
+		memcpy(err0, d->err, sizeof(err0));
+		err1 = read_header_copy(d, 1);
+		if (!err1 && d->hdr.version == 1)
+			err1 = TSB_E_FORMAT;	/* version 1 kept one copy */
+		if (!err1 && (err || d->hdr.generation > h0.generation)) {
+			d->header_copy = 1;
+			return 0;
+		}
+		d->hdr = h0;
+		memcpy(d->err, err0, sizeof(err0));
+	}
+	d->header_copy = 0;
 	return err;
 }
 
@@ -324,12 +338,12 @@ static int check_header_ids(struct tsb_dump *dump)
 	if (h->magic != TSB_DUMP_MAGIC)
 		return dump_err(dump, "bad dump magic 0x%016" PRIx64 " (want 0x%016llx)",
 				h->magic, TSB_DUMP_MAGIC);
-	if (h->version != TSB_FORMAT_VERSION)
-		return dump_err(dump, "unsupported dump version %u (want %u)",
-				h->version, TSB_FORMAT_VERSION);
-	if (dump_header_sum(h) != h->checksum)
+	if (!tsb_dump_header_len(h->version))
+		return dump_err(dump, "unsupported dump version %u (want %u..%u)",
+				h->version, TSB_FORMAT_OLDEST, TSB_FORMAT_VERSION);
+	if (tsb_dump_header_sum(h) != h->checksum)
 		return dump_err(dump, "dump header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
-				h->checksum, dump_header_sum(h));
+				h->checksum, tsb_dump_header_sum(h));
 	if (h->dump_id != dump->s.dump_id)
 		return dump_err(dump, "dump_id %" PRIu64 " != the slot's %" PRIu64,
 				h->dump_id, dump->s.dump_id);
@@ -392,6 +406,12 @@ static int read_header(struct tsb_dump *dump)
 	int err = read_in_dump(dump, &dump->h, sizeof(dump->h), TSB_OFF_HEADER,
 			       "the dump header");
 
+	if (!err && dump->h.version == 1) {
+		/* not part of a version 1 header: its cause is unknown */
+		dump->h.cause = TSB_CAUSE_UNKNOWN;
+		dump->h.cause_cpus = 0;
+		memset(dump->h.reserved2, 0, sizeof(dump->h.reserved2));
+	}
 	if (!err)
 		err = check_header_ids(dump);
 	if (!err)

@@ -35,7 +35,8 @@ struct tsb_disk {
 	bool own_fd;		/* close fd in tsb_disk_close() */
 	const char *name;	/* for messages */
 	uint64_t file_size;
-	struct tsb_disk_header hdr;
+	struct tsb_disk_header hdr;	/* the copy that counts */
+	unsigned int header_copy;	/* which: 0 (at 0) or 1 (at 4 KiB) */
 	char err[TSB_ERRLEN];
 };
 

@@ -181,8 +181,24 @@ static void info_regions(const struct tsb_dump *d, FILE *out)
 	}
 }
 
+/* "cpu 0,1" of a CPU mask, or "" */
+static const char *cpu_list(uint32_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < 32 && n < len; i++)
+		if (mask & (1U << i))
+			n += (size_t)snprintf(buf + n, len - n, "%s%u", n ? "," : " on CPU ", i);
+	return buf;
+}
+
 static void info_cpus(const struct tsb_dump *d, FILE *out)
 {
+	char cpus[128];
+
+	fprintf(out, "  cause      %s%s\n", tsb_cause_name(d->h.cause),
+		cpu_list(d->h.cause_cpus, cpus, sizeof(cpus)));
 	fprintf(out, "  cpus       %u, panic on CPU %u\n", d->h.ncpus,
 		d->h.panic_cpu);
 	for (unsigned int i = 0; i < d->h.ncpus; i++) {
@@ -245,6 +261,12 @@ static void json_cpus(struct json *j, const struct tsb_dump *d)
 {
 	json_u64(j, "ncpus", d->h.ncpus);
 	json_u64(j, "panic_cpu", d->h.panic_cpu);
+	json_str(j, "cause", tsb_cause_name(d->h.cause));
+	json_open(j, "cause_cpus", '[');
+	for (unsigned int i = 0; i < 32; i++)
+		if (d->h.cause_cpus & (1U << i))
+			json_u64(j, NULL, i);
+	json_close(j, ']');
 	json_open(j, "cpus", '[');
 	for (unsigned int i = 0; i < d->h.ncpus; i++) {
 		const struct tsb_cpu_record *r = &d->cpu[i];

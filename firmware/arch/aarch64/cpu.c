@@ -124,3 +124,28 @@ void cpu_enter_ns(uint64_t entry, uint64_t arg)
 	p->ctx.scr = SCR_NS_EL1;
 	arch_el3_exit(&p->ctx);
 }
+
+int arch_inject_undef(struct cpu_ctx *ctx)
+{
+	uint64_t spsr = ctx->spsr, vector;
+
+	if (spsr & (1U << 4))
+		return -1;		/* AArch32: not the normal world's state here */
+	switch ((spsr >> 2) & 3) {
+	case 0:
+		vector = 0x400;		/* lower EL, AArch64 */
+		break;
+	case 1:
+		vector = spsr & 1 ? 0x200 : 0x000;	/* current EL, SP_ELx or SP_EL0 */
+		break;
+	default:
+		return -1;		/* EL2: Linux does not run there on this platform */
+	}
+	/* What the CPU does for an Undefined Instruction exception taken to EL1. */
+	write_sysreg(elr_el1, ctx->elr);
+	write_sysreg(spsr_el1, spsr);
+	write_sysreg(esr_el1, ESR_IL);	/* EC 0: unknown reason */
+	ctx->elr = read_sysreg(vbar_el1) + vector;
+	ctx->spsr = SPSR_EL1H_MASKED;
+	return 0;
+}

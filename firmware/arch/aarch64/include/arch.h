@@ -30,6 +30,7 @@
 
 #define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
 #define ESR_EC_SMC64		0x17
+#define ESR_IL			(1UL << 25)	/* a 32-bit instruction */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -69,16 +70,35 @@ static inline uint64_t arch_counter_freq(void)
 	return read_sysreg(cntfrq_el0);
 }
 
-/* Arm this CPU's EL3 secure physical timer (a group-0 PPI) for @us; 0 disarms. */
-static inline void arch_secure_timer(uint64_t us)
+/*
+ * Arm this CPU's EL3 secure physical timer (a group-0 PPI) to fire when the
+ * counter reaches @at (a time already past fires at once); 0 disarms. Its
+ * clients share it through stimer.h.
+ */
+static inline void arch_secure_timer_at(uint64_t at)
 {
-	if (us) {
-		write_sysreg(cntps_tval_el1, us * arch_counter_freq() / 1000000ULL);
+	if (at) {
+		write_sysreg(cntps_cval_el1, at);
 		write_sysreg(cntps_ctl_el1, 1);
 	} else {
 		write_sysreg(cntps_ctl_el1, 0);
 	}
 	isb();
+}
+
+/*
+ * The interrupted normal world had IRQs masked (PSTATE.I) in a kernel mode:
+ * EL1 or EL2 (AArch64), or a privileged AArch32 mode.
+ */
+static inline int arch_ns_irqs_masked(const struct cpu_ctx *ctx)
+{
+	uint64_t spsr = ctx->spsr;
+
+	if (!(spsr & (1U << 7)))
+		return 0;
+	if (spsr & (1U << 4))
+		return (spsr & 0xf) != 0;	/* AArch32: not USR */
+	return ((spsr >> 2) & 3) != 0;		/* AArch64: not EL0 */
 }
 
 /* Clean and invalidate the data cache by VA over [addr, addr+size). */
