@@ -33,7 +33,7 @@ GRANT ?= 8
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
 
-.PHONY: all setup kernel firmware userland tools modules run demo test unit systest lint fuzz clean distclean
+.PHONY: all setup kernel firmware userland tools modules run demo test unit systest soak lint fuzz clean distclean
 
 all: firmware userland tools
 
@@ -105,7 +105,13 @@ test: setup kernel
 	@$(MAKE) -s lint
 	@$(MAKE) -s unit
 	@$(MAKE) -s systest
+	@$(MAKE) -s soak SOAK_CYCLES=5
 	@$(MAKE) -s bench-smoke
+
+# Crash cycles in a row, every dump checked (tests/soak/soak.py).
+SOAK_CYCLES ?= 50
+soak: all
+	$(PY) tests/soak/soak.py --cycles $(SOAK_CYCLES) $(SOAK_ARGS)
 
 # Benchmarks (bench/README.md); BENCH_ARGS passes options to bench/run.py.
 .PHONY: bench bench-quick bench-smoke

@@ -308,7 +308,7 @@ static int complete(uint32_t tag, int ok)
 	if (ok) {
 		ledger_set(&d.led, tag, LG_DURABLE);
 		d.chunks[tag].state = TSB_CHUNK_OK;
-		d.hdr.bytes_written += d.led.chunk;
+		d.hdr.bytes_written += ledger_chunk_len(&d.led, tag);
 	} else {
 		ledger_set(&d.led, tag, LG_LOST);
 		d.chunks[tag].state = TSB_CHUNK_FAILED;
@@ -332,18 +332,18 @@ static void refill(uint32_t from, uint32_t to)
 	while (!d.failed && d.dev.inflight < d.inflight_max) {
 		int64_t i = ledger_find(&d.led, from > d.cursor ? from : d.cursor, to,
 					LG_PENDING);
-		uint64_t pa;
+		uint64_t pa, len;
 		int err;
 
 		if (i < 0)
 			return;
 		d.cursor = (uint32_t)i + 1;
 		pa = ledger_chunk_addr(&d.led, (uint32_t)i);
-		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, d.led.chunk);
+		len = ledger_chunk_len(&d.led, (uint32_t)i);
+		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
 		ledger_set(&d.led, (uint32_t)i, LG_INFLIGHT);
 		err = vblk_submit(&d.dev, 1, dump_off() + d.hdr.data_offset +
-				  (uint64_t)i * d.led.chunk, pa, (uint32_t)d.led.chunk,
-				  (uint32_t)i);
+				  (uint64_t)i * d.led.chunk, pa, (uint32_t)len, (uint32_t)i);
 		if (err) {
 			ledger_set(&d.led, (uint32_t)i, LG_PENDING);
 			d.cursor = (uint32_t)i;
@@ -543,7 +543,8 @@ static void plan_roles(unsigned int crashed)
 	for (i = 0; i < d.led.nchunks; i = run) {
 		for (run = i; run < d.led.nchunks && d.led.role[run] == LR_SECONDARY; run++)
 			;
-		add_region(ledger_chunk_addr(&d.led, i), (uint64_t)(run - i) * d.led.chunk,
+		add_region(ledger_chunk_addr(&d.led, i),
+			   ledger_chunk_addr(&d.led, run) - ledger_chunk_addr(&d.led, i),
 			   TSB_REGION_SECONDARY);
 		if (run == i)
 			run++;
@@ -561,8 +562,8 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 	d.hdr.state = TSB_DUMP_IN_PROGRESS;
 	d.hdr.dump_id = dump_id;
 	d.hdr.ram_base = d.ram_base;
-	d.hdr.ram_size = (uint64_t)d.led.nchunks * d.led.chunk;
-	d.hdr.window = (uint64_t)d.led.window_chunks * d.led.chunk;
+	d.hdr.ram_size = d.led.size;	/* the last chunk may be short */
+	d.hdr.window = ledger_chunk_addr(&d.led, d.led.window_chunks) - d.led.base;
 	d.hdr.chunk_size = d.led.chunk;
 	d.hdr.nchunks = d.led.nchunks;
 	d.hdr.data_offset = TSB_META_SIZE;
@@ -709,7 +710,8 @@ static int sum_step(void)
 	if (d.summed >= d.led.nchunks)
 		return 0;
 	d.chunks[d.summed].checksum =
-		tsb_sum64(0, (const void *)ledger_chunk_addr(&d.led, d.summed), d.led.chunk);
+		tsb_sum64(0, (const void *)ledger_chunk_addr(&d.led, d.summed),
+			  ledger_chunk_len(&d.led, d.summed));
 	d.summed++;
 	skip_excluded();
 	d.sum_progress = arch_counter();
@@ -832,7 +834,7 @@ static int64_t memory_release(uint64_t base, uint64_t size)
 		return TSB_E_AGAIN;
 	for (i = first; i <= last; i++)
 		ledger_set(&d.led, i, LG_DURABLE);
-	d.hdr.bytes_written += (uint64_t)(last - first + 1) * d.led.chunk;
+	d.hdr.bytes_written += ledger_chunk_addr(&d.led, last + 1) - ledger_chunk_addr(&d.led, first);
 	if (ledger_secondary_done(&d.led))
 		memory_done();
 	return TSB_E_OK;
@@ -928,15 +930,17 @@ void dump_on_system_off(void)
 
 /* ---- while Linux runs ---- */
 
-void dump_fiq(void)
+/*
+ * Take what the disk finished and queue more: the disk's FIQ, or a poll from
+ * Linux when that FIQ went missing (it can land on a CPU that was just
+ * parked). Lock held. Return 1 if Linux should be told about a grant.
+ */
+static int service_disk(void)
 {
 	int notify = 0;
 	uint32_t tag;
 	int ok;
-	uint64_t t0 = arch_counter(), dt;
 
-	spin_lock(&d.lock);
-	vblk_ack_irq(&d.dev);
 	while (vblk_reap(&d.dev, &tag, &ok))
 		notify |= complete(tag, ok);
 	if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
@@ -961,6 +965,17 @@ void dump_fiq(void)
 			notify = 1;
 		}
 	}
+	return notify;
+}
+
+void dump_fiq(void)
+{
+	uint64_t t0 = arch_counter(), dt;
+	int notify;
+
+	spin_lock(&d.lock);
+	vblk_ack_irq(&d.dev);
+	notify = service_disk();
 	dt = arch_counter() - t0;
 	d.fiq_count++;
 	d.fiq_ticks += dt;
@@ -985,6 +1000,9 @@ static void check_stalled(void)
 	}
 	if (d.state == TSB_STATE_SECONDARY && !d.sec_started)
 		start_secondary("poll");
+	/* A completion whose FIQ never came is taken here before anything is declared. */
+	if (d.state == TSB_STATE_SECONDARY && d.dev_up && service_disk())
+		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
 	if (d.state == TSB_STATE_SECONDARY && d.dev.inflight &&
 	    arch_counter() - d.last_progress >
 	    IO_TIMEOUT_US * arch_counter_freq() / 1000000ULL) {

@@ -11,21 +11,22 @@ int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 {
 	uint64_t n;
 
-	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)) ||
+	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)) || (size & 4095) ||
 	    base + size < base)
 		return LEDGER_E_PARAM;
-	n = size / chunk;
+	n = size / chunk + (size % chunk != 0);
 	if (n == 0 || n > TSB_MAX_CHUNKS)
 		return LEDGER_E_PARAM;
 	memset(l, 0, sizeof(*l));
 	l->base = base;
+	l->size = size;
 	l->chunk = chunk;
 	l->nchunks = (uint32_t)n;
-	if (window > n * chunk)
-		window = n * chunk;
+	if (window > size)
+		window = size;
 	l->window_chunks = (uint32_t)((window + chunk - 1) / chunk);
-	if (grant > n * chunk)
-		grant = n * chunk;
+	if (grant > size)
+		grant = size;
 	l->grant_chunks = (uint32_t)((grant + chunk - 1) / chunk);
 	if (!l->grant_chunks)
 		l->grant_chunks = 1;
@@ -66,7 +67,18 @@ void ledger_set(struct ledger *l, uint32_t i, enum ledger_state st)
 
 uint64_t ledger_chunk_addr(const struct ledger *l, uint32_t i)
 {
-	return l->base + (uint64_t)i * l->chunk;
+	uint64_t off = (uint64_t)i * l->chunk;
+
+	return l->base + (off < l->size ? off : l->size);	/* i = nchunks: the end */
+}
+
+uint64_t ledger_chunk_len(const struct ledger *l, uint32_t i)
+{
+	uint64_t off = (uint64_t)i * l->chunk;
+
+	if (i >= l->nchunks)
+		return 0;
+	return l->size - off < l->chunk ? l->size - off : l->chunk;
 }
 
 uint32_t ledger_count(const struct ledger *l, enum ledger_state st)
@@ -161,7 +173,7 @@ int ledger_take_grant(struct ledger *l, struct ledger_range *r, int *last)
 		l->st[i] = LG_GRANTED;
 	l->next_grant = end;
 	r->base = ledger_chunk_addr(l, start);
-	r->size = (uint64_t)(end - start) * l->chunk;
+	r->size = ledger_chunk_addr(l, end) - r->base;
 	return 1;
 }
 
@@ -187,7 +199,7 @@ uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
 		if (l->role[i] != LR_SECONDARY || l->st[i] == LG_GRANTED)
 			continue;
 		if (n && out[n - 1].base + out[n - 1].size == ledger_chunk_addr(l, i)) {
-			out[n - 1].size += l->chunk;
+			out[n - 1].size += ledger_chunk_len(l, i);
 			continue;
 		}
 		if (n == max) {
@@ -201,7 +213,7 @@ uint32_t ledger_pending_ranges(const struct ledger *l, struct ledger_range *out,
 			break;
 		}
 		out[n].base = ledger_chunk_addr(l, i);
-		out[n].size = l->chunk;
+		out[n].size = ledger_chunk_len(l, i);
 		n++;
 	}
 	return n;

@@ -41,6 +41,7 @@ struct ledger_range {
 
 struct ledger {
 	uint64_t base;
+	uint64_t size;		/* bytes covered: the last chunk may be short */
 	uint64_t chunk;
 	uint32_t nchunks;
 	uint32_t window_chunks;
@@ -55,7 +56,9 @@ struct ledger {
 
 /*
  * ledger_init() - cover [@base, @base + @size) in chunks of @chunk bytes (a
- * power of two >= 4 KiB dividing @base; a partial last chunk is dropped).
+ * power of two >= 4 KiB dividing @base; @size a multiple of 4 KiB). A tail
+ * shorter than a chunk is a short last chunk, dumped and handed back like
+ * the others (ledger_chunk_len()).
  * @window: bytes of the boot window (rounded up to chunks, capped at @size).
  * @grant: hand-back granularity in bytes (rounded up to chunks, >= 1 chunk).
  */
@@ -70,6 +73,8 @@ void ledger_set_role(struct ledger *l, uint32_t from, uint32_t to, enum ledger_r
 int64_t ledger_find(const struct ledger *l, uint32_t from, uint32_t to, enum ledger_state st);
 void ledger_set(struct ledger *l, uint32_t i, enum ledger_state st);
 uint64_t ledger_chunk_addr(const struct ledger *l, uint32_t i);
+/* Bytes of chunk @i: the chunk size, or less for the last one. */
+uint64_t ledger_chunk_len(const struct ledger *l, uint32_t i);
 uint32_t ledger_count(const struct ledger *l, enum ledger_state st);
 /*
  * ledger_take_grant() - the next range that may be handed back: from

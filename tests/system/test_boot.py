@@ -152,7 +152,7 @@ def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
         ((0xc4000001, 1 << 16, 0x40200000), INVALID_PARAMS),   # power-down suspend
         ((0x84000012,), 0xffffffff),                    # SYSTEM_RESET2: not implemented
         ((0x04000000,), NOT_SUPPORTED),                 # yielding call
-        ((0xc2000000,), 0x10001),                       # Tsubaki ABI 1.1
+        ((0xc2000000,), 0x10002),                       # Tsubaki ABI 1.2
         ((0x82000000,), 0xffffffff),                    # Tsubaki has no SMC32 calls
         ((0xc20000ff,), NOT_SUPPORTED),                 # unknown Tsubaki call
         ((0xc2000001, 0x20000, 0x40000000, 64), (1 << 64) - 5),   # REGISTER, ABI 2.0
@@ -164,6 +164,8 @@ def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
         ((0xc2000006, 1, 0, 100), INVALID_PARAMS),      # DISK_READ: unaligned length
         ((0xc2000006, 1, 0, 1 << 20), INVALID_PARAMS),  # DISK_READ: over 512 KiB
         ((0xc2000006, 0, 4096, 4096), INVALID_PARAMS),  # DISK_READ: disk header at 4096
+        ((0xc2000009, 3601), INVALID_PARAMS),           # WATCHDOG: over an hour
+        ((0xc2000009, 0), 0),                           # WATCHDOG: stop (never armed)
         ((0xbf00ffff,), 0xffffffff),                    # Trusted OS range, SMC32
         ((0x8f000000,), 0xffffffff),                    # reserved owner, SMC32
     ]

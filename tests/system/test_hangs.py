@@ -157,3 +157,19 @@ def test_panic_cause_is_recorded(machine_factory, test_overlay):
     crash(m, "sysrq-cpu1")
     d = finish(m, nonce, pages)
     assert (d.cause_name, d.cause_cpus, d.panic_cpu) == ("panic", 0b10, 1)
+
+
+def test_trapped_gic_access_is_an_undef_not_a_restart(machine_factory, test_overlay):
+    """The kernel reads a secure group-0 GIC register (it traps to EL3): it
+    gets an Undefined Instruction exception at EL1 -- an oops, which panics
+    and is dumped -- instead of a restart without a dump."""
+    m = hang_machine(machine_factory, test_overlay)
+    pages, nonce = fill(m, 16)
+    m.p.sendline("cpu 1 write /sys/kernel/tsubaki_test/gic_trap 1")
+    m.p.expect(r"Oops - Undefined instruction|undefined instruction", timeout=60)
+    d = finish(m, nonce, pages)
+    assert (d.cause_name, d.panic_cpu) == ("panic", 1)
+    ev = m.events("undef")
+    assert len(ev) == 1 and int(ev[0]["esr"], 16) >> 26 == 0x18     # a trapped MRS
+    assert "unexpected exception" not in m.secure_log()
+    assert [e["why"] for e in m.events("restart")] == ["crash"]

@@ -203,3 +203,29 @@ def test_restarted_kernel_that_never_registers(machine_factory, test_overlay):
     d = dumpdisk.read_disk(disk_of(m)).dumps[0]
     assert d.state_name == "COMPLETE" and d.panic_cpu == 1
     memcheck_in(disk_of(m), d.slot, nonce, pages, W0, WINDOW)     # every page byte-exact
+
+
+def test_short_last_chunk_is_dumped_and_handed_back(machine_factory, test_overlay):
+    """chunk=4 MiB: RAM below the scratch area (510 MiB) ends in a 2 MiB chunk.
+    It is reserved, dumped byte-exact and handed back like the others."""
+    m = spare_machine(machine_factory, test_overlay, extra=["--config", "chunk=4194304"])
+    m.wait_ready(boot=1)
+    memtotal = meminfo(m, "MemTotal")
+    pages, nonce = fill_most(m)
+    crash(m, "sysrq-cpu0")
+    m.wait_ready(boot=2)
+    assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
+    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    d = dumpdisk.read_disk(disk_of(m)).dumps[0]
+    tail = W0 + (MEM - 2) * MiB - 2 * MiB
+    assert d.chunk_size == 4 * MiB and d.ram_size == (MEM - 2) * MiB
+    assert d.nchunks == 128 and d.chunk_len(127) == 2 * MiB
+    assert d.chunks[127][0] == dumpdisk.CHUNK_OK
+    assert d.bytes_written == d.ok_bytes == d.ram_size - WINDOW
+    # Every page byte-exact and every OK chunk's checksum right, the tail's
+    # too (the kernel's own top-down allocations, not memfill's, live there).
+    memcheck_in(disk_of(m), d.slot, nonce, pages, tail, 2 * MiB)
+    assert dumpdisk.verify_chunks(disk_of(m), d, memcheck=None) == []     # pure Python too
+    assert any(dumpdisk.read_phys(disk_of(m), d, tail, 2 * MiB)), "the tail is all zeros"

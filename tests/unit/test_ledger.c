@@ -65,15 +65,52 @@ static void test_init_params(void **state)
 	assert_int_equal(ledger_init(&L, RAM, CH, CH, 0, 0), 0);
 	assert_int_equal(L.nchunks, 1);
 
-	/* A partial last chunk is dropped; everything starts pending. */
+	/* A partial last chunk is a short chunk; everything starts pending. */
 	memset(&L, 0xa5, sizeof(L));
-	assert_int_equal(ledger_init(&L, RAM, 10 * CH + CH - 1, CH, 0, 0), 0);
+	assert_int_equal(ledger_init(&L, RAM, 10 * CH + CH - 4096, CH, 0, 0), 0);
 	assert_int_equal(L.base, RAM);
 	assert_int_equal(L.chunk, CH);
-	assert_int_equal(L.nchunks, 10);
-	assert_int_equal(ledger_count(&L, LG_PENDING), 10);
-	for (i = 10; i < TSB_MAX_CHUNKS; i++)
+	assert_int_equal(L.nchunks, 11);
+	assert_int_equal(ledger_chunk_len(&L, 9), CH);
+	assert_int_equal(ledger_chunk_len(&L, 10), CH - 4096);
+	assert_int_equal(ledger_chunk_len(&L, 11), 0);
+	assert_int_equal(ledger_chunk_addr(&L, 11), RAM + 11 * CH - 4096);
+	assert_int_equal(ledger_count(&L, LG_PENDING), 11);
+	for (i = 11; i < TSB_MAX_CHUNKS; i++)
 		assert_int_equal(L.st[i], 0);
+	/* Not a whole number of pages: refused. */
+	assert_int_equal(ledger_init(&L, RAM, 10 * CH + 100, CH, 0, 0), LEDGER_E_PARAM);
+}
+
+/* A RAM tail shorter than a chunk is dumped and handed back with the rest. */
+static void test_short_last_chunk(void **state)
+{
+	struct ledger_range r, pend[4];
+	uint64_t size = 6 * CH + 2 * 4096;
+	int last;
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(ledger_init(&L, RAM, size, CH, 2 * CH, 2 * CH), 0);
+	assert_int_equal(L.nchunks, 7);
+	assert_int_equal(ledger_pending_ranges(&L, pend, 4), 1);
+	assert_int_equal(pend[0].base, RAM + 2 * CH);
+	assert_int_equal(pend[0].size, size - 2 * CH);	/* the tail is reserved too */
+	for (i = 0; i < 5; i++)
+		ledger_set(&L, i, LG_DURABLE);
+	assert_true(ledger_take_grant(&L, &r, &last));	/* one whole unit */
+	assert_int_equal(r.base, RAM + 2 * CH);
+	assert_int_equal(r.size, 2 * CH);
+	assert_false(last);
+	assert_false(ledger_take_grant(&L, &r, &last));
+	ledger_set(&L, 5, LG_DURABLE);
+	ledger_set(&L, 6, LG_DURABLE);
+	assert_true(ledger_take_grant(&L, &r, &last));	/* the rest, the short tail too */
+	assert_int_equal(r.base, RAM + 4 * CH);
+	assert_int_equal(r.size, 2 * CH + 2 * 4096);
+	assert_int_equal(r.base + r.size, RAM + size);
+	assert_true(last);
+	assert_true(ledger_secondary_done(&L));
 }
 
 static void test_init_window_grant(void **state)
@@ -99,8 +136,7 @@ static void test_init_window_grant(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		/* 10 chunks plus a dropped partial one. */
-		assert_int_equal(ledger_init(&L, RAM, 10 * CH + 4096, CH, c[i].window, c[i].grant), 0);
+		assert_int_equal(ledger_init(&L, RAM, 10 * CH, CH, c[i].window, c[i].grant), 0);
 		if (L.window_chunks != c[i].wchunks || L.grant_chunks != c[i].gchunks)
 			fail_msg("window=0x%llx grant=0x%llx: %u/%u chunks, expected %u/%u",
 				 (unsigned long long)c[i].window, (unsigned long long)c[i].grant,
@@ -720,6 +756,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_params),
 		cmocka_unit_test(test_init_window_grant),
+		cmocka_unit_test(test_short_last_chunk),
 		cmocka_unit_test(test_find_set_addr_count),
 		cmocka_unit_test(test_grant_first_unit_incomplete),
 		cmocka_unit_test(test_grant_one_unit),

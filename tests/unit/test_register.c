@@ -15,6 +15,7 @@
 #include <gicv3.h>
 #include <log.h>
 #include <restart.h>
+#include <stimer.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
 #include "unit.h"
@@ -73,6 +74,8 @@ UNREACHED(void boot_kernel_range(unsigned int w, uint64_t *pa, uint64_t *size))
 UNREACHED(const struct tsb_cpu_record *restart_record(unsigned int cpu, uint32_t epoch,
 						       enum restart_why *why_out))
 UNREACHED(void restart_request(enum restart_why why, struct cpu_ctx *ctx))
+UNREACHED(void restart_crash(uint32_t cause, uint32_t cpus, struct cpu_ctx *ctx))
+UNREACHED(void stimer_arm(enum stimer_client c, uint64_t us))
 UNREACHED(int vblk_init(struct vblk *d, uintptr_t base, uint64_t ring_pa))
 UNREACHED(int vblk_submit(struct vblk *d, int write, uint64_t off, uint64_t pa,
 			  uint32_t len, uint32_t tag))
