@@ -50,6 +50,7 @@ _Static_assert(SCR_READ + TSB_DISK_HEADER_COPIES * TSB_BLOCK <= PLAT_SCRATCH_SIZ
 #define TAG_DISKHDR	0x80000001U
 #define TAG_DESCRIBE	0x80000002U	/* the metadata, before a grant */
 #define IO_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: device failed */
+#define WRITE_TRIES	3		/* a write the device fails is tried this often */
 #define PRIO_DISK	0x20
 /* Linux is not kept down longer than this by a slow disk (option primary_max_s). */
 #define PRIMARY_MAX_S	600U
@@ -81,6 +82,10 @@ static struct {
 	int dev_up;			/* the device is set up (vblk_init) and not stopped */
 	int failed;			/* the device failed: no more writes */
 	int meta_started, meta_left;
+	uint32_t meta_len;		/* of the metadata image in flight (TAG_META) */
+	uint64_t hdr_off;		/* where the disk header copy in flight goes */
+	uint32_t meta_tries[3];		/* failed tries of each metadata write in flight */
+	uint32_t chunks_failed;		/* chunks given up after WRITE_TRIES */
 	int describing;			/* a TAG_DESCRIBE write is in flight */
 	uint32_t describe_upto;		/* what it puts on record (ledger_done_end()) */
 	int sec_started;		/* secondary writes have begun */
@@ -102,6 +107,7 @@ static struct {
 	uint8_t vmci[TSB_VMCOREINFO_MAX];
 	struct tsb_region region[MAX_REGIONS];
 	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
+	uint8_t tries[TSB_MAX_CHUNKS];	/* failed writes of each chunk */
 	struct ledger led;
 } d;
 
@@ -274,6 +280,47 @@ static int grant_news(void)
 	return 1;
 }
 
+/* A metadata write failed: 1 if it may be tried again, else the device is given up. */
+static int meta_retry(uint32_t tag)
+{
+	uint32_t *tries = &d.meta_tries[tag & 3];
+
+	if (++*tries < WRITE_TRIES) {
+		WARN("dump: metadata write (tag 0x%x) failed: trying again (%u of %u)", tag,
+		     *tries + 1, WRITE_TRIES);
+		log_event("write-retry", "dump=%lu what=%s try=%u", (unsigned long)d.hdr.dump_id,
+			  tag == TAG_DISKHDR ? "disk-header" : "metadata", *tries + 1);
+		return 1;
+	}
+	device_failed("the metadata cannot be written");
+	return 0;
+}
+
+/*
+ * The device failed a chunk's write: write it again, up to WRITE_TRIES
+ * times; then record it as failed and go on with the others (its memory
+ * goes back to Linux undumped, and the chunk table says so).
+ */
+static void chunk_write_failed(uint32_t i)
+{
+	if (++d.tries[i] < WRITE_TRIES) {
+		log_event("write-retry", "dump=%lu chunk=%u try=%u", (unsigned long)d.hdr.dump_id,
+			  i, d.tries[i] + 1);
+		ledger_set(&d.led, i, LG_PENDING);
+		if (d.cursor > i)
+			d.cursor = i;	/* refill() finds it again */
+		return;
+	}
+	ledger_set(&d.led, i, LG_LOST);
+	d.chunks[i].state = TSB_CHUNK_FAILED;
+	d.chunks_failed++;
+	ERROR("dump: chunk %u (0x%lx) failed %u writes: left out of dump %lu", i,
+	      (unsigned long)ledger_chunk_addr(&d.led, i), WRITE_TRIES,
+	      (unsigned long)d.hdr.dump_id);
+	log_event("chunk-failed", "dump=%lu chunk=%u paddr=0x%lx", (unsigned long)d.hdr.dump_id,
+		  i, (unsigned long)ledger_chunk_addr(&d.led, i));
+}
+
 /* One completed request. Return 1 if Linux should be told about a grant. */
 static int complete(uint32_t tag, int ok)
 {
@@ -287,16 +334,27 @@ static int complete(uint32_t tag, int ok)
 			return 0;	/* the device was given up meanwhile */
 		d.describing = 0;
 		if (!ok) {
-			device_failed("metadata write failed");
-			return 1;
+			if (!meta_retry(tag))
+				return 1;
+			describe();	/* the same record, written again */
+			return 0;
 		}
+		d.meta_tries[TAG_DESCRIBE & 3] = 0;
 		ledger_describe(&d.led, d.describe_upto);
 		describe();
 		return grant_news();
 	}
 	if (tag == TAG_META || tag == TAG_DISKHDR) {
-		if (!ok)
-			device_failed("metadata write failed");
+		if (!ok) {
+			if (meta_retry(tag) &&
+			    !vblk_submit(&d.dev, 1, tag == TAG_META ? dump_off() : d.hdr_off,
+					 d.scratch + (tag == TAG_META ? SCR_META : SCR_DISKHDR),
+					 tag == TAG_META ? d.meta_len : (uint32_t)TSB_BLOCK, tag))
+				return 0;
+			device_failed("cannot write the metadata");
+		} else {
+			d.meta_tries[tag & 3] = 0;
+		}
 		if (d.meta_left)
 			d.meta_left--;
 		return 0;
@@ -310,9 +368,7 @@ static int complete(uint32_t tag, int ok)
 		d.chunks[tag].state = TSB_CHUNK_OK;
 		d.hdr.bytes_written += ledger_chunk_len(&d.led, tag);
 	} else {
-		ledger_set(&d.led, tag, LG_LOST);
-		d.chunks[tag].state = TSB_CHUNK_FAILED;
-		device_failed("write error reported by the device");
+		chunk_write_failed(tag);
 	}
 	/*
 	 * A grant already announced and not yet fetched: no rescan (this runs
@@ -392,6 +448,8 @@ static int submit_meta(void)
 		return 0;
 	len = build_meta();
 	hdr_off = build_disk_header();
+	d.meta_len = (uint32_t)len;
+	d.hdr_off = hdr_off;
 	d.meta_left = 2;
 	if (vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META, (uint32_t)len, TAG_META) ||
 	    vblk_submit(&d.dev, 1, hdr_off, d.scratch + SCR_DISKHDR, TSB_BLOCK, TAG_DISKHDR)) {
@@ -408,9 +466,20 @@ static void write_meta_sync(void)
 		poll_until(no_meta_left, 0, 0);
 }
 
+/* The dump has all of the crashed kernel's memory: every chunk OK or excluded. */
+static int all_chunks_ok(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < d.led.nchunks; i++)
+		if (d.chunks[i].state != TSB_CHUNK_OK && d.chunks[i].state != TSB_CHUNK_EXCLUDED)
+			return 0;
+	return 1;
+}
+
 static void finish_state(void)
 {
-	int complete_dump = ledger_count(&d.led, LG_LOST) == 0 && !d.failed;
+	int complete_dump = !d.failed && ledger_count(&d.led, LG_LOST) == 0 && all_chunks_ok();
 	uint32_t st = complete_dump ? TSB_DUMP_COMPLETE : TSB_DUMP_PARTIAL;
 
 	d.hdr.state = st;
@@ -556,6 +625,9 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 {
 	memset(&d.hdr, 0, sizeof(d.hdr));
 	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
+	memset(d.tries, 0, d.led.nchunks);
+	d.chunks_failed = 0;
+	memset(d.meta_tries, 0, sizeof(d.meta_tries));
 	d.cursor = 0;
 	d.hdr.magic = TSB_DUMP_MAGIC;
 	d.hdr.version = TSB_FORMAT_VERSION;
@@ -956,10 +1028,11 @@ static int service_disk(void)
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
 			ledger_describe(&d.led, d.led.nchunks);	/* the final metadata is down */
 			finish_state();
-			log_event("dump-done", "dump=%lu state=%s bytes=%lu fiq=%lu fiq_ns=%lu "
-				  "fiq_ns_max=%lu", (unsigned long)d.hdr.dump_id,
+			log_event("dump-done", "dump=%lu state=%s bytes=%lu failed=%u fiq=%lu "
+				  "fiq_ns=%lu fiq_ns_max=%lu", (unsigned long)d.hdr.dump_id,
 				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
-				  (unsigned long)d.hdr.bytes_written, (unsigned long)d.fiq_count,
+				  (unsigned long)d.hdr.bytes_written, d.chunks_failed,
+				  (unsigned long)d.fiq_count,
 				  (unsigned long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
 				  (unsigned long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
 			notify = 1;
@@ -1198,10 +1271,12 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 			set_time(TSB_T_RESTART_DONE);
 			/* Finished before Linux was up: put the time on record too. */
 			start_secondary("linux-up");
-			if (d.state != TSB_STATE_SECONDARY && !d.failed &&
-			    !vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
-					 (uint32_t)build_meta(), TAG_META))
-				d.meta_left++;
+			if (d.state != TSB_STATE_SECONDARY && !d.failed) {
+				d.meta_len = (uint32_t)build_meta();
+				if (!vblk_submit(&d.dev, 1, dump_off(), d.scratch + SCR_META,
+						 d.meta_len, TAG_META))
+					d.meta_left++;
+			}
 		}
 		spin_unlock(&d.lock);
 		break;

@@ -20,6 +20,9 @@
  *                                watchdogs may see, but never panics on)
  * /sys/kernel/tsubaki_test/gic_trap  write 1: read ICC_IAR0_EL1, a group-0
  *                                GIC register of the secure world
+ * /sys/kernel/tsubaki_test/fuzz  write "N SEED": N random and boundary SMCs
+ *                                over the SMCCC arch, PSCI and SiP ranges
+ *                                (and any owner); read back the tally
  */
 #include <linux/arm-smccc.h>
 #include <linux/cacheflush.h>
@@ -32,6 +35,7 @@
 #include <linux/mutex.h>
 #include <linux/smp.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 
 static DEFINE_MUTEX(smc_lock);
 static struct arm_smccc_res last;
@@ -234,7 +238,150 @@ static ssize_t gic_trap_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+/* ---- SMC fuzzing ---- */
+
+static u64 fuzz_state;
+static unsigned long fuzz_calls, fuzz_ok, fuzz_err, fuzz_skipped, fuzz_max_ns;
+
+static u64 fuzz_rand(void)
+{
+	/* xorshift64*: reproducible from the seed */
+	fuzz_state ^= fuzz_state >> 12;
+	fuzz_state ^= fuzz_state << 25;
+	fuzz_state ^= fuzz_state >> 27;
+	return fuzz_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* An argument: a boundary value, an address of interest, or random bits. */
+static u64 fuzz_arg(void)
+{
+	static const u64 edge[] = {
+		0, 1, 2, 3, 4, 0x7f, 0x80, 0xff, 0x1000, 0xfff, 0x10000, 0x7fffffff, 0x80000000,
+		0xffffffff, 0x100000000ULL, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		~0ULL, ~0ULL - 1, ~0ULL - 4095,
+		0x0e000000, 0x0e100000, 0x00000000, 0x04000000,	/* secure RAM, flash */
+		0x40000000, 0x40001000, 0x5fe00000, 0x5ffff000, 0x60000000, 0x7fe00000,
+		0x3ffff000, 0x80000000, 0x100000000ULL, 0x10001, 0x20000, 0x10000,
+		512 * 1024, 512 * 1024 + 4096, 1 << 20,
+	};
+	u64 r = fuzz_rand();
+
+	switch (r & 3) {
+	case 0:
+	case 1:
+		return edge[(r >> 8) % ARRAY_SIZE(edge)];
+	case 2:
+		return edge[(r >> 8) % ARRAY_SIZE(edge)] + ((r >> 40) & 0xfff) - 0x800;
+	default:
+		return fuzz_rand();
+	}
+}
+
+static u32 fuzz_fid(void)
+{
+	u64 r = fuzz_rand();
+	u32 sixty4 = (r & 1) << 30, n = (r >> 8) & 0xffff;
+
+	switch ((r >> 1) & 7) {
+	case 0:
+		return 0x80000000 | sixty4 | (n & 0x7fff);		/* SMCCC arch */
+	case 1:
+	case 2:
+		return 0x84000000 | sixty4 | (n & 0x1f);		/* PSCI */
+	case 3:
+	case 4:
+	case 5:
+		return 0x82000000 | sixty4 | (n & 0x3f);		/* SiP: Tsubaki */
+	case 6:
+		return 0x80000000 | sixty4 | ((u32)(r >> 24) & 0x3f) << 24 | n;	/* any owner */
+	default:
+		return (u32)(r >> 32);				/* anything, yielding too */
+	}
+}
+
+/*
+ * Calls whose right answer ends or changes the system for good are kept out
+ * or held to arguments that must be refused: the fuzzer tests what the
+ * collector refuses, not that SYSTEM_OFF works. Return false to skip.
+ */
+static bool fuzz_allowed(u32 fid, u64 *a)
+{
+	switch (fid & ~0x40000000U) {
+	case 0x82000002:		/* TSB PANIC */
+	case 0x82000004:		/* TSB GET_GRANT: would take tsubaki.ko's memory */
+	case 0x84000002:		/* CPU_OFF */
+	case 0x84000008:		/* SYSTEM_OFF */
+	case 0x84000009:		/* SYSTEM_RESET */
+	case 0x84000012:		/* SYSTEM_RESET2 */
+		return false;
+	case 0x82000001:		/* TSB REGISTER: only ever refused */
+		a[3] = a[3] ? a[3] | 0x1000000 : 0;
+		return true;
+	case 0x82000009:		/* TSB WATCHDOG: stop, or too long */
+		if (a[1] && a[1] <= 3600)
+			a[1] = 0;
+		return true;
+	case 0x84000003:		/* CPU_ON: at the secure world's RAM only */
+		a[2] = 0x0e000000 + (a[2] & 0xfffff);
+		return true;
+	case 0x84000001:		/* CPU_SUSPEND: standby returns, power-down is refused */
+		return true;
+	default:
+		return true;
+	}
+}
+
+static ssize_t fuzz_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	unsigned long n, seed, i;
+	struct arm_smccc_res res;
+
+	if (sscanf(buf, "%lu %lu", &n, &seed) != 2 || !n || n > 10000000)
+		return -EINVAL;
+	mutex_lock(&smc_lock);
+	fuzz_state = seed * 2 + 1;
+	fuzz_calls = 0;
+	fuzz_ok = 0;
+	fuzz_err = 0;
+	fuzz_skipped = 0;
+	fuzz_max_ns = 0;
+	for (i = 0; i < n; i++) {
+		u64 a[4] = { fuzz_fid(), fuzz_arg(), fuzz_arg(), fuzz_arg() };
+		u64 t0, dt;
+
+		if (!fuzz_allowed((u32)a[0], a)) {
+			fuzz_skipped++;
+			continue;
+		}
+		t0 = ktime_get_ns();
+		arm_smccc_smc(a[0], a[1], a[2], a[3], fuzz_rand(), fuzz_rand(), fuzz_rand(),
+			      fuzz_rand(), &res);
+		dt = ktime_get_ns() - t0;
+		fuzz_calls++;
+		if (dt > fuzz_max_ns)
+			fuzz_max_ns = dt;
+		if ((long)res.a0 < 0 || (u32)res.a0 == 0xffffffff)
+			fuzz_err++;
+		else
+			fuzz_ok++;
+		if (!(i & 1023))
+			cond_resched();
+	}
+	mutex_unlock(&smc_lock);
+	pr_info("tsubaki_test: FUZZ calls=%lu ok=%lu refused=%lu skipped=%lu max_ns=%lu\n",
+		fuzz_calls, fuzz_ok, fuzz_err, fuzz_skipped, fuzz_max_ns);
+	return count;
+}
+
+static ssize_t fuzz_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "calls=%lu ok=%lu refused=%lu skipped=%lu max_ns=%lu\n",
+			  fuzz_calls, fuzz_ok, fuzz_err, fuzz_skipped, fuzz_max_ns);
+}
+
 static struct kobj_attribute smc_attr = __ATTR(smc, 0600, smc_show, smc_store);
+static struct kobj_attribute fuzz_attr = __ATTR(fuzz, 0600, fuzz_show, fuzz_store);
 static struct kobj_attribute hang_attr = __ATTR(hang, 0200, NULL, hang_store);
 static struct kobj_attribute gic_trap_attr = __ATTR(gic_trap, 0200, NULL, gic_trap_store);
 static struct kobj_attribute race_attr = __ATTR(race, 0200, NULL, race_store);
@@ -248,6 +395,7 @@ static struct attribute *test_attrs[] = {
 	&on_spin_attr.attr,
 	&hang_attr.attr,
 	&gic_trap_attr.attr,
+	&fuzz_attr.attr,
 	NULL,
 };
 
