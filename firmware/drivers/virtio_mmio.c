@@ -4,6 +4,8 @@
  */
 #include <stdint.h>
 #include <mmio.h>
+#include <fw_time.h>
+#include <log.h>
 #include <virtio_mmio.h>
 
 #define VIRTIO_MAGIC		0x000
@@ -17,8 +19,20 @@ uint32_t virtio_mmio_device_id(uintptr_t base)
 	return mmio_read32(base + VIRTIO_DEVICE_ID);
 }
 
-void virtio_mmio_reset(uintptr_t base)
+int virtio_mmio_reset(uintptr_t base)
 {
-	if (virtio_mmio_device_id(base))
-		mmio_write32(base + VIRTIO_STATUS, 0);
+	uint64_t deadline;
+
+	if (!virtio_mmio_device_id(base))
+		return 0;
+	mmio_write32(base + VIRTIO_STATUS, 0);
+	/* The reset is done (no DMA in flight) once the status reads 0. */
+	deadline = fw_deadline_us(100000);
+	while (mmio_read32(base + VIRTIO_STATUS))
+		if (fw_deadline_passed(deadline)) {
+			WARN("virtio-mmio at 0x%lx: reset not done after 100 ms",
+			     (unsigned long)base);
+			break;
+		}
+	return 1;
 }

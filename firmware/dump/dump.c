@@ -87,12 +87,14 @@ static struct {
 	uint32_t meta_tries[3];		/* failed tries of each metadata write in flight */
 	uint32_t chunks_failed;		/* chunks given up after WRITE_TRIES */
 	int describing;			/* a TAG_DESCRIBE write is in flight */
+	int closing;			/* the dump is being closed: no more TAG_DESCRIBE */
 	uint32_t describe_upto;		/* what it puts on record (ledger_done_end()) */
 	int sec_started;		/* secondary writes have begun */
 	uint32_t cursor;		/* chunks are written in order: none pending below */
 	uint64_t last_progress;		/* counter at the last completion */
 	uint64_t ready_ns;		/* when the newest grant unit became durable */
 	uint64_t crash_ns;		/* last panic, for the downtime of its restart */
+	unsigned int last_crash_boot;	/* the boot that crashed last (0: none since power-on) */
 	uint64_t fiq_count, fiq_ticks, fiq_ticks_max;	/* cost of the secondary */
 	/* memory mode */
 	uint64_t mem_ids;		/* dumps held in memory since power-on */
@@ -258,7 +260,7 @@ static void describe(void)
 {
 	uint64_t len;
 
-	if (d.describing || d.failed || d.meta_started || d.ready_ns ||
+	if (d.describing || d.closing || d.failed || d.meta_started || d.ready_ns ||
 	    d.state != TSB_STATE_SECONDARY || !ledger_describe_wanted(&d.led))
 		return;
 	d.describe_upto = ledger_done_end(&d.led);
@@ -552,6 +554,7 @@ static void abort_previous(const char *why)
 		return;
 	WARN("dump: %s during the secondary dump %lu: closing it with what is on disk",
 	     why, (unsigned long)d.hdr.dump_id);
+	d.closing = 1;
 	while (d.dev.inflight && !fw_deadline_passed(deadline))
 		while (vblk_reap(&d.dev, &tag, &ok))
 			complete(tag, ok);
@@ -561,6 +564,49 @@ static void abort_previous(const char *why)
 	set_time(TSB_T_SECONDARY_DONE);
 	finish_state();
 	write_meta_sync();
+}
+
+static int nothing_pending(void)
+{
+	return ledger_find(&d.led, 0, d.led.nchunks, LG_PENDING) < 0 &&
+	       ledger_find(&d.led, 0, d.led.nchunks, LG_INFLIGHT) < 0;
+}
+
+static int previous_done_or_late(void)
+{
+	return nothing_pending() || fw_deadline_passed(d.primary_deadline);
+}
+
+/*
+ * A crash during a secondary dump. What that dump has not written yet still
+ * lies untouched in reserved RAM, and it holds the first crash's state --
+ * often the root cause, which the new crash may only be a consequence of.
+ * So it is finished first, with Linux down (polled, bounded by
+ * primary_max_s like a primary dump), and closed complete; only then is the
+ * new crash dumped. The restarted kernel may boot in memory that dump had
+ * kept (the spare-window mode's window), which is why it cannot wait.
+ */
+static void finish_previous(void)
+{
+	uint64_t t0 = fw_now_ns();
+
+	if (d.state != TSB_STATE_SECONDARY)
+		return;
+	if (!d.dev_up || d.failed) {
+		abort_previous("crash");
+		return;
+	}
+	WARN("dump: crash during the secondary dump %lu: finishing it first (%lu of %lu MiB "
+	     "on disk)", (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.bytes_written >> 20),
+	     (unsigned long)(d.to_dump >> 20));
+	d.sec_started = 1;
+	d.closing = 1;		/* one metadata write at the end, not one per grant */
+	d.primary_deadline = fw_deadline_us(d.primary_max_s * 1000000ULL);
+	poll_until(previous_done_or_late, 0, d.led.nchunks);
+	log_event("previous-finished", "dump=%lu bytes=%lu ms=%lu", (unsigned long)d.hdr.dump_id,
+		  (unsigned long)d.hdr.bytes_written,
+		  (unsigned long)((fw_now_ns() - t0) / 1000000));
+	abort_previous("crash");	/* closes it: complete unless the deadline passed */
 }
 
 /* Chunk range of window @w. */
@@ -626,6 +672,7 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 	memset(&d.hdr, 0, sizeof(d.hdr));
 	memset(d.chunks, 0, sizeof(d.chunks[0]) * d.led.nchunks);
 	memset(d.tries, 0, d.led.nchunks);
+	d.closing = 0;
 	d.chunks_failed = 0;
 	memset(d.meta_tries, 0, sizeof(d.meta_tries));
 	d.cursor = 0;
@@ -642,6 +689,16 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 	d.hdr.boot_count = boot_count();
 	plan_roles(crashed);
 	d.to_dump = d.hdr.ram_size - (uint64_t)ledger_count(&d.led, LG_EXCLUDED) * d.led.chunk;
+}
+
+/*
+ * This crash starts a crash series unless the kernel that crashed is the one
+ * the last crash restarted (a panic loop, a crash during the recovery):
+ * then the series' first dump, which holds the root cause, stays protected.
+ */
+static int series_start(void)
+{
+	return !d.last_crash_boot || boot_count() != d.last_crash_boot + 1;
 }
 
 static int start_dump(unsigned int crashed)
@@ -668,7 +725,8 @@ static int start_dump(unsigned int crashed)
 		return -1;
 	}
 	need = TSB_META_SIZE + (uint64_t)d.led.nchunks * d.led.chunk;
-	if (dump_plan_slot(&d.disk, d.dev.capacity, need, d.disk.next_dump_id, &d.plan)) {
+	if (dump_plan_slot(&d.disk, d.dev.capacity, need, d.disk.next_dump_id, series_start(),
+			   &d.plan)) {
 		WARN("dump: the disk (%lu MiB) is too small for any dump",
 		     (unsigned long)(d.dev.capacity >> 20));
 		vblk_stop(&d.dev);
@@ -954,7 +1012,7 @@ static void crash_dump(const struct restart_info *ri)
 		memory_crash(ri, crashed);
 		return;
 	}
-	abort_previous("crash");
+	finish_previous();
 	take_records(ri);
 	d.state = TSB_STATE_PRIMARY;
 	d.failed = 0;
@@ -983,6 +1041,7 @@ static void crash_dump(const struct restart_info *ri)
 			       (unsigned long)(d.plan.offset >> 20));
 		run_primary();
 	}
+	d.last_crash_boot = boot_count();
 }
 
 void dump_on_restart(const struct restart_info *ri)

@@ -113,13 +113,47 @@ static uint64_t align_up(uint64_t v)
 }
 
 
-int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
-		   uint64_t dump_id, struct dump_slot_plan *p)
+/* The protected slot (the first dump of the current crash series), or -1. */
+static int protected_slot(const struct tsb_disk_header *h)
 {
-	uint64_t off = FIRST_DUMP, room;
-	int i, slot = -1, oldest, newest = -1;
+	int i;
+
+	for (i = 0; i < TSB_MAX_DUMPS; i++)
+		if (h->slot[i].state != TSB_DUMP_EMPTY && (h->slot[i].flags & TSB_SLOT_PROTECTED))
+			return i;
+	return -1;
+}
+
+/* Bytes free for a dump at @off: up to the protected slot or the disk's end; 0 inside it. */
+static uint64_t room_at(const struct tsb_disk_header *h, int prot, uint64_t off,
+			uint64_t disk_size)
+{
+	uint64_t end = disk_size;
+
+	if (off >= disk_size || disk_size - off < TSB_META_SIZE + TSB_BLOCK)
+		return 0;
+	if (prot >= 0) {
+		const struct tsb_disk_slot *s = &h->slot[prot];
+
+		if (off >= s->offset && off < s->offset + s->size)
+			return 0;
+		if (s->offset > off && s->offset < end)
+			end = s->offset;
+	}
+	return end - off >= TSB_META_SIZE + TSB_BLOCK ? end - off : 0;
+}
+
+int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
+		   uint64_t dump_id, int series_start, struct dump_slot_plan *p)
+{
+	uint64_t cand[3], room = 0, off = 0;
+	int i, slot = -1, oldest, newest = -1, prot;
 
 	memset(p, 0, sizeof(*p));
+	if (series_start)	/* a new series: the old one's first dump is an old dump */
+		for (i = 0; i < TSB_MAX_DUMPS; i++)
+			h->slot[i].flags &= ~TSB_SLOT_PROTECTED;
+	prot = protected_slot(h);
 	/* The disk is a ring: a new dump goes after the newest one. */
 	for (i = 0; i < TSB_MAX_DUMPS; i++) {
 		const struct tsb_disk_slot *s = &h->slot[i];
@@ -129,21 +163,33 @@ int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
 		if (newest < 0 || s->dump_id > h->slot[newest].dump_id)
 			newest = i;
 	}
-	if (newest >= 0)
-		off = align_up(h->slot[newest].offset + h->slot[newest].size);
-	if (off >= disk_size || disk_size - off < need) {
-		/* No room after the last dump: start over if that gives more. */
-		uint64_t tail = off < disk_size ? disk_size - off : 0;
+	/*
+	 * Where it may go, in order: after the newest dump; from the start
+	 * again; after the protected dump, which is never overwritten. The
+	 * first place with room for all of it, else the one with the most.
+	 */
+	cand[0] = newest >= 0 ? align_up(h->slot[newest].offset + h->slot[newest].size) :
+		  FIRST_DUMP;
+	cand[1] = FIRST_DUMP;
+	cand[2] = prot >= 0 ? align_up(h->slot[prot].offset + h->slot[prot].size) : FIRST_DUMP;
+	for (i = 0; i < 3; i++) {
+		uint64_t r = room_at(h, prot, cand[i], disk_size);
 
-		if (disk_size > FIRST_DUMP && disk_size - FIRST_DUMP > tail)
-			off = FIRST_DUMP;
+		if (r >= need) {
+			off = cand[i];
+			room = need;
+			break;
+		}
+		if (r > room) {
+			off = cand[i];
+			room = r;
+		}
 	}
-	if (off >= disk_size || disk_size - off < TSB_META_SIZE + TSB_BLOCK)
+	if (!room)
 		return -1;
-	room = disk_size - off < need ? disk_size - off : need;
 
 	for (i = 0; i < TSB_MAX_DUMPS; i++) {
-		if (overlaps(&h->slot[i], off, room)) {
+		if (i != prot && overlaps(&h->slot[i], off, room)) {
 			memset(&h->slot[i], 0, sizeof(h->slot[i]));
 			p->dropped++;
 		}
@@ -152,10 +198,10 @@ int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
 		if (h->slot[i].state == TSB_DUMP_EMPTY)
 			slot = i;
 	if (slot < 0) {
-		/* All 16 in use: give up the oldest. */
-		oldest = 0;
-		for (i = 1; i < TSB_MAX_DUMPS; i++)
-			if (h->slot[i].dump_id < h->slot[oldest].dump_id)
+		/* All 16 in use: give up the oldest (never the protected one). */
+		oldest = prot == 0 ? 1 : 0;
+		for (i = 0; i < TSB_MAX_DUMPS; i++)
+			if (i != prot && h->slot[i].dump_id < h->slot[oldest].dump_id)
 				oldest = i;
 		slot = oldest;
 		p->dropped++;
@@ -164,7 +210,7 @@ int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
 	h->slot[slot].size = room;
 	h->slot[slot].dump_id = dump_id;
 	h->slot[slot].state = TSB_DUMP_IN_PROGRESS;
-	h->slot[slot].reserved = 0;
+	h->slot[slot].flags = series_start ? TSB_SLOT_PROTECTED : 0;
 	h->disk_size = disk_size;
 	if (h->next_dump_id <= dump_id)
 		h->next_dump_id = dump_id + 1;

@@ -38,12 +38,16 @@ uint64_t dump_disk_header_commit(struct tsb_disk_header *h);
 /*
  * dump_plan_slot() - choose where a dump of @need bytes goes: after the last
  * dump if it fits there; otherwise from the start of the disk, giving up the
- * older dumps it overlaps. Never overwrites a dump while there is room
- * elsewhere. Updates @h (dropped slots emptied, the new slot in progress).
- * Return 0, or -1 when not even the metadata fits.
+ * older dumps it overlaps; otherwise after the protected dump. Never
+ * overwrites a dump while there is room elsewhere, and never the protected
+ * one (TSB_SLOT_PROTECTED): with no room for all of it, the place with the
+ * most. @series_start: this crash begins a new series -- its dump becomes
+ * the protected one, and the old series' first dump an ordinary one. Updates
+ * @h (dropped slots emptied, the new slot in progress). Return 0, or -1 when
+ * not even the metadata fits.
  */
 int dump_plan_slot(struct tsb_disk_header *h, uint64_t disk_size, uint64_t need,
-		   uint64_t dump_id, struct dump_slot_plan *p);
+		   uint64_t dump_id, int series_start, struct dump_slot_plan *p);
 uint64_t dump_header_sum(const struct tsb_dump_header *h);
 
 #endif

@@ -13,10 +13,11 @@ void plat_early_init(void);
 /* Power the machine off. */
 void __attribute__((noreturn)) plat_system_off(void);
 /*
- * Reset the non-secure devices a restarted kernel must find quiet: every
- * virtio-mmio slot, but the collector's dump disk if @keep_dump_disk.
+ * Stop the non-secure DMA masters (the crashed kernel's, or a kernel being
+ * restarted): every virtio-mmio device is reset, but the collector's dump
+ * disk if @keep_dump_disk. Return how many devices were reset.
  */
-void plat_ns_devices_reset(int keep_dump_disk);
+unsigned int plat_ns_devices_reset(int keep_dump_disk);
 /* 1 when the CPUs need no Spectre-v2/v4/BHB workaround from firmware. */
 int plat_cpu_unaffected_by_spectre(void);
 /* A seed for /chosen/rng-seed (not cryptographic on QEMU). */

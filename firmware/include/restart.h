@@ -44,6 +44,7 @@ struct restart_info {
 	uint64_t t_request_ns;		/* when the owner claimed the restart */
 	uint32_t seized_mask;		/* CPUs whose record is valid in this epoch */
 	uint32_t lost_mask;		/* CPUs in the normal world that did not answer */
+	unsigned int devices_reset;	/* non-secure DMA masters stopped after the seize */
 };
 
 /*

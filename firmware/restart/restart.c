@@ -271,11 +271,18 @@ void restart_request(enum restart_why why, struct cpu_ctx *ctx)
 	ri.t_request_ns = fw_now_ns();
 	psci_restart_begin();
 	seize_others(&ri);
+	/*
+	 * Every CPU is out of the old kernel: stop its DMA masters before
+	 * anything reads its memory, so that no device writes into what is
+	 * being dumped (or into the next kernel's memory later).
+	 */
+	ri.devices_reset = plat_ns_devices_reset(dump_has_disk());
 	if (ri.panic_cpu >= 0)
 		ri.why = RESTART_CRASH;
 	log_event("restart", "cpu=%u why=%s epoch=%u seized=0x%x lost=0x%x panic_cpu=%d "
-		  "cause=%s", p->index, why_names[ri.why], ri.epoch, ri.seized_mask, ri.lost_mask,
-		  ri.panic_cpu, ri.why == RESTART_CRASH ? tsb_cause_name(ri.cause) : "none");
+		  "cause=%s devices_reset=%u", p->index, why_names[ri.why], ri.epoch,
+		  ri.seized_mask, ri.lost_mask, ri.panic_cpu,
+		  ri.why == RESTART_CRASH ? tsb_cause_name(ri.cause) : "none", ri.devices_reset);
 	watch_on_restart();
 	watch_log_stats();
 	dump_on_restart(&ri);

@@ -62,8 +62,15 @@ struct tsb_disk_slot {
 	uint64_t size;		/* bytes reserved for it */
 	uint64_t dump_id;
 	uint32_t state;
-	uint32_t reserved;
+	uint32_t flags;		/* TSB_SLOT_* (version 1: 0) */
 };
+
+/*
+ * The first dump of a crash series -- crashes of each restarted kernel in a
+ * row, a panic loop at boot -- holds the root cause: newer dumps never
+ * overwrite it. A new series moves the flag to its own first dump.
+ */
+#define TSB_SLOT_PROTECTED	1
 
 struct tsb_disk_header {
 	uint64_t magic;		/* TSB_DISK_MAGIC */

@@ -50,7 +50,8 @@ CHUNK_MISSING, CHUNK_OK, CHUNK_FAILED, CHUNK_NO_ROOM, CHUNK_EXCLUDED = 0, 1, 2, 
 CHUNK_STATES = {0: "MISSING", 1: "OK", 2: "FAILED", 3: "NO_ROOM", 4: "EXCLUDED"}
 
 # struct layouts, little-endian, no padding (every field naturally aligned)
-SLOT = struct.Struct("<QQQII")                  # offset size dump_id state reserved
+SLOT = struct.Struct("<QQQII")                  # offset size dump_id state flags
+SLOT_PROTECTED = 1
 DISK_HEADER_V1 = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
 DISK_HEADER = struct.Struct(DISK_HEADER_V1.format + "QQ")     # + generation reserved2
 DISK_CHECKSUM_OFF = 32
@@ -241,9 +242,9 @@ def read_disk(path):
                     v[-2] if version > 1 else 0, copy)
         used = []
         for i in range(nslots):
-            off, size, dump_id, state, _ = SLOT.unpack(v[6 + i])
+            off, size, dump_id, state, flags = SLOT.unpack(v[6 + i])
             disk.slots.append(dict(offset=off, size=size, dump_id=dump_id,
-                                   state=state))
+                                   state=state, flags=flags if version > 1 else 0))
             if state == DUMP_EMPTY:
                 continue
             where = "%s: slot %d" % (path, i)

@@ -22,7 +22,7 @@ char __stacks_end[PLAT_MAX_CPUS * PLAT_STACK_SIZE];
 UNREACHED(void arch_el3_exit(struct cpu_ctx *ctx))
 UNREACHED(void pl011_init(uintptr_t base))
 UNREACHED(void pl061_set_output(uintptr_t base, unsigned int pin, int value))
-UNREACHED(void virtio_mmio_reset(uintptr_t base))
+UNREACHED(int virtio_mmio_reset(uintptr_t base))
 #pragma GCC diagnostic pop
 
 static void test_core_pos(void **state)

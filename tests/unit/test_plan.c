@@ -138,7 +138,7 @@ static struct dump_slot_plan plan(struct tsb_disk_header *h, uint64_t disk, uint
 	int i;
 
 	memset(&p, 0xa5, sizeof(p));
-	assert_int_equal(dump_plan_slot(h, disk, need, id, &p), 0);
+	assert_int_equal(dump_plan_slot(h, disk, need, id, 0, &p), 0);
 	assert_true(p.slot >= 0 && p.slot < TSB_MAX_DUMPS);
 	assert_true(p.offset >= MiB && p.offset % MiB == 0);
 	assert_true(p.room <= need && p.room <= disk - p.offset);
@@ -205,9 +205,9 @@ static void test_plan_first_and_next(void **state)
 	assert_int_equal(h.next_dump_id, 4);
 
 	/* An explicit id above next_dump_id moves it; one below does not. */
-	assert_int_equal(dump_plan_slot(&h, DISK, 2 * MiB, 10, &p), 0);
+	assert_int_equal(dump_plan_slot(&h, DISK, 2 * MiB, 10, 0, &p), 0);
 	assert_int_equal(h.next_dump_id, 11);
-	assert_int_equal(dump_plan_slot(&h, DISK, 2 * MiB, 5, &p), 0);
+	assert_int_equal(dump_plan_slot(&h, DISK, 2 * MiB, 5, 0, &p), 0);
 	assert_int_equal(h.next_dump_id, 11);
 	assert_true(dump_disk_header_valid(&h, DISK));
 }
@@ -325,7 +325,7 @@ static void test_plan_too_small(void **state)
 		dump_disk_header_init(&h, tiny[i]);
 		before = h;
 		memset(&p, 0xa5, sizeof(p));
-		if (dump_plan_slot(&h, tiny[i], 100 * MiB, 1, &p) != -1)
+		if (dump_plan_slot(&h, tiny[i], 100 * MiB, 1, 0, &p) != -1)
 			fail_msg("a %llu byte disk accepted", (unsigned long long)tiny[i]);
 		assert_memory_equal(&h, &before, sizeof(h));
 	}
@@ -433,6 +433,54 @@ static void test_dump_header_sum(void **state)
 	}
 }
 
+/*
+ * A panic loop: the first dump of the series is never overwritten, however
+ * many dumps follow it on a disk with room for three; a new series moves the
+ * protection to its own first dump.
+ */
+static void test_plan_protects_series_first(void **state)
+{
+	struct tsb_disk_header h;
+	struct dump_slot_plan p;
+	uint64_t disk = 1 * MiB + 3 * 10 * MiB;	/* three 10 MiB dumps */
+	uint64_t id;
+	int first, i, n;
+
+	(void)state;
+	dump_disk_header_init(&h, disk);
+	assert_int_equal(dump_plan_slot(&h, disk, 10 * MiB, 1, 1, &p), 0);
+	first = p.slot;
+	assert_int_equal(h.slot[first].flags, TSB_SLOT_PROTECTED);
+	h.slot[first].state = TSB_DUMP_COMPLETE;
+	for (id = 2; id < 40; id++) {
+		assert_int_equal(dump_plan_slot(&h, disk, 10 * MiB, id, 0, &p), 0);
+		assert_int_equal(h.slot[p.slot].flags, 0);
+		assert_true(p.slot != first);
+		assert_true(p.offset + p.room <= h.slot[first].offset ||
+			    p.offset >= h.slot[first].offset + h.slot[first].size);
+		h.slot[p.slot].state = TSB_DUMP_COMPLETE;
+		assert_int_equal(h.slot[first].dump_id, 1);	/* still there */
+		assert_int_equal(h.slot[first].state, TSB_DUMP_COMPLETE);
+	}
+	for (i = 0, n = 0; i < TSB_MAX_DUMPS; i++)
+		n += h.slot[i].state != TSB_DUMP_EMPTY;
+	assert_int_equal(n, 3);		/* dump 1 and the two newest */
+	/* A new series: its first dump is the protected one now. */
+	assert_int_equal(dump_plan_slot(&h, disk, 10 * MiB, 40, 1, &p), 0);
+	assert_int_equal(h.slot[p.slot].flags, TSB_SLOT_PROTECTED);
+	for (i = 0, n = 0; i < TSB_MAX_DUMPS; i++)
+		n += !!(h.slot[i].flags & TSB_SLOT_PROTECTED);
+	assert_int_equal(n, 1);
+	/* A disk with room for one dump only: the new one gets what is left. */
+	dump_disk_header_init(&h, 1 * MiB + 12 * MiB);
+	assert_int_equal(dump_plan_slot(&h, 13 * MiB, 10 * MiB, 1, 1, &p), 0);
+	h.slot[p.slot].state = TSB_DUMP_COMPLETE;
+	assert_int_equal(dump_plan_slot(&h, 13 * MiB, 10 * MiB, 2, 0, &p), 0);
+	assert_int_equal(p.offset, 11 * MiB);
+	assert_int_equal(p.room, 2 * MiB);	/* partial, dump 1 kept */
+	assert_int_equal(h.slot[0].dump_id, 1);
+}
+
 /* Version 1 headers: the checksum covers the version 1 structure only. */
 static void test_version1_headers(void **state)
 {
@@ -517,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_plan_partial),
 		cmocka_unit_test(test_plan_all_slots_used),
 		cmocka_unit_test(test_dump_header_sum),
+		cmocka_unit_test(test_plan_protects_series_first),
 		cmocka_unit_test(test_version1_headers),
 		cmocka_unit_test(test_header_copies),
 	};

@@ -32,15 +32,16 @@ void plat_system_off(void)
 		wfi();
 }
 
-void plat_ns_devices_reset(int keep_dump_disk)
+unsigned int plat_ns_devices_reset(int keep_dump_disk)
 {
-	unsigned int slot;
+	unsigned int slot, n = 0;
 
 	for (slot = 0; slot < PLAT_VIRTIO_SLOTS; slot++) {
 		if (slot == PLAT_DUMP_SLOT && keep_dump_disk)
 			continue;	/* the collector's own device */
-		virtio_mmio_reset(PLAT_VIRTIO_BASE + slot * PLAT_VIRTIO_STRIDE);
+		n += virtio_mmio_reset(PLAT_VIRTIO_BASE + slot * PLAT_VIRTIO_STRIDE);
 	}
+	return n;	/* QEMU virt has no PCI here: virtio-mmio is every DMA master */
 }
 
 /* QEMU's TCG executes nothing speculatively. */
