@@ -2,6 +2,7 @@
 """Concurrent crash dump and restart: every filled page is in the dump,
 memory comes back, Linux always comes back."""
 import os
+import random
 import re
 import subprocess
 import time
@@ -261,9 +262,14 @@ def test_poweroff_during_secondary_dump_records_the_extent(machine_factory):
     assert dumpdisk.verify_chunks(disk_of(m), d) == []
 
 
-@pytest.mark.parametrize("grants", [1, 3, 7])
+# Power losses after N grants, and at seeded random moments of the secondary dump.
+POWER_LOSS_AT = [("grants", 1), ("grants", 3), ("grants", 7)] + \
+    [("seconds", round(random.Random(seed).uniform(0.1, 9.0), 2)) for seed in (11, 12, 13)]
+
+
+@pytest.mark.parametrize("when,at", POWER_LOSS_AT)
 def test_power_loss_leaves_everything_handed_back_on_record(machine_factory, tmp_path,
-                                                            grants):
+                                                            when, at):
     """A power loss (QEMU quits: no SYSTEM_OFF, nothing closed) in the middle of
     the secondary dump: every chunk whose memory went back to Linux is on
     record on the disk, with a good checksum -- its RAM is reused already."""
@@ -273,7 +279,13 @@ def test_power_loss_leaves_everything_handed_back_on_record(machine_factory, tmp
     m.p.sendline("sysrq c")
     m.wait_ready(boot=2)
     deadline = time.monotonic() + 120
-    while len(m.events("grant")) < grants:
+    if when == "seconds":
+        while not m.events("secondary-start"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(at)
+        assert sysfs(m, "state") == "secondary", "the dump ended before the power loss"
+    while when == "grants" and len(m.events("grant")) < at:
         assert time.monotonic() < deadline and sysfs(m, "state") == "secondary"
         time.sleep(0.2)
     try:
@@ -282,7 +294,7 @@ def test_power_loss_leaves_everything_handed_back_on_record(machine_factory, tmp
         pass                    # QEMU may go before it answers
     m.p.expect(pexpect.EOF, timeout=30)
     back = [(int(e["base"], 16), int(e["size"])) for e in m.events("grant")]
-    assert len(back) >= grants
+    assert len(back) >= (at if when == "grants" else 0)
     d = dumpdisk.read_disk(disk_of(m)).dumps[0]
     assert d.state_name == "IN_PROGRESS"
     for base, size in back:
