@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 
 import pexpect                                  # noqa: E402
 from conftest import (BUILD, PROMPT, Machine,   # noqa: E402,F401  (re-exported)
-                      build_overlay)
+                      build_overlay, makedumpfile_files)
 
 BOOT_TIMEOUT = 180      # s from QEMU start (or a restart) to READY
 CMD_TIMEOUT = 60

@@ -74,6 +74,13 @@ def parse_args(argv=None):
     p.add_argument("--spare-crashes", type=int, default=2, metavar="N",
                    help="figure s: crashes per run; the last is measured like figure c")
     p.add_argument("--crashkernel", help="kdump reservation (full: 128M)")
+    p.add_argument("--kdump", default="kdump,kdump-c-d31,kdump-d1", metavar="LIST",
+                   help="figure b's ways to save the vmcore: kdump (a plain copy), "
+                        "kdump-c-d31 (makedumpfile -c -d 31, as Debian's kdump-tools), "
+                        "kdump-d1 (makedumpfile -d 1)")
+    p.add_argument("--dirty-mib", type=int, default=0, metavar="MiB",
+                   help="figure b, makedumpfile runs: fill this much memory and free it "
+                        "again before the crash (a used machine's RAM is not zeros)")
     p.add_argument("--floor-mib", type=int, default=16,
                    help="the prober stops allocating at this MemAvailable")
     p.add_argument("--spin-n", type=int, help="increments per spin run (full: 1e8)")
@@ -112,6 +119,12 @@ def parse_args(argv=None):
         p.error("--throttle must be >= 0")
     if set(a.figures) - set(FIGURES):
         p.error("--figures takes letters of %s" % FIGURES)
+    a.kdump = [k.strip() for k in a.kdump.split(",") if k.strip()]
+    for k in a.kdump:
+        if k not in scenarios.KDUMP_SAVERS:
+            p.error("--kdump %s: one of %s" % (k, ", ".join(scenarios.KDUMP_SAVERS)))
+    if a.dirty_mib < 0 or a.dirty_mib > a.mem // 2:
+        p.error("--dirty-mib must be 0..mem/2")
     return a
 
 
@@ -127,7 +140,9 @@ def estimate_s(cfg):
         t += per
     if "b" in cfg.figures:
         ck = int(cfg.crashkernel.rstrip("M")) << 20 if cfg.crashkernel.endswith("M") else 0
-        t += per + 5 + (mb - ck) / rate
+        if "kdump" in cfg.kdump:
+            t += per + 5 + (mb - ck) / rate
+        t += (per + 10) * len([k for k in cfg.kdump if k != "kdump"])
     for f in "cs":
         if f in cfg.figures:
             t += per + mb / rate + cfg.tail_s
@@ -154,7 +169,7 @@ def plan(cfg):
         if "d" in cfg.figures:
             runs.append(("d", "w%d" % cfg.mem_window, rep))
         if "b" in cfg.figures:
-            runs.append(("b", "kdump", rep))
+            runs += [("b", k, rep) for k in cfg.kdump]
     return runs
 
 
@@ -176,6 +191,10 @@ def loadavg():
 def summary_line(fig, row):
     if fig == "a":
         return "downtime %.2f s (firmware), %.2f s (host)" % (row["fw_total_s"], row["host_s"])
+    if fig == "b" and "drgn_ok" not in row:
+        return "downtime %.2f s (host), %s wrote %.1f MB (%s)" % (
+            row["host_s"], row["saver"].split()[0].rsplit("/", 1)[-1],
+            row["vmcore_bytes"] / 1e6, row["vmcore_format"] or "?")
     if fig == "b":
         return "downtime %.2f s (host), vmcore %d MiB, drgn %s" % (
             row["host_s"], row["vmcore_bytes"] >> 20, "ok" if row["drgn_ok"] else "FAILED")
@@ -193,7 +212,7 @@ def summary_line(fig, row):
 
 
 def run_all(cfg, results):
-    kdump_overlay = None
+    kdump_overlays = {}
     todo = plan(cfg)
     for i, (fig, label, rep) in enumerate(todo, 1):
         logdir = os.path.join(cfg.out, "logs", "%s-%s-r%d" % (fig, label, rep))
@@ -209,10 +228,11 @@ def run_all(cfg, results):
             elif fig == "a":
                 row.update(scenarios.run_downtime(cfg, label, logdir))
             elif fig == "b":
-                if kdump_overlay is None:
-                    kdump_overlay = scenarios.prepare_kdump(os.path.join(cfg.out, "work"))
-                row.update(scenarios.run_kdump(cfg, kdump_overlay, logdir))
-                if not row.get("drgn_ok"):
+                if label not in kdump_overlays:
+                    kdump_overlays[label] = scenarios.prepare_kdump(
+                        os.path.join(cfg.out, "work"), label)
+                row.update(scenarios.run_kdump(cfg, kdump_overlays[label], logdir, label))
+                if label == "kdump" and not row.get("drgn_ok"):
                     raise harness.BenchError("vmcore check: %s" % row.get("drgn_error"))
             elif fig == "c":
                 row.update(scenarios.run_memory(cfg, logdir))

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 
 from harness import (BOOT_TIMEOUT, BUILD, CMD_TIMEOUT, READY_RE, TOP, BenchError,
-                     BenchMachine, LoadMeter, build_overlay, ev_t, now)
+                     BenchMachine, LoadMeter, build_overlay, ev_t, makedumpfile_files, now)
 
 import dumpdisk         # tests/system, on sys.path through harness
 
@@ -103,17 +103,30 @@ def run_linux_alone(cfg, logdir):
 
 
 # ---- (b) kdump on the same machine -------------------------------------------
-def prepare_kdump(workdir):
+# How the capture kernel saves /proc/vmcore: a plain copy, or Debian's
+# makedumpfile as kdump-tools runs it (-c -d 31: compressed, zero, cache,
+# user and free pages left out) and with zero pages only left out (-d 1).
+KDUMP_SAVERS = {
+    "kdump": "run /bin/vmcore-copy /proc/vmcore /dev/vda",
+    "kdump-c-d31": "run /usr/bin/makedumpfile -c -d 31 -f /proc/vmcore /dev/vda",
+    "kdump-d1": "run /usr/bin/makedumpfile -d 1 -f /proc/vmcore /dev/vda",
+}
+
+
+def prepare_kdump(workdir, label="kdump"):
     """The production overlay: /boot/Image and /boot/capture.cpio (the normal
-    initramfs + /etc/capture.script, concatenated)."""
+    initramfs + /etc/capture.script, concatenated; makedumpfile and its
+    libraries for the makedumpfile labels)."""
+    workdir = os.path.join(workdir, label)
     os.makedirs(workdir, exist_ok=True)
     script = os.path.join(workdir, "capture.script")
     with open(script, "w") as f:
         f.write("# kdump capture kernel: save the vmcore, then restart\n"
-                "run /bin/vmcore-copy /proc/vmcore /dev/vda\n"
-                "reboot\n")
-    capov = build_overlay(os.path.join(workdir, "capture-overlay.cpio"),
-                          {CAPTURE_SCRIPT: script})
+                "%s\nreboot\n" % KDUMP_SAVERS[label])
+    files = {CAPTURE_SCRIPT: script}
+    if "makedumpfile" in KDUMP_SAVERS[label]:
+        files.update(makedumpfile_files())
+    capov = build_overlay(os.path.join(workdir, "capture-overlay.cpio"), files)
     capture = os.path.join(workdir, "capture.cpio")
     with open(capture, "wb") as out:
         for part in (os.path.join(BUILD, "userland", "initramfs.cpio"), capov):
@@ -124,7 +137,9 @@ def prepare_kdump(workdir):
         "/boot/capture.cpio": capture})
 
 
-def run_kdump(cfg, overlay, logdir):
+def run_kdump(cfg, overlay, logdir, label="kdump"):
+    if label != "kdump":
+        return _run_kdump_makedumpfile(cfg, overlay, logdir, label)
     ldisk = os.path.join(logdir, "linux.img")
     m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, overlay=[overlay],
                      extra=common_args(cfg) + [
@@ -169,6 +184,65 @@ def run_kdump(cfg, overlay, logdir):
     row.update(check_vmcore(ldisk))
     os.unlink(ldisk)
     return row
+
+
+def _kdump_boot(cfg, overlay, logdir, ldisk):
+    """Boot with crashkernel=, load the capture kernel; return the machine."""
+    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, overlay=[overlay],
+                     extra=common_args(cfg) + [
+                         "--append", "crashkernel=%s" % cfg.crashkernel,
+                         "--linux-disk", ldisk])
+    m.ready(1)
+    out = m.cmd("run /bin/kdump-load /boot/Image /boot/capture.cpio "
+                + CAPTURE_CMDLINE, timeout=120)
+    if "KDUMP loaded" not in out or "EXIT 0" not in out:
+        raise BenchError("kdump-load failed: %s" % out.strip()[-300:])
+    if m.value("/sys/kernel/kexec_crash_loaded") != 1:
+        raise BenchError("kexec_crash_loaded is not 1")
+    return m
+
+
+def _run_kdump_makedumpfile(cfg, overlay, logdir, label):
+    """kdump as Debian's kdump-tools runs it: makedumpfile in the capture kernel."""
+    ldisk = os.path.join(logdir, "linux.img")
+    m = _kdump_boot(cfg, overlay, logdir, ldisk)
+    try:
+        if cfg.dirty_mib:
+            dirty(m, cfg.dirty_mib)
+        t_panic = m.crash()
+        t_cap = m.expect_t(READY_RE, BOOT_TIMEOUT)[1]     # the capture kernel
+        i = m.p.expect([r"makedumpfile Completed\.", r"makedumpfile Failed\.",
+                        r"EXIT [1-9]\d*"], timeout=xfer_timeout(cfg, cfg.mem * MIB))
+        if i:
+            raise BenchError("makedumpfile failed: %s" % m.p.before[-300:])
+        t_copied = now()
+        t_restart = m.expect_t(RESTART_RE, CMD_TIMEOUT)[1]
+        t_ready = m.ready(2)
+        m.poweroff()
+    finally:
+        m.close()
+    # What makedumpfile wrote: the sparse disk image's allocated bytes.
+    written = os.stat(ldisk).st_blocks * 512
+    with open(ldisk, "rb") as f:
+        sig = f.read(8)
+    os.unlink(ldisk)
+    return dict(host_s=t_ready - t_panic, capture_boot_s=t_cap - t_panic,
+                copy_s=t_copied - t_cap, restart_s=t_ready - t_copied,
+                reboot_to_ready_s=t_ready - t_restart, vmcore_bytes=written,
+                vmcore_format=sig.rstrip(b"\0 ").decode("ascii", "replace"),
+                saver=KDUMP_SAVERS[label].split(" ", 1)[1], dirty_mib=cfg.dirty_mib,
+                other_load_cores=m.other_load)
+
+
+def dirty(m, mib):
+    """A used machine's memory: fill @mib MiB (memfill writes every page), then
+    free it again, so that RAM is not the zeros QEMU hands out."""
+    m.p.sendline("bg /bin/memfill %d" % mib)
+    pid = int(m.expect_t(r"PID (\d+)\s", CMD_TIMEOUT)[0].group(1))
+    m.expect_t(r"MEMFILL mib=\d+ pages=\d+ nonce=0x[0-9a-f]{16}\s", 300)
+    m.sync()
+    m.cmd("kill %d" % pid)
+    m.cmd("sleep 1")
 
 
 def check_vmcore(path, timeout=600):
@@ -256,6 +330,7 @@ def _secondary(m, row, boot=2):
     row["dump_state"] = done["state"]
     row["dump_done_after_up_s"] = ev_t(done) - ev_t(up)
     row["dump_done_after_panic_s"] = ev_t(done) - ev_t(panic)
+    row["dumped_bytes"] = int(done["bytes"])
     if prim and start:
         sec = int(done["bytes"]) - int(prim["bytes"])
         dt = ev_t(done) - ev_t(start)

@@ -252,6 +252,16 @@ static inline uint64_t tsb_dump_header_sum(const struct tsb_dump_header *h)
 		     0;
 }
 
+/*
+ * A hang (hard lockup, watchdog expiry): the CPU records are where the CPUs
+ * hung -- readers keep them as recorded, not moved to a caller in the image
+ * as for the panicking CPU, which sits in tsubaki.ko's notifier.
+ */
+static inline int tsb_cause_is_hang(uint32_t cause)
+{
+	return cause == TSB_CAUSE_HARD_LOCKUP || cause == TSB_CAUSE_WATCHDOG;
+}
+
 static inline const char *tsb_cause_name(uint32_t cause)
 {
 	switch (cause) {

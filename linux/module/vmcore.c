@@ -357,7 +357,7 @@ static int tsb_vm_notes(struct tsb_vmcore *v, u8 *notes, size_t *len)
 			regs[31] = tsb_vmcore_sp(r->pstate, r->sp_el0, r->sp_el1);
 			regs[32] = r->pc;
 			regs[33] = r->pstate;
-			if (v->have_image)
+			if (v->have_image && !tsb_cause_is_hang(v->h.cause))
 				tsb_vmcore_unwind(regs, v->image_start, v->image_end, pac,
 						  tsb_read_va, v);
 		}

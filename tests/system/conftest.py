@@ -187,12 +187,12 @@ MAKEDUMPFILE_LIBS = ("libdw.so.1", "libelf.so.1", "libzstd.so.1", "libbz2.so.1.0
                      "libgcc_s.so.1", "ld-linux-aarch64.so.1")
 
 
-@pytest.fixture(scope="session")
-def makedumpfile_overlay(tmp_path_factory):
-    """Debian's arm64 makedumpfile and its libraries (scripts/setup.sh unpacks them)."""
+def makedumpfile_files():
+    """{archive path: (host path, mode)} of Debian's arm64 makedumpfile and its
+    libraries (scripts/setup.sh unpacks them); FileNotFoundError if missing."""
     exe = os.path.join(ARM64_ROOT, "usr", "bin", "makedumpfile")
     if not os.path.exists(exe):
-        pytest.fail("arm64 makedumpfile missing (%s): run scripts/setup.sh" % exe)
+        raise FileNotFoundError("arm64 makedumpfile missing (%s): run scripts/setup.sh" % exe)
     files = {"/usr/bin/makedumpfile": (exe, 0o755)}
     for lib in MAKEDUMPFILE_LIBS:
         for d in ("lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu"):
@@ -201,8 +201,19 @@ def makedumpfile_overlay(tmp_path_factory):
                 files["/lib/aarch64-linux-gnu/" + lib] = (os.path.realpath(p), 0o755)
                 break
         else:
-            pytest.fail("arm64 %s missing in %s: run scripts/setup.sh" % (lib, ARM64_ROOT))
+            raise FileNotFoundError("arm64 %s missing in %s: run scripts/setup.sh"
+                                    % (lib, ARM64_ROOT))
     # The program interpreter's path, as a real file.
     files["/lib/ld-linux-aarch64.so.1"] = files["/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"]
+    return files
+
+
+@pytest.fixture(scope="session")
+def makedumpfile_overlay(tmp_path_factory):
+    """An initramfs overlay with makedumpfile_files()."""
+    try:
+        files = makedumpfile_files()
+    except FileNotFoundError as e:
+        pytest.fail(str(e))
     out = tmp_path_factory.mktemp("mdf") / "makedumpfile.cpio"
     return build_overlay(out, files)

@@ -2,10 +2,18 @@
 """Hangs the kernel never reports: the secure lockup detector and the
 watchdog each take a complete, byte-exact dump with the right cause, and the
 hung CPUs' registers show where they were stuck."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 import dumpdisk
+from conftest import BUILD, TOP
 from test_dump import DONE_TIMEOUT, crash, disk_of, fill, memcheck, wait_dump_done
+
+sys.path.insert(0, os.path.join(TOP, "tests", "dumptool"))
+import analyze          # noqa: E402
 
 MEM = 512
 FREQ = 62500000         # QEMU virt's counter frequency (CNTFRQ_EL0)
@@ -69,6 +77,17 @@ def test_hard_lockup_is_dumped(machine_factory, test_overlay, mask):
     assert_stuck_in(d, [c for c in range(2) if mask & (1 << c)], fn)
     ev = m.events("hard-lockup")
     assert len(ev) == 1 and int(ev[0]["cpus"], 16) == mask
+    # The exported vmcore keeps the hung CPUs where they were (module code):
+    # no move to a caller in the image, as for a panic's notifier frame.
+    core = os.path.join(m.logdir, "vmcore")
+    r = subprocess.run([os.path.join(BUILD, "tools", "tsubaki-dump"), "export", disk_of(m),
+                        "last", "--elf", core], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "outside the kernel image" not in r.stderr, r.stderr
+    notes = analyze.prstatus(core)
+    for c in range(2):
+        if mask & (1 << c):
+            assert notes[c]["regs"][32] == d.cpus[c]["pc"]
     # Never before the limit; detected within a few samples after it.
     latency = int(ev[0]["t_ns"]) / 1e9 - started[int(ev[0]["cpu"])] / FREQ
     assert LOCKUP_S <= latency < LOCKUP_S + 3, latency

@@ -110,7 +110,7 @@ static void cpu_regs(struct exporter *x, unsigned int i, uint64_t *regs)
 	regs[31] = tsb_cpu_sp(r);
 	regs[32] = r->pc;
 	regs[33] = r->pstate;
-	if (x->o->raw_regs || !x->km.have_image)
+	if (x->o->raw_regs || !x->km.have_image || tsb_cause_is_hang(x->dump->h.cause))
 		return;
 	moved = kmem_unwind_into_image(&x->km, regs);
 	if (moved > 0)
