@@ -123,8 +123,8 @@ def parse_args(argv=None):
     for k in a.kdump:
         if k not in scenarios.KDUMP_SAVERS:
             p.error("--kdump %s: one of %s" % (k, ", ".join(scenarios.KDUMP_SAVERS)))
-    if a.dirty_mib < 0 or a.dirty_mib > a.mem // 2:
-        p.error("--dirty-mib must be 0..mem/2")
+    if a.dirty_mib < 0 or a.dirty_mib > a.mem * 3 // 4:
+        p.error("--dirty-mib must be 0..3/4 of mem")
     return a
 
 
