@@ -430,7 +430,10 @@ def write_all(results, out):
       "disk throttled like Tsubaki's), then `reboot`s -- through PSCI SYSTEM_RESET, i.e. "
       "Tsubaki's warm restart -- into the production kernel (READY boot=2). Downtime is on "
       "the host's clock, from the console's `Kernel panic` line to `READY boot=2`. The "
-      "vmcore is cut from the disk image (its first `bytes` bytes) and opened in drgn.\n"
+      "vmcore is cut from the disk image (its first `bytes` bytes) and opened in drgn. "
+      "The makedumpfile rows of the comparison (`--kdump`) run Debian's `makedumpfile` in "
+      "the capture kernel instead, as kdump-tools does (`-c -d 31`) or with `-d 1`; what "
+      "they wrote is the disk image's allocation afterwards.\n"
       % st["crashkernel"])
     w("| kdump | value |\n|---|---|")
     w("| downtime (host) | %s s |" % mr(col(kd, "host_s")))
