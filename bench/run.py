@@ -79,8 +79,8 @@ def parse_args(argv=None):
                         "kdump-c-d31 (makedumpfile -c -d 31, as Debian's kdump-tools), "
                         "kdump-d1 (makedumpfile -d 1)")
     p.add_argument("--dirty-mib", type=int, default=0, metavar="MiB",
-                   help="figure b, makedumpfile runs: fill this much memory and free it "
-                        "again before the crash (a used machine's RAM is not zeros)")
+                   help="figure b: fill this much memory and free it again before the "
+                        "crash (a used machine's RAM is not zeros)")
     p.add_argument("--floor-mib", type=int, default=16,
                    help="the prober stops allocating at this MemAvailable")
     p.add_argument("--spin-n", type=int, help="increments per spin run (full: 1e8)")

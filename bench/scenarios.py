@@ -141,20 +141,9 @@ def run_kdump(cfg, overlay, logdir, label="kdump"):
     if label != "kdump":
         return _run_kdump_makedumpfile(cfg, overlay, logdir, label)
     ldisk = os.path.join(logdir, "linux.img")
-    m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, overlay=[overlay],
-                     extra=common_args(cfg) + [
-                         "--append", "crashkernel=%s" % cfg.crashkernel,
-                         "--linux-disk", ldisk])
+    m = _kdump_boot(cfg, overlay, logdir, ldisk)
     try:
-        m.ready(1)
-        out = m.cmd("run /bin/kdump-load /boot/Image /boot/capture.cpio "
-                    + CAPTURE_CMDLINE, timeout=120)
-        if "KDUMP loaded" not in out or "EXIT 0" not in out:
-            raise BenchError("kdump-load failed: %s" % out.strip()[-300:])
-        if m.value("/sys/kernel/kexec_crash_loaded") != 1:
-            raise BenchError("kexec_crash_loaded is not 1")
-        t_panic = m.crash()
-        t_cap = m.expect_t(READY_RE, BOOT_TIMEOUT)[1]     # the capture kernel
+        t_panic, t_cap = _kdump_crash(m, cfg)
         size = int(m.expect_t(r"VMCORE size=(\d+)[\r\n]", CMD_TIMEOUT)[0].group(1))
         i = m.p.expect([r"VMCORE bytes=(\d+) ms=([\d.]+)[\r\n]", r"vmcore-copy: [^\r\n]*[\r\n]"],
                        timeout=xfer_timeout(cfg, size))
@@ -192,14 +181,27 @@ def _kdump_boot(cfg, overlay, logdir, ldisk):
                      extra=common_args(cfg) + [
                          "--append", "crashkernel=%s" % cfg.crashkernel,
                          "--linux-disk", ldisk])
-    m.ready(1)
-    out = m.cmd("run /bin/kdump-load /boot/Image /boot/capture.cpio "
-                + CAPTURE_CMDLINE, timeout=120)
-    if "KDUMP loaded" not in out or "EXIT 0" not in out:
-        raise BenchError("kdump-load failed: %s" % out.strip()[-300:])
-    if m.value("/sys/kernel/kexec_crash_loaded") != 1:
-        raise BenchError("kexec_crash_loaded is not 1")
+    try:
+        m.ready(1)
+        out = m.cmd("run /bin/kdump-load /boot/Image /boot/capture.cpio "
+                    + CAPTURE_CMDLINE, timeout=120)
+        if "KDUMP loaded" not in out or "EXIT 0" not in out:
+            raise BenchError("kdump-load failed: %s" % out.strip()[-300:])
+        if m.value("/sys/kernel/kexec_crash_loaded") != 1:
+            raise BenchError("kexec_crash_loaded is not 1")
+    except BaseException:
+        m.close()           # no QEMU left behind
+        raise
     return m
+
+
+def _kdump_crash(m, cfg):
+    """Panic (after dirtying memory, if asked); host times of the panic and
+    of the capture kernel's READY."""
+    if cfg.dirty_mib:
+        dirty(m, cfg.dirty_mib)
+    t_panic = m.crash()
+    return t_panic, m.expect_t(READY_RE, BOOT_TIMEOUT)[1]
 
 
 def _run_kdump_makedumpfile(cfg, overlay, logdir, label):
@@ -207,10 +209,7 @@ def _run_kdump_makedumpfile(cfg, overlay, logdir, label):
     ldisk = os.path.join(logdir, "linux.img")
     m = _kdump_boot(cfg, overlay, logdir, ldisk)
     try:
-        if cfg.dirty_mib:
-            dirty(m, cfg.dirty_mib)
-        t_panic = m.crash()
-        t_cap = m.expect_t(READY_RE, BOOT_TIMEOUT)[1]     # the capture kernel
+        t_panic, t_cap = _kdump_crash(m, cfg)
         i = m.p.expect([r"makedumpfile Completed\.", r"makedumpfile Failed\.",
                         r"EXIT [1-9]\d*"], timeout=xfer_timeout(cfg, cfg.mem * MIB))
         if i:
