@@ -98,8 +98,9 @@ demo: all
 unit: setup
 	@$(MAKE) -s -C tests/unit O=$(O)/unit KSRC=$(KSRC)
 
+# --basetemp: each run starts from an empty $(O)/pytest (pytest keeps no older runs there).
 systest: all
-	$(PY) -m pytest -v tests/tools tests/dumptool tests/system
+	$(PY) -m pytest -v --basetemp=$(O)/pytest tests/tools tests/dumptool tests/system
 
 test: setup kernel
 	@$(MAKE) -s lint

@@ -144,6 +144,10 @@ def main(argv):
             m.wait_exit(timeout=120)
     finally:
         m.close()
+    if not failed:      # every dump was checked: the disk image (~RAM size) can go
+        for f in ("dump.img", "flash.bin"):
+            if os.path.exists(os.path.join(logdir, f)):
+                os.unlink(os.path.join(logdir, f))
     wall = time.monotonic() - t_start
     print()
     print("| kind | cycles | verified | downtime mean (s) | downtime max (s) |")

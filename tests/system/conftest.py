@@ -130,8 +130,21 @@ def qmp(path, *commands, timeout=20):
     return results[1:]
 
 
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (for machine_factory's clean-up)."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+# What a run leaves that is big: disk images (up to the RAM size written), the
+# flash image, exported vmcores. A whole suite would leave ~30 GB of them.
+BIG_FILES = re.compile(r".*\.img$|^flash\.bin$|^vmcore.*")
+
+
 @pytest.fixture
-def machine_factory(tmp_path):
+def machine_factory(tmp_path, request):
     machines = []
 
     def make(**kw):
@@ -144,6 +157,13 @@ def machine_factory(tmp_path):
     yield make
     for m in machines:
         m.close()
+    # A passed test's images are of no more use; a failed test keeps them.
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.passed:
+        for root, _, files in os.walk(str(tmp_path)):
+            for f in files:
+                if BIG_FILES.match(f):
+                    os.unlink(os.path.join(root, f))
 
 
 def build_overlay(path, files):
