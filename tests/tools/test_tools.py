@@ -458,7 +458,7 @@ class TestFormatVersions(Case):
         return dumpdisk.read_disk(self.img).header_copy
 
     def test_version1_disk_reads_everywhere(self):
-        info = self.make(dict(nonce=0x77, pattern_pfns=range(0x40010, 0x40020)), version=1)
+        self.make(dict(nonce=0x77, pattern_pfns=range(0x40010, 0x40020)), version=1)
         disk = dumpdisk.read_disk(self.img)
         self.assertEqual((disk.version, disk.generation, disk.dumps[0].cause_name),
                          (1, 0, "unknown"))
