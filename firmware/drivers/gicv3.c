@@ -9,6 +9,7 @@
 #include <gicv3.h>
 #include <log.h>
 #include <mmio.h>
+#include <plat.h>
 #include <platform_def.h>
 
 #define GICD_CTLR		0x0000
@@ -112,17 +113,28 @@ static uint64_t mpidr_to_aff(uint64_t mpidr)
 	return (mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24);
 }
 
+/*
+ * The redistributor of the CPU with @mpidr. Found once by walking GICR_TYPER,
+ * then cached: the lockup detector asks on every sample of every CPU.
+ */
 static uintptr_t rdist_for(uint64_t mpidr)
 {
+	static uintptr_t cache[PLAT_MAX_CPUS];
 	uint64_t aff = mpidr_to_aff(mpidr);
+	int pos = plat_core_pos(mpidr);
 	uintptr_t rd = gicr_base;
 	unsigned int n;
 
+	if (pos >= 0 && pos < PLAT_MAX_CPUS && cache[pos])
+		return cache[pos];
 	for (n = 0; n < 256; n++, rd += PLAT_GICR_STRIDE) {
 		uint64_t typer = mmio_read64(rd + GICR_TYPER);
 
-		if ((typer >> 32) == aff)
+		if ((typer >> 32) == aff) {
+			if (pos >= 0 && pos < PLAT_MAX_CPUS)
+				cache[pos] = rd;
 			return rd;
+		}
 		if (typer & TYPER_LAST)
 			break;
 	}

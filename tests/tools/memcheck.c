@@ -151,17 +151,6 @@ static uint64_t sum64_update(uint64_t h, const uint64_t *p, size_t nwords)
 	return h;
 }
 
-/* The header checksums, by the header's own version (dump_format.h). */
-static uint64_t disk_header_sum(const struct tsb_disk_header *h)
-{
-	return tsb_disk_header_sum(h);
-}
-
-static uint64_t dump_header_sum(const struct tsb_dump_header *h)
-{
-	return tsb_dump_header_sum(h);
-}
-
 /* Why copy @h of the disk header cannot be used, or NULL. */
 static const char *disk_header_bad(const struct tsb_disk_header *h, uint64_t file_size)
 {
@@ -169,7 +158,7 @@ static const char *disk_header_bad(const struct tsb_disk_header *h, uint64_t fil
 		return "bad disk magic";
 	if (!tsb_disk_header_len(h->version))
 		return "unsupported disk format version";
-	if (disk_header_sum(h) != h->checksum)
+	if (tsb_disk_header_sum(h) != h->checksum)
 		return "disk header checksum does not match its contents";
 	if (h->nslots > TSB_MAX_DUMPS)
 		return "nslots > 16";
@@ -244,9 +233,9 @@ static void open_dump(struct dump *d, uint64_t index)
 	if (!tsb_dump_header_len(h->version))
 		fail("%s: slot %" PRIu64 ": unsupported dump version %u",
 		     d->path, index, h->version);
-	if (dump_header_sum(h) != h->checksum)
+	if (tsb_dump_header_sum(h) != h->checksum)
 		fail("%s: slot %" PRIu64 ": dump header checksum 0x%016" PRIx64 " does not match its contents (0x%016" PRIx64 ")",
-		     d->path, index, h->checksum, dump_header_sum(h));
+		     d->path, index, h->checksum, tsb_dump_header_sum(h));
 	if (h->dump_id != s->dump_id)
 		fail("%s: slot %" PRIu64 ": dump_id %" PRIu64 " != the slot's %" PRIu64,
 		     d->path, index, h->dump_id, s->dump_id);
@@ -483,7 +472,7 @@ static void elf_check_meta(struct elf *e, const char *meta, struct counts *c)
 		fail("%s: %s", meta, buf ? strerror(errno) : "out of memory");
 	m.file_size = (uint64_t)st.st_size;
 	read_at(&m, &m.hdr, sizeof(m.hdr), TSB_OFF_HEADER, "the dump header");
-	if (m.hdr.magic != TSB_DUMP_MAGIC || m.hdr.checksum != dump_header_sum(&m.hdr) ||
+	if (m.hdr.magic != TSB_DUMP_MAGIC || m.hdr.checksum != tsb_dump_header_sum(&m.hdr) ||
 	    m.hdr.nchunks > TSB_MAX_CHUNKS || !m.hdr.chunk_size ||
 	    m.hdr.chunk_size % TSB_PATTERN_PAGE || m.hdr.chunk_size > MEMCHECK_BUF)
 		fail("%s: not a valid dump header", meta);
