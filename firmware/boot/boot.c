@@ -28,6 +28,7 @@ static struct {
 	struct dt_platform plat;
 	struct boot_windows win;
 	struct boot_layout layout[2];	/* per window */
+	uint64_t hotplug_block;		/* dt_boot_cfg.hotplug_block */
 	unsigned int count;
 } boot;
 
@@ -129,6 +130,21 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 	       w->mode == BOOT_MODE_SPARE ? ": one window is kept spare, out of Linux's memory" : "");
 }
 
+/* Option hotplug=: Linux's memory block, a power of two of at least 4 MiB; 0: off. */
+static void plan_hotplug(const char *ctext, size_t clen)
+{
+	uint64_t b = BOOT_HOTPLUG_BLOCK;
+
+	if (!cfg_get_u64(ctext, clen, "hotplug", &b) && b &&
+	    (b < BOOT_HOTPLUG_MIN || (b & (b - 1)))) {
+		ERROR("boot: hotplug=%lu refused: Linux's memory block is a power of two of at "
+		      "least 4 MiB; using %lu MiB", (unsigned long)b, MiB(BOOT_HOTPLUG_BLOCK));
+		log_event("option-refused", "key=hotplug value=%lu", (unsigned long)b);
+		b = BOOT_HOTPLUG_BLOCK;
+	}
+	boot.hotplug_block = b;
+}
+
 int boot_init(void)
 {
 	uint64_t text_offset, image_size;
@@ -168,6 +184,7 @@ int boot_init(void)
 
 	ctext = boot_config(&clen);
 	plan_windows(ctext, clen, text_offset + image_size);
+	plan_hotplug(ctext, clen);
 	for (w = 0; w < (boot.win.mode == BOOT_MODE_SPARE ? 2U : 1U); w++) {
 		err = boot_plan_layout(boot.win.base[w],
 				       boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE -
@@ -236,6 +253,7 @@ static void build_dt(const struct dump_boot_info *bi, const struct boot_layout *
 		c.spare_base = boot.win.base[!bi->live];
 		c.spare_size = boot.win.size;
 	}
+	c.hotplug_block = boot.hotplug_block;
 	c.npending = bi->npending;
 	for (i = 0; i < bi->npending && i < DT_MAX_PENDING; i++) {
 		c.pending[i][0] = bi->pending[i].base;

@@ -153,14 +153,78 @@ static int add_nomap(void *fdt, int rsv, const char *what, uint64_t base, uint64
 	return err ? err : fdt_setprop(fdt, node, "no-map", NULL, 0);
 }
 
-static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
+int dt_plan_memory(const struct dt_boot_cfg *c, struct dt_mem_plan *p)
+{
+	uint64_t b = c->hotplug_block, ram_end = c->ram_base + c->ram_size, at = c->ram_base;
+	uint32_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (c->npending > DT_MAX_PENDING || (b & (b - 1)) || ram_end < c->ram_base)
+		return -FDT_ERR_BADVALUE;
+	for (i = 0; i < c->npending; i++) {
+		uint64_t base = c->pending[i][0], end = base + c->pending[i][1], lo, hi;
+
+		if (end <= base || base < at || end > ram_end)
+			return -FDT_ERR_BADVALUE;	/* empty, unsorted or not RAM */
+		at = end;
+		lo = b ? (base + b - 1) & ~(b - 1) : end;
+		hi = b ? end & ~(b - 1) : end;
+		if (hi <= lo) {
+			lo = hi = end;
+		} else {
+			p->hotplug[p->nhotplug][0] = lo;
+			p->hotplug[p->nhotplug++][1] = hi - lo;
+		}
+		if (lo > base) {
+			p->reserved[p->nreserved][0] = base;
+			p->reserved[p->nreserved++][1] = lo - base;
+		}
+		if (end > hi) {
+			p->reserved[p->nreserved][0] = hi;
+			p->reserved[p->nreserved++][1] = end - hi;
+		}
+	}
+	/* /memory: RAM with the hot-plug ranges (sorted, disjoint) cut out. */
+	at = c->ram_base;
+	for (i = 0; i <= p->nhotplug; i++) {
+		uint64_t end = i < p->nhotplug ? p->hotplug[i][0] : ram_end;
+
+		if (end > at) {
+			p->mem[p->nmem][0] = at;
+			p->mem[p->nmem++][1] = end - at;
+		}
+		if (i < p->nhotplug)
+			at = p->hotplug[i][0] + p->hotplug[i][1];
+	}
+	return 0;
+}
+
+/* A property of (address, size) pairs; nothing when @n is 0. */
+static int set_pairs(void *fdt, int node, const char *name, const uint64_t (*r)[2],
+		     uint32_t n, int ac, int sc)
+{
+	fdt32_t cells[2 * DT_MAX_PENDING * 4];
+	uint32_t i;
+	int len = 0;
+
+	if (!n)
+		return 0;
+	if (n > 2 * DT_MAX_PENDING)
+		return -FDT_ERR_BADVALUE;
+	for (i = 0; i < n; i++)
+		len += put_pair(cells + len, r[i][0], r[i][1], ac, sc);
+	return fdt_setprop(fdt, node, name, cells, len * 4);
+}
+
+static int patch_memory(void *fdt, const struct dt_boot_cfg *c, const struct dt_mem_plan *m,
+			int ac, int sc)
 {
 	int node, rsv, err;
 
 	node = memory_node(fdt);
 	if (node < 0)
 		return node;
-	err = set_u64_pair(fdt, node, "reg", c->ram_base, c->ram_size, ac, sc);
+	err = set_pairs(fdt, node, "reg", m->mem, m->nmem, ac, sc);
 	if (err || !c->scratch_size)
 		return err;
 
@@ -179,7 +243,45 @@ static int patch_memory(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 	return add_nomap(fdt, rsv, "tsubaki-spare", c->spare_base, c->spare_size, ac, sc);
 }
 
-static int patch_chosen(void *fdt, const struct dt_boot_cfg *c)
+static uint64_t pow2_up(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * bootargs; when memory is to be hot-added, with DT_HOTPLUG_BOOTARG and the
+ * dentry and inode hash sizes a kernel booted with all of @ram would choose
+ * (one entry per 2 and 4 pages, as alloc_large_system_hash() sizes them).
+ */
+static int set_bootargs(void *fdt, int node, const char *args, int hotplug, uint64_t ram)
+{
+	char extra[96];
+	size_t n = strlen(args), k;
+	char *p;
+	int err;
+
+	if (!hotplug)
+		return fdt_setprop_string(fdt, node, "bootargs", args);
+	k = fw_snprintf(extra, sizeof(extra), " %s dhash_entries=%lu ihash_entries=%lu",
+			DT_HOTPLUG_BOOTARG, (unsigned long)pow2_up(ram >> 13),
+			(unsigned long)pow2_up(ram >> 14));
+	if (k >= sizeof(extra))
+		return -FDT_ERR_INTERNAL;
+	if (!n)		/* no leading space */
+		return fdt_setprop_string(fdt, node, "bootargs", extra + 1);
+	err = fdt_setprop_placeholder(fdt, node, "bootargs", n + k + 1, (void **)&p);
+	if (err)
+		return err;
+	memcpy(p, args, n);
+	memcpy(p + n, extra, k + 1);
+	return 0;
+}
+
+static int patch_chosen(void *fdt, const struct dt_boot_cfg *c, int hotplug)
 {
 	fdt64_t seed = cpu_to_fdt64(c->rng_seed);
 	int node, err;
@@ -191,7 +293,7 @@ static int patch_chosen(void *fdt, const struct dt_boot_cfg *c)
 	if (node < 0)
 		return node;
 	fdt_delprop(fdt, node, "kaslr-seed");
-	err = fdt_setprop_string(fdt, node, "bootargs", c->bootargs ? c->bootargs : "");
+	err = set_bootargs(fdt, node, c->bootargs ? c->bootargs : "", hotplug, c->ram_size);
 	err = err ? err : fdt_setprop(fdt, node, "rng-seed", &seed, sizeof(seed));
 	if (err || c->initrd_end <= c->initrd_start)
 		return err;
@@ -217,36 +319,31 @@ static int hide_device(void *fdt, uint64_t base, int ac)
 }
 
 /* /reserved-memory/tsubaki-pending@...: RAM of the crashed kernel not yet on disk. */
-static int add_pending(void *fdt, const struct dt_boot_cfg *c, int ac, int sc,
+static int add_pending(void *fdt, const struct dt_mem_plan *m, int ac, int sc,
 		       uint32_t *phandle)
 {
-	fdt32_t cells[DT_MAX_PENDING * 4];
 	char name[40];
-	int rsv, node, err, n = 0;
-	uint32_t i;
+	int rsv, node, err;
 
 	*phandle = 0;
-	if (!c->npending)
+	if (!m->nreserved)
 		return 0;
-	if (c->npending > DT_MAX_PENDING)
-		return -FDT_ERR_BADVALUE;
 	rsv = fdt_path_offset(fdt, "/reserved-memory");
 	if (rsv < 0)
 		return rsv;
-	fw_snprintf(name, sizeof(name), "tsubaki-pending@%lx", (unsigned long)c->pending[0][0]);
+	fw_snprintf(name, sizeof(name), "tsubaki-pending@%lx", (unsigned long)m->reserved[0][0]);
 	node = subnode(fdt, rsv, name);
 	if (node < 0)
 		return node;
-	for (i = 0; i < c->npending; i++)
-		n += put_pair(cells + n, c->pending[i][0], c->pending[i][1], ac, sc);
-	err = fdt_setprop(fdt, node, "reg", cells, n * 4);
+	err = set_pairs(fdt, node, "reg", m->reserved, m->nreserved, ac, sc);
 	if (err)
 		return err;
 	err = fdt_generate_phandle(fdt, phandle);
 	return err ? err : fdt_setprop_u32(fdt, node, "phandle", *phandle);
 }
 
-static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
+static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c, const struct dt_mem_plan *m,
+			 int ac, int sc)
 {
 	fdt32_t irq[3] = {
 		cpu_to_fdt32(0),		/* SPI */
@@ -271,7 +368,7 @@ static int patch_tsubaki(void *fdt, const struct dt_boot_cfg *c, int ac, int sc)
 	if (!err && c->spare_size)
 		err = set_u64_pair(fdt, node, "spare-window", c->spare_base, c->spare_size,
 				   ac, sc);
-	return err;
+	return err ? err : set_pairs(fdt, node, "hotplug-memory", m->hotplug, m->nhotplug, ac, sc);
 }
 
 static int link_pending(void *fdt, uint32_t phandle)
@@ -287,6 +384,7 @@ static int link_pending(void *fdt, uint32_t phandle)
 
 int dt_patch(void *fdt, const struct dt_boot_cfg *c)
 {
+	struct dt_mem_plan m;
 	uint32_t phandle = 0;
 	int ac, sc, err;
 
@@ -297,12 +395,13 @@ int dt_patch(void *fdt, const struct dt_boot_cfg *c)
 	sc = fdt_size_cells(fdt, 0);
 	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
 		return -FDT_ERR_BADNCELLS;
-	err = patch_psci(fdt);
-	err = err ? err : patch_memory(fdt, c, ac, sc);
-	err = err ? err : patch_chosen(fdt, c);
+	err = dt_plan_memory(c, &m);
+	err = err ? err : patch_psci(fdt);
+	err = err ? err : patch_memory(fdt, c, &m, ac, sc);
+	err = err ? err : patch_chosen(fdt, c, m.nhotplug != 0);
 	err = err ? err : hide_device(fdt, c->hide_base, ac);
-	err = err ? err : add_pending(fdt, c, ac, sc, &phandle);
-	err = err ? err : patch_tsubaki(fdt, c, ac, sc);
+	err = err ? err : add_pending(fdt, &m, ac, sc, &phandle);
+	err = err ? err : patch_tsubaki(fdt, c, &m, ac, sc);
 	err = err ? err : link_pending(fdt, phandle);
 	return err;
 }

@@ -50,6 +50,13 @@ uint64_t boot_window_min(uint64_t ram_end, uint64_t ram_size, uint64_t kernel_by
 #define BOOT_DMA_LIMIT		(1ULL << 32)	/* RAM above it: the SWIOTLB is set up */
 #define BOOT_WINDOW_SLACK	(16ULL << 20)
 #define BOOT_WINDOW_ALIGN	(4ULL << 20)	/* the largest chunk */
+/*
+ * Linux's memory block on arm64 with 4 KiB pages (SECTION_SIZE_BITS 27): the
+ * granule in which pending RAM is left out of /memory and hot-added by
+ * tsubaki.ko (option hotplug=, 0 turns it off).
+ */
+#define BOOT_HOTPLUG_BLOCK	(128ULL << 20)
+#define BOOT_HOTPLUG_MIN	(4ULL << 20)	/* a MAX_ORDER block of 4 KiB pages */
 
 enum boot_mode {
 	BOOT_MODE_NONE = 0,	/* window=0: restart without a dump */

@@ -9,10 +9,13 @@
  *    registration, status in /sys/kernel/tsubaki (docs/ABI/testing/);
  *  - fault notification: a last-in-line panic notifier calls TSB_SMC_PANIC;
  *  - memory hand-back: after a crash restart (dump-state = "in-progress"),
- *    the RAM not yet dumped is reserved and listed by memory-region. Blocks
- *    of it that the firmware grants are checked and freed to the page
- *    allocator, on its interrupt and by a 1 s poll in case one is lost.
- *    Nothing is freed on unload: what is left stays reserved.
+ *    the RAM not yet dumped is either reserved and listed by memory-region,
+ *    or left out of the boot memory map in whole memory blocks and listed by
+ *    hotplug-memory (hotplug.c adds those). Blocks of it that the firmware
+ *    grants are checked and freed to the page allocator, on its interrupt
+ *    and by a 1 s poll in case one is lost. Nothing is freed on unload: what
+ *    is left stays reserved (and while hot-plug memory is pending, the
+ *    module cannot be unloaded).
  */
 #include <linux/arm-smccc.h>
 #include <linux/bitmap.h>
@@ -41,6 +44,7 @@
 /* Hand-back counters, shown in sysfs; written under tsb_lock. */
 static u64 tsb_bytes_handed_back, tsb_bytes_pending;
 static u64 tsb_handback_count, tsb_handback_ns_total, tsb_handback_ns_max;
+u64 tsb_bytes_hot_added;	/* hotplug.c */
 
 /* ---- Communication: ABI check, registration, status in sysfs ---- */
 
@@ -148,6 +152,7 @@ TSB_STAT_ATTR(bytes_pending);
 TSB_STAT_ATTR(handback_count);
 TSB_STAT_ATTR(handback_ns_total);
 TSB_STAT_ATTR(handback_ns_max);
+TSB_STAT_ATTR(bytes_hot_added);
 TSB_STAT_ATTR(smc_ns_max);
 
 static struct attribute *tsb_attrs[] = {
@@ -156,7 +161,8 @@ static struct attribute *tsb_attrs[] = {
 	&bytes_handed_back_attr.attr, &bytes_pending_attr.attr,
 	&handback_count_attr.attr, &handback_ns_total_attr.attr,
 	&handback_ns_max_attr.attr, &live_window_attr.attr,
-	&spare_window_attr.attr, &release_attr.attr, &smc_ns_max_attr.attr, NULL,
+	&spare_window_attr.attr, &release_attr.attr, &smc_ns_max_attr.attr,
+	&bytes_hot_added_attr.attr, NULL,
 };
 
 static const struct attribute_group tsb_group = { .attrs = tsb_attrs };
@@ -259,12 +265,6 @@ static struct notifier_block tsb_panic_nb = {
 
 /* ---- Memory hand-back ---- */
 
-struct tsb_range {
-	struct list_head node;
-	phys_addr_t base, end;
-	unsigned long *freed;	/* one bit per page handed back */
-};
-
 static LIST_HEAD(tsb_ranges);
 
 /* Has a page of [@lo, @hi) (clipped to @r) been handed back already? */
@@ -282,14 +282,13 @@ static bool tsb_range_freed(const struct tsb_range *r, phys_addr_t lo, phys_addr
 }
 
 static DEFINE_MUTEX(tsb_lock);	/* serialises grant fetches */
-static bool tsb_done;
+static bool tsb_done, tsb_hotplug;
 static ktime_t tsb_probed;
 static void tsb_poll_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(tsb_poll, tsb_poll_fn);
 
-static int tsb_add_range(struct device *dev, const struct resource *res)
+static int tsb_add_range(struct device *dev, phys_addr_t base, phys_addr_t end, bool hotplug)
 {
-	phys_addr_t base = res->start, end = res->start + resource_size(res);
 	struct tsb_range *r;
 
 	if (base >= end || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(end))
@@ -305,60 +304,119 @@ static int tsb_add_range(struct device *dev, const struct resource *res)
 	r->freed = devm_bitmap_zalloc(dev, PHYS_PFN(end - base), GFP_KERNEL);
 	if (!r->freed)
 		return -ENOMEM;
+	/* A range that cannot be hot-added stays pending, and unusable, this boot. */
+	if (hotplug && tsb_hp_setup(r) == -ENOMEM)
+		return -ENOMEM;
 	list_add_tail(&r->node, &tsb_ranges);
 	tsb_bytes_pending += end - base;
 	return 0;
 }
 
-/* Every (address, size) in the reg of every memory-region is pending. */
-static int tsb_parse_pending(struct device *dev)
+/*
+ * Pending: every (address, size) in the reg of every memory-region (in the
+ * boot memory map, reserved), and in /tsubaki/hotplug-memory (left out of it).
+ */
+static int tsb_parse_pending(struct device *dev, bool *hotplug)
 {
+	int na = of_n_addr_cells(dev->of_node), ns = of_n_size_cells(dev->of_node);
+	const __be32 *p;
 	struct device_node *rn;
 	struct resource res;
-	int i, j, err = 0;
+	int i, j, len, err = 0;
 
 	for (i = 0; !err; i++) {
 		rn = of_parse_phandle(dev->of_node, "memory-region", i);
 		if (!rn)
 			break;
 		for (j = 0; !err && !of_address_to_resource(rn, j, &res); j++)
-			err = tsb_add_range(dev, &res);
+			err = tsb_add_range(dev, res.start, res.start + resource_size(&res), false);
 		of_node_put(rn);
+	}
+	p = of_get_property(dev->of_node, "hotplug-memory", &len);
+	*hotplug = p && len;
+	if (p && (len % ((na + ns) * 4) || na > 2 || ns > 2))
+		return -EINVAL;
+	for (i = 0; p && !err && i < len / 4; i += na + ns) {
+		u64 base = of_read_number(p + i, na), size = of_read_number(p + i + na, ns);
+
+		if (base + size < base)
+			return -EINVAL;
+		err = tsb_add_range(dev, base, base + size, true);
 	}
 	return err ?: list_empty(&tsb_ranges) ? -ENOENT : 0;
 }
 
-/*
- * Frees one block granted at @start and accounts for it; returns false (and
- * frees nothing) if the grant is not valid.
- */
-static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
+/* The part of a grant at @base that lies in one range: its size, 0 if none. */
+static u64 tsb_piece(phys_addr_t base, phys_addr_t end, struct tsb_range **rp)
 {
-	unsigned long pfn = PHYS_PFN(base), first, n, i;
 	struct tsb_range *r;
-	u64 ns;
 
 	list_for_each_entry(r, &tsb_ranges, node) {
-		if (tsb_grant_in_range(base, size, r->base, r->end - r->base,
-				       PAGE_SIZE) == TSB_GRANT_OK)
-			break;
+		if (base >= r->base && base < r->end) {
+			*rp = r;
+			return min(end, r->end) - base;
+		}
 	}
-	if (list_entry_is_head(r, &tsb_ranges, node))
+	return 0;
+}
+
+/* May [base, base + size), all in @r, be handed back? */
+static bool tsb_piece_ok(struct tsb_range *r, phys_addr_t base, u64 size)
+{
+	unsigned long pfn = PHYS_PFN(base), i;
+
+	if (tsb_grant_in_range(base, size, r->base, r->end - r->base, PAGE_SIZE) != TSB_GRANT_OK ||
+	    tsb_range_freed(r, base, base + size))
 		return false;
-	first = PHYS_PFN(base - r->base);
-	n = PHYS_PFN(size);
-	if (tsb_range_freed(r, base, base + size))
-		return false;
-	for (i = 0; i < n; i++) {
+	if (r->hotplug)
+		return tsb_hp_grant_ok(r, base, size);
+	for (i = 0; i < PHYS_PFN(size); i++) {
 		if (!pfn_valid(pfn + i) || !PageReserved(pfn_to_page(pfn + i)))
 			return false;
 	}
+	return true;
+}
+
+/* Frees pages of the boot memory map that the collector reserved. */
+static void tsb_free_reserved(struct tsb_range *r, phys_addr_t base, u64 size)
+{
+	unsigned long pfn = PHYS_PFN(base), n = PHYS_PFN(size), i;
+
 	for (i = 0; i < n; i++) {
 		free_reserved_page(pfn_to_page(pfn + i));
 		if (i % 1024 == 1023)
 			cond_resched();
 	}
-	bitmap_set(r->freed, first, n);
+	bitmap_set(r->freed, PHYS_PFN(base - r->base), n);
+}
+
+/*
+ * Frees one block granted at @start and accounts for it; returns false (and
+ * frees nothing) if the grant is not valid. A grant may span several of the
+ * DT's ranges (the collector coalesces grant units it holds ready, and one
+ * ledger range can be split into reserved and hot-plug parts), so long as
+ * they leave no gap.
+ */
+static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
+{
+	phys_addr_t a, end = base + size;
+	struct tsb_range *r;
+	u64 len, ns;
+
+	if (!size || end < base)
+		return false;
+	for (a = base; a < end; a += len) {
+		len = tsb_piece(a, end, &r);
+		if (!len || !tsb_piece_ok(r, a, len))
+			return false;
+	}
+	for (a = base; a < end; a += len) {
+		len = tsb_piece(a, end, &r);
+		if (r->hotplug)
+			tsb_hp_grant(r, a, len);
+		else
+			tsb_free_reserved(r, a, len);
+	}
 	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	WRITE_ONCE(tsb_bytes_handed_back, tsb_bytes_handed_back + size);
 	WRITE_ONCE(tsb_bytes_pending, tsb_bytes_pending - size);
@@ -366,6 +424,25 @@ static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
 	WRITE_ONCE(tsb_handback_ns_total, tsb_handback_ns_total + ns);
 	WRITE_ONCE(tsb_handback_ns_max, max(tsb_handback_ns_max, ns));
 	return true;
+}
+
+/*
+ * While a hot-plug block holds pages not handed back, the module stays: its
+ * online-page callback is what keeps them out of the page allocator should
+ * the block be onlined (by hand) later.
+ */
+static bool tsb_pinned;
+
+static void tsb_hotplug_unpin(void)
+{
+	if (!tsb_pinned)
+		return;
+	if (!tsb_hp_all_back()) {
+		dev_warn(tsb_dev, "hot-plug memory not all handed back: the module stays loaded\n");
+		return;
+	}
+	tsb_pinned = false;
+	module_put(THIS_MODULE);
 }
 
 /* Takes every grant ready now; returns true while more are to come. */
@@ -376,6 +453,8 @@ static bool tsb_fetch_grants(void)
 	int err;
 
 	mutex_lock(&tsb_lock);
+	if (tsb_hotplug)
+		tsb_hp_retry();
 	while (!tsb_done) {
 		err = tsb_smc(&res, TSB_SMC_GET_GRANT, 0, 0, 0);
 		start = ktime_get();
@@ -387,6 +466,7 @@ static bool tsb_fetch_grants(void)
 			dev_err_ratelimited(tsb_dev, "rejected grant %#lx+%#lx\n", res.a1, res.a2);
 		if (res.a3 & TSB_GRANT_LAST) {
 			tsb_done = true;	/* stops the poll too */
+			tsb_hotplug_unpin();
 			dev_info(tsb_dev, "dump done: %llu bytes handed back in %lld ms, %llu stay reserved\n",
 				 tsb_bytes_handed_back,
 				 ktime_ms_delta(ktime_get(), tsb_probed),
@@ -501,12 +581,24 @@ static void tsb_poll_fn(struct work_struct *work)
 static void tsb_start_handback(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
-	int irq, err = tsb_parse_pending(dev);
+	int irq, err;
 
+	err = tsb_hp_init();	/* before any block is added */
+	if (err)
+		dev_warn(dev, "no memory notifier (%d)\n", err);
+	err = tsb_parse_pending(dev, &tsb_hotplug);
+	if (!tsb_hotplug)
+		tsb_hp_exit();
 	if (err) {
-		dev_err(dev, "bad memory-region (%d): pending RAM stays reserved\n", err);
+		dev_err(dev, "bad pending ranges in the DT (%d): pending RAM stays reserved\n",
+			err);
 	} else {
-		dev_info(dev, "dump in progress, %llu bytes pending\n", tsb_bytes_pending);
+		dev_info(dev, "dump in progress, %llu bytes pending%s\n", tsb_bytes_pending,
+			 tsb_hotplug ? ", hot-added as it is handed back" : "");
+		if (tsb_hotplug) {
+			__module_get(THIS_MODULE);
+			tsb_pinned = true;
+		}
 		irq = platform_get_irq(pdev, 0);
 		if (irq < 0 || devm_request_threaded_irq(dev, irq, NULL, tsb_irq_thread,
 							 IRQF_ONESHOT, "tsubaki", NULL))
@@ -562,6 +654,8 @@ static int tsb_remove(struct platform_device *pdev)
 	tsb_watchdog_exit();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &tsb_panic_nb);
 	cancel_delayed_work_sync(&tsb_poll);
+	if (tsb_hotplug)
+		tsb_hp_exit();
 	tsb_vmcore_exit();
 	kobject_put(tsb_kobj);
 	return 0;

@@ -10,8 +10,8 @@ import time
 
 import dumpdisk
 from conftest import qmp
-from test_dump import DONE_TIMEOUT, MEMCHECK, crash, disk_of, fill, meminfo, sysfs, \
-    wait_dump_done
+from test_dump import DONE_TIMEOUT, MEMCHECK, assert_memory_back, crash, disk_of, fill, \
+    meminfo, sysfs, wait_dump_done
 
 MEM = 512
 MiB = 1 << 20
@@ -46,7 +46,7 @@ def crash_and_wait(m, expect_state):
     crash(m, "sysrq-cpu0")
     m.wait_ready(boot=2)
     assert wait_dump_done(m, DONE_TIMEOUT) == expect_state
-    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024, "memory not all back"
+    assert_memory_back(m, memtotal)
     assert sysfs(m, "bytes_pending") == "0"
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
@@ -145,7 +145,7 @@ def test_disk_stall(machine_factory, tmp_path):
             time.sleep(stall)
             qmp(str(run / "q.sock"), ("block_set_io_throttle", dict(slow, bps_wr=40000000)))
         assert wait_dump_done(m, DONE_TIMEOUT) == state
-        assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+        assert_memory_back(m, memtotal)
         if not stall:
             assert "stopped answering" in m.secure_log()
             # Free the disk so that power off can close the dump on record.

@@ -203,7 +203,7 @@ def saved_and_checked(m, memtotal, ldisk, tmp_path, nonce, pages):
     """After a complete save: MemTotal is back, power off, and the saved vmcore
     holds every pattern page, every chunk matching the collector's checksum.
     Returns the vmcore's path."""
-    assert abs(td.meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal differs by > 1 MiB"
+    td.assert_memory_back(m, memtotal)
     m.cmd("umount /var/crash")
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0

@@ -7,8 +7,8 @@ import subprocess
 import time
 
 import dumpdisk
-from test_dump import (DONE_TIMEOUT, MEMCHECK, crash, disk_of, fill, meminfo, sysfs,
-                       wait_dump_done)
+from test_dump import (DONE_TIMEOUT, MEMCHECK, assert_memory_back, crash, disk_of, fill,
+                       meminfo, sysfs, wait_dump_done)
 
 MEM = 512
 MiB = 1 << 20
@@ -99,7 +99,7 @@ def test_spare_every_filled_page_is_in_the_dump(machine_factory, test_overlay):
         assert ev["window"] == str(1 - (W1 == live)), "restarted in the wrong window"
         assert windows(m) == ((W0, W1) if live == W1 else (W1, W0))
         assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
-        assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024, "MemTotal not back"
+        assert_memory_back(m, memtotal)
         assert sysfs(m, "bytes_dumped") == sysfs(m, "bytes_total")
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
@@ -134,7 +134,7 @@ def test_spare_reboots_and_crashes_alternate(machine_factory, test_overlay):
         assert after == (before if step == "reboot" else before[::-1]), (step, before, after)
         if step == "crash":
             assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
-        assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+        assert_memory_back(m, memtotal)
     assert seen == [W0, W1, W1, W0, W1, W1]
 
 
@@ -197,7 +197,7 @@ def test_restarted_kernel_that_never_registers(machine_factory, test_overlay):
     assert meminfo(m, "MemTotal") < memtotal - 64 * 1024
     assert "ERR" not in m.cmd("insmod /lib/modules/tsubaki/tsubaki.ko")
     assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
-    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    assert_memory_back(m, memtotal)
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
     d = dumpdisk.read_disk(disk_of(m)).dumps[0]
@@ -215,7 +215,7 @@ def test_short_last_chunk_is_dumped_and_handed_back(machine_factory, test_overla
     crash(m, "sysrq-cpu0")
     m.wait_ready(boot=2)
     assert wait_dump_done(m, DONE_TIMEOUT) == "complete"
-    assert abs(meminfo(m, "MemTotal") - memtotal) <= 1024
+    assert_memory_back(m, memtotal)
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
     d = dumpdisk.read_disk(disk_of(m)).dumps[0]

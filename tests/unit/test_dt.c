@@ -232,7 +232,8 @@ static void check_patched(const void *fdt, const struct dt_boot_cfg *c)
 
 	/* /memory and the scratch reservation */
 	node = node_at(fdt, "/memory@40000000");
-	assert_reg(fdt, node, c->ram_base, c->ram_size);
+	if (!c->hotplug_block)
+		assert_reg(fdt, node, c->ram_base, c->ram_size);
 	rsv = node_at(fdt, "/reserved-memory");
 	assert_int_equal(u32_prop(fdt, rsv, "#address-cells"), 2);
 	assert_int_equal(u32_prop(fdt, rsv, "#size-cells"), 2);
@@ -258,7 +259,8 @@ static void check_patched(const void *fdt, const struct dt_boot_cfg *c)
 
 	/* /chosen */
 	node = node_at(fdt, "/chosen");
-	assert_str_prop(fdt, node, "bootargs", c->bootargs);
+	if (!c->hotplug_block)
+		assert_str_prop(fdt, node, "bootargs", c->bootargs);
 	assert_int_equal(u64_prop(fdt, node, "linux,initrd-start"), c->initrd_start);
 	assert_int_equal(u64_prop(fdt, node, "linux,initrd-end"), c->initrd_end);
 	assert_null(fdt_getprop(fdt, node, "kaslr-seed", &len));
@@ -493,7 +495,7 @@ static void test_patch_pending(void **state)
 	c.pending[0][0] = 0x44000000;
 	c.pending[0][1] = 0x10000000;
 	c.pending[1][0] = 0x60000000;
-	c.pending[1][1] = 0x1fe00000;
+	c.pending[1][1] = 0x1ee00000;
 	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
 	check_patched(fdt, &c);
 	node = node_at(fdt, "/reserved-memory/tsubaki-pending@44000000");
@@ -504,7 +506,7 @@ static void test_patch_pending(void **state)
 	assert_int_equal(be_cells(reg, 2), 0x44000000);
 	assert_int_equal(be_cells(reg + 2, 2), 0x10000000);
 	assert_int_equal(be_cells(reg + 4, 2), 0x60000000);
-	assert_int_equal(be_cells(reg + 6, 2), 0x1fe00000);
+	assert_int_equal(be_cells(reg + 6, 2), 0x1ee00000);
 	/* memory-region points at it. */
 	assert_int_equal(fdt_node_offset_by_phandle(fdt, u32_prop(fdt, node_at(fdt, "/tsubaki"),
 								  "memory-region")), node);
@@ -515,6 +517,125 @@ static void test_patch_pending(void **state)
 	c.npending = 9;
 	assert_true(patch_copy(&fdt, PATCH_BUF, &c) < 0);
 	free(fdt);
+}
+
+/* An (address, size) pair list property, compared with @want (@n pairs). */
+static void assert_pairs(const void *fdt, int node, const char *name,
+			 const uint64_t (*want)[2], int n)
+{
+	const fdt32_t *reg;
+	int len, i;
+
+	reg = fdt_getprop(fdt, node, name, &len);
+	if (!n) {
+		assert_null(reg);
+		return;
+	}
+	assert_non_null(reg);
+	assert_int_equal(len, n * 16);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(be_cells(reg + 4 * i, 2), want[i][0]);
+		assert_int_equal(be_cells(reg + 4 * i + 2, 2), want[i][1]);
+	}
+}
+
+/*
+ * Hot-plug: the block-aligned part of each pending range leaves /memory and
+ * is listed in /tsubaki/hotplug-memory; the rest stays reserved in /memory;
+ * the command line asks Linux to online hot-added memory.
+ */
+static void test_patch_hotplug(void **state)
+{
+	static const uint64_t mem[][2] = {
+		{ 0x40000000, 0x08000000 }, { 0x58000000, 0x08000000 }, { 0x68000000, 0x17000000 },
+	};
+	static const uint64_t hot[][2] = {
+		{ 0x48000000, 0x10000000 }, { 0x60000000, 0x08000000 },
+	};
+	static const uint64_t rsv[][2] = {
+		{ 0x44000000, 0x04000000 }, { 0x58000000, 0x00100000 },
+		{ 0x5c000000, 0x04000000 }, { 0x78000000, 0x06e00000 },
+	};
+	struct dt_boot_cfg c = test_cfg;
+	void *fdt;
+	int node;
+
+	(void)state;
+	c.hotplug_block = 0x08000000;
+	c.npending = 3;
+	c.pending[0][0] = 0x44000000;	/* a window's end .. past two blocks */
+	c.pending[0][1] = 0x14100000;
+	c.pending[1][0] = 0x5c000000;	/* half a block, then one whole */
+	c.pending[1][1] = 0x0c000000;
+	c.pending[2][0] = 0x78000000;	/* up to the scratch area: no whole block */
+	c.pending[2][1] = 0x06e00000;
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	check_patched(fdt, &c);
+	assert_pairs(fdt, node_at(fdt, "/memory@40000000"), "reg", mem, 3);
+	assert_pairs(fdt, node_at(fdt, "/tsubaki"), "hotplug-memory", hot, 2);
+	node = node_at(fdt, "/reserved-memory/tsubaki-pending@44000000");
+	assert_pairs(fdt, node, "reg", rsv, 4);
+	assert_str_prop(fdt, node_at(fdt, "/chosen"), "bootargs",
+			"console=ttyAMA0 rdinit=/sbin/init loglevel=7 " DT_HOTPLUG_BOOTARG
+			" dhash_entries=131072 ihash_entries=65536");
+	free(fdt);
+
+	/* No whole block pending: nothing hot-plugged, the command line as given. */
+	c.npending = 1;
+	c.pending[0][0] = 0x44000000;
+	c.pending[0][1] = 0x07000000;
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	assert_reg(fdt, node_at(fdt, "/memory@40000000"), c.ram_base, c.ram_size);
+	assert_null(fdt_getprop(fdt, node_at(fdt, "/tsubaki"), "hotplug-memory", NULL));
+	assert_str_prop(fdt, node_at(fdt, "/chosen"), "bootargs", c.bootargs);
+	free(fdt);
+
+	/* All of it hot-plugged: no pending node, and an empty command line gains the option. */
+	c.pending[0][0] = 0x48000000;
+	c.pending[0][1] = 0x08000000;
+	c.bootargs = "";
+	assert_int_equal(patch_copy(&fdt, PATCH_BUF, &c), 0);
+	assert_int_equal(fdt_path_offset(fdt, "/reserved-memory/tsubaki-pending@48000000"),
+			 -FDT_ERR_NOTFOUND);
+	assert_null(fdt_getprop(fdt, node_at(fdt, "/tsubaki"), "memory-region", NULL));
+	assert_str_prop(fdt, node_at(fdt, "/chosen"), "bootargs",
+			DT_HOTPLUG_BOOTARG " dhash_entries=131072 ihash_entries=65536");
+	free(fdt);
+}
+
+/* dt_plan_memory() refuses what would describe RAM wrongly. */
+static void test_plan_memory_refuses(void **state)
+{
+	struct dt_boot_cfg c = test_cfg;
+	struct dt_mem_plan m;
+
+	(void)state;
+	c.hotplug_block = 0x08000000;
+	c.npending = 2;
+	c.pending[0][0] = 0x50000000;
+	c.pending[0][1] = 0x10000000;
+	c.pending[1][0] = 0x48000000;		/* below the one before */
+	c.pending[1][1] = 0x01000000;
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
+	c.pending[1][0] = 0x5f000000;		/* overlaps it */
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
+	c.pending[1][0] = 0x7e800000;		/* past the end of RAM */
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
+	c.pending[1][0] = 0x70000000;
+	c.pending[1][1] = 0;			/* empty */
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
+	c.pending[1][1] = 0x01000000;
+	assert_int_equal(dt_plan_memory(&c, &m), 0);
+	assert_int_equal(m.nhotplug, 1);
+	c.hotplug_block = 0x06000000;		/* not a power of two */
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
+	c.hotplug_block = 0;			/* off: everything reserved in /memory */
+	assert_int_equal(dt_plan_memory(&c, &m), 0);
+	assert_int_equal(m.nhotplug, 0);
+	assert_int_equal(m.nreserved, 2);
+	assert_int_equal(m.nmem, 1);
+	c.npending = DT_MAX_PENDING + 1;
+	assert_int_equal(dt_plan_memory(&c, &m), -FDT_ERR_BADVALUE);
 }
 
 /* Spare-window mode: /tsubaki says which window is live and which is spare; the spare is no-map. */
@@ -697,6 +818,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patch_bad_header),
 		cmocka_unit_test(test_patch_twice),
 		cmocka_unit_test(test_patch_pending),
+		cmocka_unit_test(test_patch_hotplug),
+		cmocka_unit_test(test_plan_memory_refuses),
 		cmocka_unit_test(test_patch_windows),
 	};
 
