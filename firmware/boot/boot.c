@@ -86,7 +86,8 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 	cfg_get_u64(ctext, clen, "spare", &spare);
 	w->min = align_window(boot_window_min(boot.plat.ram_base + boot.plat.ram_size,
 					      boot.plat.ram_size, kernel_bytes,
-					      boot.initrd ? boot.initrd->size : 0));
+					      boot.initrd ? boot.initrd->size : 0,
+					      boot.hotplug_block));
 	w->base[0] = boot.plat.ram_base;
 	if (explicit && window == 0) {
 		w->mode = BOOT_MODE_NONE;
@@ -101,7 +102,7 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 		} else if (window < w->min) {
 			ERROR("boot: window=%lu MiB refused: a kernel restarting on %lu MiB of RAM "
 			      "needs %lu MiB before memory is handed back (image, initramfs twice, "
-			      "struct page array, slack); using %lu MiB",
+			      "struct page arrays and tables, slack); using %lu MiB",
 			      MiB(window), MiB(boot.plat.ram_size), MiB(w->min), MiB(w->min));
 			log_event("option-refused", "key=window value=%lu min=%lu",
 				  (unsigned long)window, (unsigned long)w->min);
@@ -183,8 +184,8 @@ int boot_init(void)
 		fw_panic("boot: cannot read the machine from the DTB (%d)", err);
 
 	ctext = boot_config(&clen);
+	plan_hotplug(ctext, clen);	/* the windows' minimum depends on it */
 	plan_windows(ctext, clen, text_offset + image_size);
-	plan_hotplug(ctext, clen);
 	for (w = 0; w < (boot.win.mode == BOOT_MODE_SPARE ? 2U : 1U); w++) {
 		err = boot_plan_layout(boot.win.base[w],
 				       boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE -

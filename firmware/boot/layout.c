@@ -55,11 +55,27 @@ int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 }
 
 uint64_t boot_window_min(uint64_t ram_end, uint64_t ram_size, uint64_t kernel_bytes,
-			 uint64_t initrd_size)
+			 uint64_t initrd_size, uint64_t hotplug_block)
 {
-	uint64_t memmap = (ram_size >> 12) * BOOT_STRUCT_PAGE;
+	uint64_t memmap = (ram_size >> 12) * BOOT_STRUCT_PAGE, fixed, w, need, blocks;
+	unsigned int i;
 
-	return KERNEL_OFFSET + align_up(kernel_bytes, SZ_2M) + 2 * align_up(initrd_size, SZ_2M) +
-	       memmap + memmap / 4 + (ram_end > BOOT_DMA_LIMIT ? BOOT_SWIOTLB : 0) +
-	       BOOT_WINDOW_SLACK;
+	fixed = KERNEL_OFFSET + align_up(kernel_bytes, SZ_2M) + 2 * align_up(initrd_size, SZ_2M) +
+		memmap / 4 + (ram_end > BOOT_DMA_LIMIT ? BOOT_SWIOTLB : 0) + BOOT_WINDOW_SLACK;
+	if (!hotplug_block)
+		return fixed + memmap;
+	/*
+	 * The restarted kernel boots with the blocks that hold the two windows,
+	 * one for an unaligned start of RAM and the one with the scratch area at
+	 * the top; the first block it hot-adds takes its struct pages from
+	 * there too. The window is part of that, so iterate to a fixed point.
+	 */
+	for (w = fixed, i = 0; i < 8; i++, w = need) {
+		blocks = (2 * w + hotplug_block - 1) / hotplug_block + 3;
+		need = fixed + (blocks * hotplug_block < ram_size ? blocks * hotplug_block : ram_size) /
+			       4096 * BOOT_STRUCT_PAGE;
+		if (need <= w)
+			break;
+	}
+	return w < fixed + memmap ? w : fixed + memmap;
 }

@@ -121,6 +121,34 @@ static uint64_t opt(const char *cfg, uint64_t len, const char *key, uint64_t def
 	return v;
 }
 
+/*
+ * The chunk table holds TSB_MAX_CHUNKS (64000: 62 GiB at 1 MiB chunks). A
+ * chunk too small for this RAM is refused at boot, with the smallest one that
+ * fits, and not at the first crash.
+ */
+static void fit_chunk_table(void)
+{
+	uint64_t ram = d.ram_size - PLAT_SCRATCH_SIZE, c = d.chunk;
+
+	while (c < (4ULL << 20) && (ram + c - 1) / c > TSB_MAX_CHUNKS)
+		c <<= 1;
+	if ((ram + c - 1) / c > TSB_MAX_CHUNKS) {
+		ERROR("dump: %lu MiB of RAM needs more than %lu chunks even at 4 MiB: the "
+		      "chunk table cannot describe it, crashes restart without a dump",
+		      (unsigned long)(ram >> 20), (unsigned long)TSB_MAX_CHUNKS);
+		return;
+	}
+	if (c == d.chunk)
+		return;
+	ERROR("dump: chunk=%lu KiB refused: %lu MiB of RAM would need %lu chunks, the chunk "
+	      "table holds %lu; using %lu KiB", (unsigned long)(d.chunk >> 10),
+	      (unsigned long)(ram >> 20), (unsigned long)((ram + d.chunk - 1) / d.chunk),
+	      (unsigned long)TSB_MAX_CHUNKS, (unsigned long)(c >> 10));
+	log_event("option-refused", "key=chunk value=%lu min=%lu", (unsigned long)d.chunk,
+		  (unsigned long)c);
+	d.chunk = c;
+}
+
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win)
 {
@@ -147,6 +175,7 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		     (unsigned long)d.chunk);
 		d.chunk = 1ULL << 20;
 	}
+	fit_chunk_table();
 	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)
 		d.inflight_max = 4;
 	if (d.grant < d.chunk)

@@ -35,16 +35,19 @@ int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
  * boot_window_min() - the smallest boot window a kernel can restart in: what
  * it touches before the hand-back starts. The low 2 MiB (DTB), the kernel
  * image, the initramfs twice (packed, and unpacked into the page cache), the
- * struct page array for all of @ram_size (the restarted kernel's memory map
- * covers all RAM, the reserved part included) plus a quarter of it for the
- * other RAM-sized early tables (the dentry and inode hashes alone are 0.2 %
- * of RAM), the SWIOTLB bounce buffer when RAM reaches above 4 GiB
- * (@ram_end), and slack for what runs until the module takes its first grant.
+ * struct page array of the memory it boots with, a quarter of the struct
+ * page array of all of @ram_size for the other RAM-sized early tables (the
+ * dentry and inode hashes alone are 0.2 % of RAM), the SWIOTLB bounce buffer
+ * when RAM reaches above 4 GiB (@ram_end), and slack for what runs until the
+ * module takes its first grant. The memory it boots with is all of RAM when
+ * @hotplug_block is 0 (pending RAM reserved in its memory map), else the few
+ * memory blocks that are not wholly pending (docs/design.md, "Memory
+ * hot-add"), plus the first block it hot-adds.
  * Measured at 6 GiB: without the SWIOTLB term and with less slack the
  * restarted kernel came up with 9.9 MB free and could not unpack its initramfs.
  */
 uint64_t boot_window_min(uint64_t ram_end, uint64_t ram_size, uint64_t kernel_bytes,
-			 uint64_t initrd_size);
+			 uint64_t initrd_size, uint64_t hotplug_block);
 #define BOOT_STRUCT_PAGE	64ULL		/* sizeof(struct page), arm64 6.1 */
 #define BOOT_SWIOTLB		(64ULL << 20)	/* Linux's default, arm64 */
 #define BOOT_DMA_LIMIT		(1ULL << 32)	/* RAM above it: the SWIOTLB is set up */

@@ -416,3 +416,16 @@ def test_panic_loop_keeps_the_first_dump(machine_factory, test_overlay):
     disk = dumpdisk.read_disk(disk_of(m))
     prot = [s["dump_id"] for s in disk.slots if s["flags"] & dumpdisk.SLOT_PROTECTED]
     assert prot == [5] and 5 in [d.dump_id for d in disk.dumps]
+
+
+def test_chunk_too_small_for_the_ram_is_refused_at_boot(machine_factory):
+    """At 8 GiB, 64 KiB chunks would need 131040 entries in a table of 64000:
+    refused at boot with the smallest chunk that fits, not at the first crash."""
+    m = machine_factory(cpus=2, mem=8192, extra=["--config", "chunk=65536"])
+    m.wait_ready(boot=1)
+    assert "chunk=64 KiB refused: 8190 MiB of RAM would need 131040 chunks" in m.secure_log()
+    ev = m.events("option-refused")
+    assert [(e["key"], e["value"], e["min"]) for e in ev] == [("chunk", "65536", "262144")]
+    assert "chunk 256 KiB" in m.secure_log()
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0

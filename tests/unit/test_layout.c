@@ -231,25 +231,48 @@ static void test_image_info_rejects(void **state)
 static void test_window_min(void **state)
 {
 	const uint64_t M = 1ULL << 20, G = 1ULL << 30, base = 0x40000000ULL;
-	uint64_t one = boot_window_min(base + G, G, 5400000, 5270528);
+	uint64_t one = boot_window_min(base + G, G, 5400000, 5270528, 0);
 
 	(void)state;
 	/* 2 MiB low area + 6 MiB image + 2 x 6 MiB initramfs + 16 + 4 MiB tables + 16 slack */
 	assert_int_equal(one, 56 * M);
 	/* 6 GiB: 96 MiB of struct pages alone, and RAM above 4 GiB needs the SWIOTLB. */
-	assert_int_equal(boot_window_min(base + 6 * G, 6 * G, 5400000, 5270528),
+	assert_int_equal(boot_window_min(base + 6 * G, 6 * G, 5400000, 5270528, 0),
 			 (2 + 6 + 12 + 96 + 24 + 64 + 16) * M);
 	/* The SWIOTLB term follows where RAM ends, not its size. */
-	assert_int_equal(boot_window_min(2 * G, G, 5400000, 5270528), one);
-	assert_int_equal(boot_window_min(5 * G, G, 5400000, 5270528), one + 64 * M);
+	assert_int_equal(boot_window_min(2 * G, G, 5400000, 5270528, 0), one);
+	assert_int_equal(boot_window_min(5 * G, G, 5400000, 5270528, 0), one + 64 * M);
 	/* No initramfs: just the image, the tables and the slack. */
-	assert_int_equal(boot_window_min(base + G, G, 2 * M, 0), (2 + 2 + 20 + 16) * M);
+	assert_int_equal(boot_window_min(base + G, G, 2 * M, 0, 0), (2 + 2 + 20 + 16) * M);
+}
+
+/*
+ * With hot-add the restarted kernel's own struct pages are those of the few
+ * blocks it boots with (2 MiB per 128 MiB block) plus the first it adds; the
+ * tables are still sized for all of RAM.
+ */
+static void test_window_min_hotplug(void **state)
+{
+	const uint64_t M = 1ULL << 20, G = 1ULL << 30, base = 0x40000000ULL, B = 128 * M;
+
+	(void)state;
+	/* 1 GiB: 2 + 6 + 12 + 4 tables + 16 slack, and 4 blocks' 8 MiB of struct pages. */
+	assert_int_equal(boot_window_min(base + G, G, 5400000, 5270528, B), 48 * M);
+	/* 6 GiB: 124 MiB fixed; two 136 MiB windows span 3 blocks, + 3: 12 MiB (220 without). */
+	assert_int_equal(boot_window_min(base + 6 * G, 6 * G, 5400000, 5270528, B), 136 * M);
+	/* 8 and 16 GiB: the tables and the SWIOTLB grow, the struct pages hardly. */
+	assert_int_equal(boot_window_min(base + 8 * G, 8 * G, 5400000, 5270528, B), 144 * M);
+	assert_int_equal(boot_window_min(base + 16 * G, 16 * G, 5400000, 5270528, B), 176 * M);
+	/* Never more than without hot-add (a machine of a few blocks). */
+	assert_int_equal(boot_window_min(base + 256 * M, 256 * M, 5400000, 5270528, B),
+			 boot_window_min(base + 256 * M, 256 * M, 5400000, 5270528, 0));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_min),
+		cmocka_unit_test(test_window_min_hotplug),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_fits_exactly),
 		cmocka_unit_test(test_no_fit),
