@@ -140,4 +140,5 @@ lint: kernel
 		perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict -q -f $$f || exit 1; \
 	done
 	@cppcheck $(CPPCHECK_FLAGS) firmware tools userland tests/tools
-	@echo "lint: checkpatch and cppcheck clean"
+	@$(PY) scripts/check-arch-neutral.py firmware
+	@echo "lint: checkpatch, cppcheck and the arch-neutral check clean"

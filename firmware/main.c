@@ -46,10 +46,10 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	watch_setup(cfg, cfg_len);
 	psci_restart_states(this_cpu()->index);
 	dump_boot_info(&bi);
-	dsb_sy();
+	arch_mb();
 	fw_ready = 1;
-	dsb_sy();
-	sev();
+	arch_mb();
+	arch_send_event();
 	restart_cpu_enters_ns();
 	boot_linux(&bi);
 }

@@ -15,23 +15,6 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
-		    uint64_t *image_size)
-{
-	const uint8_t *h = hdr;
-	uint64_t to, sz;
-
-	if (len < 64 || memcmp(h + 56, "ARM\x64", 4))
-		return BOOT_E_IMAGE;
-	memcpy(&to, h + 8, 8);
-	memcpy(&sz, h + 16, 8);
-	if (sz == 0 || sz > (1ULL << 31) || to >= SZ_2M)
-		return BOOT_E_IMAGE;
-	*text_offset = to;
-	*image_size = sz;
-	return 0;
-}
-
 int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 		     uint64_t image_size, uint64_t initrd_size,
 		     struct boot_layout *out)

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <arch.h>
+#include <arch_gicv3.h>
 #include <fw_time.h>
 #include <gicv3.h>
 #include <log.h>
@@ -40,27 +41,6 @@
 /* Group-1 priorities must stay >= 0x80 so secure ones always win. */
 #define PRIO_NS_DEFAULT		0xa0
 #define PRIO_PULL_SGI		0x10
-
-#define ICC_SRE_EL3		S3_6_C12_C12_5
-#define ICC_SRE_EL1		S3_0_C12_C12_5
-#define ICC_CTLR_EL3		S3_6_C12_C12_4
-#define ICC_CTLR_EL1		S3_0_C12_C12_4
-#define ICC_PMR_EL1		S3_0_C4_C6_0
-#define ICC_IGRPEN0_EL1		S3_0_C12_C12_6
-#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
-#define ICC_IGRPEN1_EL3		S3_6_C12_C12_7
-#define ICC_IAR0_EL1		S3_0_C12_C8_0
-#define ICC_EOIR0_EL1		S3_0_C12_C8_1
-#define ICC_EOIR1_EL1		S3_0_C12_C12_1
-#define ICC_AP1R0_EL1		S3_0_C12_C9_0
-#define ICC_BPR1_EL1		S3_0_C12_C12_3
-#define ICC_SGI0R_EL1		S3_0_C12_C11_7
-
-#define __rd(r)		read_sysreg(r)
-#define __wr(r, v)	write_sysreg(r, v)
-/* Expand the S3_* names before stringifying them. */
-#define RD(r)		__rd(r)
-#define WR(r, v)	__wr(r, v)
 
 static uintptr_t gicd_base, gicr_base;
 static unsigned int nr_irqs;
@@ -171,14 +151,7 @@ void gicv3_cpu_init(uint64_t mpidr)
 	*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + PLAT_SEC_TIMER_PPI) = PRIO_PULL_SGI;
 	mmio_write32(sgi + GICD_ISENABLER, local_group0_mask());
 
-	WR(ICC_SRE_EL3, 0xf);
-	isb();
-	WR(ICC_SRE_EL1, 0x7);
-	WR(ICC_CTLR_EL3, 0);
-	WR(ICC_PMR_EL1, 0xff);
-	WR(ICC_IGRPEN0_EL1, 1);
-	WR(ICC_IGRPEN1_EL3, 1);
-	isb();
+	arch_gicv3_cpuif_init();
 }
 
 void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
@@ -222,9 +195,7 @@ void gicv3_send_sgi0(unsigned int sgi, uint64_t mpidr)
 		     (((mpidr >> 16) & 0xff) << 32) |
 		     (((mpidr >> 32) & 0xff) << 48);
 
-	dsb_sy();
-	WR(ICC_SGI0R_EL1, v);
-	isb();
+	arch_gicv3_sgi0(v);
 }
 
 void gicv3_clear_pending_local(unsigned int intid, uint64_t mpidr)
@@ -245,16 +216,12 @@ int gicv3_ns_local_pending(uint64_t mpidr)
 
 unsigned int gicv3_ack_group0(void)
 {
-	unsigned int id = (unsigned int)RD(ICC_IAR0_EL1) & 0xffffff;
-
-	dsb_sy();
-	return id;
+	return arch_gicv3_ack0();
 }
 
 void gicv3_eoi_group0(unsigned int intid)
 {
-	WR(ICC_EOIR0_EL1, intid);
-	isb();
+	arch_gicv3_eoi0(intid);
 }
 
 void gicv3_ns_reset_distributor(void)
@@ -272,39 +239,17 @@ void gicv3_ns_reset_distributor(void)
 }
 
 /*
- * Runs on the CPU being reset. A CPU parked by Linux with an unacknowledged
- * IPI keeps an active priority in its non-secure CPU interface that would
- * block every interrupt of the next kernel. Writes to ICC_AP1R0_EL1 are
- * ignored by QEMU here, so drop the priorities by EOI (with SCR_EL3.NS=1,
- * the non-secure banked view) until none is left.
+ * Runs on the CPU being reset: its non-secure CPU interface back to reset
+ * (arch_gicv3_ns_cpuif_reset(), given the active interrupts to EOI), then
+ * its SGIs and PPIs of group 1.
  */
 void gicv3_ns_reset_cpu(uint64_t mpidr)
 {
 	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
 	uint32_t ns = ~local_group0_mask();
-	uint32_t active = mmio_read32(sgi + 0x300) & ns;
-	uint64_t scr = read_sysreg(scr_el3);
-	unsigned int tries;
 
-	write_sysreg(scr_el3, scr | SCR_NS);
-	isb();
-	WR(ICC_CTLR_EL1, 0);	/* EOImode 0: EOI also deactivates */
-	isb();
-	for (tries = 0; tries < 64 && RD(ICC_AP1R0_EL1); tries++) {
-		unsigned int id = active ? (unsigned int)__builtin_ctz(active) : 0;
-
-		WR(ICC_EOIR1_EL1, id);
-		isb();
-		active &= active - 1;
-	}
-	if (RD(ICC_AP1R0_EL1))
+	if (arch_gicv3_ns_cpuif_reset(mmio_read32(sgi + 0x300) & ns))
 		WARN("gicv3: active priority left on MPIDR 0x%lx", (unsigned long)mpidr);
-	WR(ICC_IGRPEN1_EL1, 0);
-	WR(ICC_BPR1_EL1, 0);
-	isb();
-	write_sysreg(scr_el3, scr);
-	isb();
-	WR(ICC_PMR_EL1, 0xff);
 
 	mmio_write32(sgi + GICD_ICENABLER, ns);
 	mmio_write32(sgi + GICD_ICPENDR, ns);

@@ -148,7 +148,7 @@ int vblk_init(struct vblk *d, uintptr_t base, uint64_t ring_pa)
 
 	d->capacity = ((uint64_t)mmio_read32(base + VM_CONFIG) |
 		       (uint64_t)mmio_read32(base + VM_CONFIG + 4) << 32) * VBLK_SECTOR;
-	dsb_sy();
+	arch_mb();
 	mmio_write32(base + VM_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
 	return 0;
 
@@ -199,10 +199,10 @@ int vblk_submit(struct vblk *d, int write, uint64_t off, uint64_t pa, uint32_t l
 	desc(d, i + 2)->next = 0;
 
 	av[2 + d->avail_idx % d->qsize] = i;
-	dsb_sy();		/* descriptors before the index */
+	arch_mb();		/* descriptors before the index */
 	d->avail_idx++;
 	av[1] = d->avail_idx;
-	dsb_sy();		/* index before the notify */
+	arch_mb();		/* index before the notify */
 	mmio_write32(d->base + VM_QUEUE_NOTIFY, 0);
 	return 0;
 }
@@ -214,7 +214,7 @@ int vblk_reap(struct vblk *d, uint32_t *tag, int *ok)
 
 	if (!d->base || used16(d)[1] == d->used_seen)
 		return 0;
-	dsb_sy();		/* the index before the element */
+	arch_mb();		/* the index before the element */
 	id = used_elem(d, d->used_seen % d->qsize)[0];
 	d->used_seen++;
 	slot = id / 3;

@@ -1249,19 +1249,11 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 	if ((d.state == TSB_STATE_SECONDARY || d.state == TSB_STATE_MEMORY) && last)
 		last = 0;	/* the final metadata is not down yet, or not all saved */
 	spin_unlock(&d.lock);
-	if (got) {
-		ctx->x[0] = TSB_E_OK;
-		ctx->x[1] = r.base;
-		ctx->x[2] = r.size;
-		/* wait_ns: from the newest unit being durable to Linux fetching it. */
+	if (got)	/* wait_ns: from the newest unit being durable to Linux fetching it. */
 		log_event("grant", "base=0x%lx size=%lu wait_ns=%lu", (unsigned long)r.base,
 			  (unsigned long)r.size, (unsigned long)ready);
-	} else {
-		ctx->x[0] = (uint64_t)TSB_E_NO_DATA;
-		ctx->x[1] = 0;
-		ctx->x[2] = 0;
-	}
-	ctx->x[3] = last ? TSB_GRANT_LAST : 0;
+	smc_ret(ctx, got ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA, r.base, r.size,
+		last ? TSB_GRANT_LAST : 0);
 }
 
 /* The disk for the reader: idle, set up now if no dump has used it yet. */
@@ -1286,19 +1278,18 @@ static void memory_disk(uint32_t fid, struct cpu_ctx *ctx)
 {
 	uint64_t pa = 0;
 
+	int64_t ret;
+
 	if (fid == TSB_SMC_DISK_POLL) {
-		ctx->x[0] = d.mem_read ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA;
-		ctx->x[1] = (uint64_t)d.mem_read;
-		ctx->x[2] = TSB_READ_UNCHECKED;
-		ctx->x[3] = 0;
+		smc_ret(ctx, d.mem_read ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA,
+			(uint64_t)d.mem_read, TSB_READ_UNCHECKED, 0);
 		d.mem_read = 0;
 		return;
 	}
 	d.mem_read = 0;
-	ctx->x[0] = (uint64_t)(ctx->x[1] ? memory_read(ctx->x[1], ctx->x[2], ctx->x[3], &pa) :
-			       TSB_E_NOT_SUPPORTED);	/* no disk header: no disk */
-	ctx->x[1] = pa;
-	ctx->x[2] = ctx->x[3] = 0;
+	ret = smc_arg(ctx, 1) ? memory_read(smc_arg(ctx, 1), smc_arg(ctx, 2), smc_arg(ctx, 3), &pa) :
+	      TSB_E_NOT_SUPPORTED;	/* no disk header: no disk */
+	smc_ret(ctx, (uint64_t)ret, pa, 0, 0);
 }
 
 static void smc_disk(uint32_t fid, struct cpu_ctx *ctx)
@@ -1314,19 +1305,16 @@ static void smc_disk(uint32_t fid, struct cpu_ctx *ctx)
 	}
 	ret = disk_for_reader();
 	if (fid == TSB_SMC_DISK_POLL) {
-		if (ret && ret != TSB_E_BUSY) {
-			ctx->x[0] = (uint64_t)ret;
-			ctx->x[1] = ctx->x[2] = ctx->x[3] = 0;
-		} else {
-			reader_poll(&d.dev, ctx->x);
-		}
+		uint64_t res[4] = { (uint64_t)ret, 0, 0, 0 };
+
+		if (!ret || ret == TSB_E_BUSY)
+			reader_poll(&d.dev, res);
+		smc_ret(ctx, res[0], res[1], res[2], res[3]);
 	} else {
 		if (!ret)
-			ret = reader_start(&d.dev, d.scratch + SCR_META, ctx->x[1], ctx->x[2],
-					   ctx->x[3], &pa);
-		ctx->x[0] = (uint64_t)ret;
-		ctx->x[1] = pa;
-		ctx->x[2] = ctx->x[3] = 0;
+			ret = reader_start(&d.dev, d.scratch + SCR_META, smc_arg(ctx, 1),
+					   smc_arg(ctx, 2), smc_arg(ctx, 3), &pa);
+		smc_ret(ctx, (uint64_t)ret, pa, 0, 0);
 	}
 	spin_unlock(&d.lock);
 }
@@ -1340,7 +1328,7 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		ret = TSB_ABI_VERSION;
 		break;
 	case TSB_SMC_REGISTER:
-		ret = smc_register(ctx->x[1], ctx->x[2], ctx->x[3]);
+		ret = smc_register(smc_arg(ctx, 1), smc_arg(ctx, 2), smc_arg(ctx, 3));
 		break;
 	case TSB_SMC_PANIC:
 		log_event("panic", "cpu=%u boot=%u", self, boot_count());
@@ -1378,23 +1366,23 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 	case TSB_SMC_MEM_RELEASE:
 		spin_lock(&d.lock);
 		check_stalled();
-		ret = d.memory ? memory_release(ctx->x[1], ctx->x[2]) : TSB_E_NOT_SUPPORTED;
+		ret = d.memory ? memory_release(smc_arg(ctx, 1), smc_arg(ctx, 2)) :
+		      TSB_E_NOT_SUPPORTED;
 		spin_unlock(&d.lock);
 		break;
 	case TSB_SMC_STATUS:
 		spin_lock(&d.lock);
 		follow_cpu();
 		check_stalled();
-		ctx->x[1] = d.have_dev || d.mem_ids ? d.hdr.bytes_written : 0;
-		ctx->x[2] = d.have_dev || d.mem_ids ? d.to_dump : 0;
-		ctx->x[3] = d.have_dev || d.mem_ids ? d.hdr.dump_id : 0;
-		ret = d.state;
+		if (d.have_dev || d.mem_ids)
+			smc_ret(ctx, d.state, d.hdr.bytes_written, d.to_dump, d.hdr.dump_id);
+		else
+			smc_ret(ctx, d.state, 0, 0, 0);
 		spin_unlock(&d.lock);
-		ctx->x[0] = (uint64_t)ret;
 		return;
 	default:
 		ret = TSB_E_NOT_SUPPORTED;
 		break;
 	}
-	ctx->x[0] = (uint64_t)ret;
+	smc_ret1(ctx, (uint64_t)ret);
 }

@@ -218,7 +218,7 @@ static uint64_t check_data(uint64_t *bad)
 	return any ? TSB_READ_OK : TSB_READ_UNCHECKED;
 }
 
-static int64_t step(struct vblk *dev, uint64_t x[4])
+static int64_t step(struct vblk *dev, uint64_t res[4])
 {
 	switch (r.stage) {
 	case R_DISKHDR: {
@@ -232,7 +232,7 @@ static int64_t step(struct vblk *dev, uint64_t x[4])
 		memcpy(&r.disk, (const void *)r.xfer, sizeof(r.disk));
 		r.have_disk = pick >= 0;
 		if (!r.id) {
-			x[1] = TSB_BLOCK;	/* Linux checks it itself */
+			res[1] = TSB_BLOCK;	/* Linux checks it itself */
 			return 0;
 		}
 		return after_disk_header(dev) ?: TSB_E_AGAIN;
@@ -248,30 +248,30 @@ static int64_t step(struct vblk *dev, uint64_t x[4])
 		r.have_dump = 1;
 		return submit_data(dev) ?: TSB_E_AGAIN;
 	case R_DATA:
-		x[1] = r.len;
-		x[2] = check_data(&x[3]);
+		res[1] = r.len;
+		res[2] = check_data(&res[3]);
 		return 0;
 	default:
 		return TSB_E_NO_DATA;
 	}
 }
 
-void reader_poll(struct vblk *dev, uint64_t x[4])
+void reader_poll(struct vblk *dev, uint64_t res[4])
 {
 	uint32_t tag;
 	int ok;
 	int64_t ret;
 
-	x[1] = x[2] = x[3] = 0;
+	res[1] = res[2] = res[3] = 0;
 	if (r.stage == R_IDLE) {
-		x[0] = (uint64_t)TSB_E_NO_DATA;
+		res[0] = (uint64_t)TSB_E_NO_DATA;
 		return;
 	}
 	while (!r.done && vblk_reap(dev, &tag, &ok))
 		reader_complete(tag, ok);
 	if (!r.done) {
 		if (!fw_deadline_passed(r.deadline)) {
-			x[0] = (uint64_t)TSB_E_AGAIN;
+			res[0] = (uint64_t)TSB_E_AGAIN;
 			return;
 		}
 		WARN("dump reader: the disk stopped answering");
@@ -280,12 +280,12 @@ void reader_poll(struct vblk *dev, uint64_t x[4])
 		WARN("dump reader: the disk reported a read error");
 		ret = TSB_E_IO;
 	} else {
-		ret = step(dev, x);
+		ret = step(dev, res);
 	}
 	if (ret != TSB_E_AGAIN) {
 		r.stage = R_IDLE;
 		if (ret == TSB_E_IO)
 			reader_reset();
 	}
-	x[0] = (uint64_t)ret;
+	res[0] = (uint64_t)ret;
 }

@@ -27,7 +27,7 @@ struct boot_layout {
 int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
 		     uint64_t image_size, uint64_t initrd_size,
 		     struct boot_layout *out);
-/* Read text_offset/image_size from an arm64 Image header. */
+/* Read text_offset/image_size from the kernel image header (arch/<arch>/image.c). */
 int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
 		    uint64_t *image_size);
 

@@ -42,7 +42,7 @@ struct pcpu *cpu_pcpu(unsigned int index);
 
 static inline struct pcpu *this_cpu(void)
 {
-	return (struct pcpu *)read_sysreg(tpidr_el3);
+	return (struct pcpu *)arch_this_cpu();
 }
 
 /* Set up EL3 state for the CPU at linear position @pos and point TPIDR_EL3 at its pcpu. */
@@ -57,6 +57,14 @@ void arch_capture_ns(struct tsb_cpu_record *r, const struct cpu_ctx *ctx, unsign
  * or -1 if it was in a state that cannot take one.
  */
 int arch_inject_undef(struct cpu_ctx *ctx);
+/*
+ * What the architecture's exception code calls (services/smc.c): an SMC, with
+ * its function ID, arguments and results in @ctx (smc_fid(), smc_arg(),
+ * smc_ret() in arch.h); any other synchronous exception from the normal
+ * world, with the architecture's @syndrome for the log.
+ */
+void smc_handle(struct cpu_ctx *ctx);
+void ns_exception(struct cpu_ctx *ctx, uint64_t syndrome);
 /* Enter the normal world at EL1h, MMU off, with x0 = @arg. Never returns. */
 void __attribute__((noreturn)) cpu_enter_ns(uint64_t entry, uint64_t arg);
 

@@ -36,7 +36,7 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 void dump_boot_info(struct dump_boot_info *bi);
 /* 1 when the top virtio slot is the collector's dump disk (not memory mode). */
 int dump_has_disk(void);
-/* The SiP service (TSB_SMC_*). Fills ctx->x[0..3]. */
+/* The SiP service (TSB_SMC_*): sets all four results (smc_ret()). */
 void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
 /* The dump disk's FIQ (the secure timer's: stimer.h). */
 void dump_fiq(void);

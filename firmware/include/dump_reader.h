@@ -38,7 +38,7 @@ void reader_reset(void);
 int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off, uint64_t len,
 		     uint64_t *pa);
 /* One step of the read in flight (TSB_SMC_DISK_POLL): fills x[0..3]. */
-void reader_poll(struct vblk *dev, uint64_t x[4]);
+void reader_poll(struct vblk *dev, uint64_t res[4]);
 /* A completion with a READER_TAG tag, taken by whoever reaped it. */
 void reader_complete(uint32_t tag, int ok);
 /* A read is in flight (the engine must not start writing meanwhile). */

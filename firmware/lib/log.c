@@ -78,5 +78,5 @@ void fw_panic(const char *fmt, ...)
 	log_emit("PANIC: ", fmt, ap);
 	va_end(ap);
 	for (;;)
-		wfi();
+		arch_wait_interrupt();
 }

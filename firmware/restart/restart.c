@@ -69,8 +69,8 @@ static void __attribute__((noreturn)) park_here(struct pcpu *p)
 	gicv3_ns_reset_cpu(p->mpidr);
 	cpu_ns_reset();
 	__atomic_store_n(&p->ns_epoch, 0, __ATOMIC_RELEASE);
-	dsb_sy();
-	sev();
+	arch_mb();
+	arch_send_event();
 	arch_reset_stack_and_call(psci_park);
 }
 
@@ -227,8 +227,8 @@ static void __attribute__((noreturn)) boot_cpu0(struct pcpu *self, uint32_t epoc
 		arch_reset_stack_and_call(enter_linux);
 	if (cpu0 && !__atomic_load_n(&cpu0->ns_epoch, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&rst.boot_request, epoch, __ATOMIC_RELEASE);
-		dsb_sy();
-		sev();
+		arch_mb();
+		arch_send_event();
 		deadline = fw_deadline_us(HANDOFF_TIMEOUT_US);
 		while (__atomic_load_n(&rst.boot_request, __ATOMIC_ACQUIRE) &&
 		       !fw_deadline_passed(deadline))

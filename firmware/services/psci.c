@@ -58,7 +58,7 @@ void __attribute__((noreturn)) psci_park(void)
 			cpu_enter_ns(entry, arg);
 		}
 		spin_unlock(&psci.lock);
-		wfe();
+		arch_wait_event();
 	}
 }
 
@@ -87,8 +87,8 @@ static int64_t psci_cpu_suspend(uint64_t power_state)
 {
 	if (power_state & (1UL << 16))
 		return PSCI_E_INVALID_PARAMS;	/* no power-down states */
-	dsb_sy();
-	wfi();
+	arch_mb();
+	arch_wait_interrupt();
 	return PSCI_E_SUCCESS;
 }
 
@@ -121,15 +121,15 @@ static int64_t psci_cpu_on(uint64_t target, uint64_t entry, uint64_t ctx_id, int
 	      psci_cpu_on_claim(&psci, target, entry, ctx_id, smc64);
 	spin_unlock(&psci.lock);
 	if (ret == PSCI_E_SUCCESS) {
-		dsb_sy();
-		sev();
+		arch_mb();
+		arch_send_event();
 	}
 	return ret;
 }
 
 int64_t psci_smc_handler(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 {
-	uint64_t a1 = ctx->x[1], a2 = ctx->x[2], a3 = ctx->x[3];
+	uint64_t a1 = smc_arg(ctx, 1), a2 = smc_arg(ctx, 2), a3 = smc_arg(ctx, 3);
 	int64_t ret;
 
 	switch (fid) {

@@ -150,10 +150,10 @@ static void __attribute__((noreturn)) hard_lockup(struct pcpu *p, struct cpu_ctx
 	ERROR("watch: hard lockup: cpu%u has had IRQs masked with an interrupt pending for "
 	      "%lu ms (PC 0x%lx); stuck CPUs 0x%x: taking a dump", p->index,
 	      (unsigned long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
-	      (unsigned long)ctx->elr, stuck);
+	      (unsigned long)arch_ctx_pc(ctx), stuck);
 	log_event("hard-lockup", "cpu=%u cpus=0x%x masked_ms=%lu pc=0x%lx", p->index, stuck,
 		  (unsigned long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
-		  (unsigned long)ctx->elr);
+		  (unsigned long)arch_ctx_pc(ctx));
 	restart_crash(TSB_CAUSE_HARD_LOCKUP, stuck, ctx);
 }
 
@@ -166,7 +166,7 @@ static void __attribute__((noreturn)) watchdog_expired(struct pcpu *p, struct cp
 	ERROR("watch: the watchdog was not pinged in time: taking a dump (noticed on cpu%u)",
 	      p->index);
 	log_event("watchdog-expired", "cpu=%u cpus=0x%x pc=0x%lx", p->index, online,
-		  (unsigned long)ctx->elr);
+		  (unsigned long)arch_ctx_pc(ctx));
 	restart_crash(TSB_CAUSE_WATCHDOG, online, ctx);
 }
 

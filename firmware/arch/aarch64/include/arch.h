@@ -59,6 +59,78 @@ static inline void sev(void) { __asm__ volatile("sev" ::: "memory"); }
 static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
 
+/*
+ * ---- What generic code uses (docs/porting.md): no register or instruction
+ * is named outside arch/ and plat/ (make lint checks it). ----
+ */
+
+/* The SMC calling convention: function ID in x0, arguments x1.., results x0..x3. */
+static inline uint32_t smc_fid(const struct cpu_ctx *c)
+{
+	return (uint32_t)c->x[0];
+}
+
+static inline uint64_t smc_arg(const struct cpu_ctx *c, unsigned int n)
+{
+	return c->x[n];
+}
+
+static inline void smc_ret(struct cpu_ctx *c, uint64_t r0, uint64_t r1, uint64_t r2,
+			   uint64_t r3)
+{
+	c->x[0] = r0;
+	c->x[1] = r1;
+	c->x[2] = r2;
+	c->x[3] = r3;
+}
+
+static inline void smc_ret1(struct cpu_ctx *c, uint64_t r0)
+{
+	c->x[0] = r0;
+}
+
+/* An SMC32 call's results are 32-bit (SMCCC: the upper halves are zero). */
+static inline void smc_ret_32bit(struct cpu_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		c->x[i] &= 0xffffffffULL;
+}
+
+/* Where the interrupted normal world resumes. */
+static inline uint64_t arch_ctx_pc(const struct cpu_ctx *c)
+{
+	return c->elr;
+}
+
+/* This CPU's struct pcpu (cpu.h), as cpu_el3_init() set it. */
+static inline void *arch_this_cpu(void)
+{
+	return (void *)read_sysreg(tpidr_el3);
+}
+
+/* A full barrier: memory accesses, device ones included, before those after it. */
+static inline void arch_mb(void)
+{
+	dsb_sy();
+}
+
+static inline void arch_wait_interrupt(void)
+{
+	wfi();
+}
+
+static inline void arch_wait_event(void)
+{
+	wfe();
+}
+
+static inline void arch_send_event(void)
+{
+	sev();
+}
+
 static inline uint64_t arch_counter(void)
 {
 	isb();

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The kernel image format of this architecture: the arm64 Image header
+ * (Linux's Documentation/arm64/booting.rst): text_offset at 8, image_size
+ * at 16, the magic "ARM\x64" at 56, all little-endian.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <boot.h>
+
+int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
+		    uint64_t *image_size)
+{
+	const uint8_t *h = hdr;
+	uint64_t to, sz;
+
+	if (len < 64 || memcmp(h + 56, "ARM\x64", 4))
+		return BOOT_E_IMAGE;
+	memcpy(&to, h + 8, 8);
+	memcpy(&sz, h + 16, 8);
+	if (sz == 0 || sz > (1ULL << 31) || to >= (2ULL << 20))
+		return BOOT_E_IMAGE;
+	*text_offset = to;
+	*image_size = sz;
+	return 0;
+}
