@@ -20,7 +20,7 @@
 
 #define PRISTINE_DTB_SIZE	PLAT_DTB_MAX	/* fdt_open_into() needs totalsize */
 #define DEFAULT_WINDOW		(64ULL << 20)
-#define MiB(x)			((unsigned long)((x) >> 20))
+#define MiB(x)			((unsigned long long)((x) >> 20))
 
 static struct {
 	struct tsb_pack_view pack;
@@ -100,12 +100,12 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 		if (!explicit) {
 			window = DEFAULT_WINDOW > w->min ? DEFAULT_WINDOW : w->min;
 		} else if (window < w->min) {
-			ERROR("boot: window=%lu MiB refused: a kernel restarting on %lu MiB of RAM "
-			      "needs %lu MiB before memory is handed back (image, initramfs twice, "
-			      "struct page arrays and tables, slack); using %lu MiB",
+			ERROR("boot: window=%llu MiB refused: a kernel restarting on %llu MiB of RAM "
+			      "needs %llu MiB before memory is handed back (image, initramfs twice, "
+			      "struct page arrays and tables, slack); using %llu MiB",
 			      MiB(window), MiB(boot.plat.ram_size), MiB(w->min), MiB(w->min));
-			log_event("option-refused", "key=window value=%lu min=%lu",
-				  (unsigned long)window, (unsigned long)w->min);
+			log_event("option-refused", "key=window value=%llu min=%llu",
+				  (unsigned long long)window, (unsigned long long)w->min);
 			window = w->min;
 		}
 		window = align_window(window);
@@ -115,15 +115,15 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 	if (spare && w->mode != BOOT_MODE_SPARE)
 		WARN("boot: spare=1 needs a sized window (not window=0 or all): spare ignored");
 	if (w->mode == BOOT_MODE_SPARE && 2 * window > usable) {
-		ERROR("boot: no room for a spare window: two %lu MiB windows do not fit %lu MiB "
+		ERROR("boot: no room for a spare window: two %llu MiB windows do not fit %llu MiB "
 		      "of RAM; falling back to the primary-dump mode", MiB(window), MiB(usable));
-		log_event("spare-fallback", "window=%lu ram=%lu", (unsigned long)window,
-			  (unsigned long)usable);
+		log_event("spare-fallback", "window=%llu ram=%llu", (unsigned long long)window,
+			  (unsigned long long)usable);
 		w->mode = BOOT_MODE_PRIMARY;
 	}
 	w->size = window;
 	w->base[1] = w->mode == BOOT_MODE_SPARE ? w->base[0] + window : 0;
-	NOTICE("boot: %s mode, windows of %lu MiB (at least %lu MiB on this machine)%s",
+	NOTICE("boot: %s mode, windows of %llu MiB (at least %llu MiB on this machine)%s",
 	       w->mode == BOOT_MODE_SPARE ? "spare-window" :
 	       w->mode == BOOT_MODE_PRIMARY ? "primary-dump" :
 	       w->mode == BOOT_MODE_ALL ? "dump-all" : "no-dump",
@@ -138,9 +138,9 @@ static void plan_hotplug(const char *ctext, size_t clen)
 
 	if (!cfg_get_u64(ctext, clen, "hotplug", &b) && b &&
 	    (b < BOOT_HOTPLUG_MIN || (b & (b - 1)))) {
-		ERROR("boot: hotplug=%lu refused: Linux's memory block is a power of two of at "
-		      "least 4 MiB; using %lu MiB", (unsigned long)b, MiB(BOOT_HOTPLUG_BLOCK));
-		log_event("option-refused", "key=hotplug value=%lu", (unsigned long)b);
+		ERROR("boot: hotplug=%llu refused: Linux's memory block is a power of two of at "
+		      "least 4 MiB; using %llu MiB", (unsigned long long)b, MiB(BOOT_HOTPLUG_BLOCK));
+		log_event("option-refused", "key=hotplug value=%llu", (unsigned long long)b);
 		b = BOOT_HOTPLUG_BLOCK;
 	}
 	boot.hotplug_block = b;
@@ -192,14 +192,14 @@ int boot_init(void)
 				       boot.win.base[w], boot.win.size, text_offset + image_size,
 				       boot.initrd ? boot.initrd->size : 0, &boot.layout[w]);
 		if (err)
-			fw_panic("boot: kernel and initramfs do not fit a %lu MiB boot window",
+			fw_panic("boot: kernel and initramfs do not fit a %llu MiB boot window",
 				 MiB(boot.win.size));
 		boot.layout[w].kernel += text_offset;
 	}
-	NOTICE("boot: RAM 0x%lx+%lu MiB, %u CPUs, kernel %lu KiB, initramfs %lu KiB",
-	       (unsigned long)boot.plat.ram_base, (unsigned long)(boot.plat.ram_size >> 20),
-	       boot.plat.ncpus, (unsigned long)(boot.kernel->size >> 10),
-	       (unsigned long)(boot.initrd ? boot.initrd->size >> 10 : 0));
+	NOTICE("boot: RAM 0x%llx+%llu MiB, %u CPUs, kernel %llu KiB, initramfs %llu KiB",
+	       (unsigned long long)boot.plat.ram_base, (unsigned long long)(boot.plat.ram_size >> 20),
+	       boot.plat.ncpus, (unsigned long long)(boot.kernel->size >> 10),
+	       (unsigned long long)(boot.initrd ? boot.initrd->size >> 10 : 0));
 	return 0;
 }
 
@@ -284,8 +284,8 @@ void boot_linux(const struct dump_boot_info *bi)
 	build_dt(bi, l);
 	arch_dcache_clean_inval(l->dtb, (boot.initrd ? l->initrd_end : l->kernel_end) - l->dtb);
 	arch_icache_inval_all();
-	INFO("boot: images and DT ready in %lu us",
-	     (unsigned long)((arch_counter() - t0) * 1000000 / arch_counter_freq()));
+	INFO("boot: images and DT ready in %llu us",
+	     (unsigned long long)((arch_counter() - t0) * 1000000 / arch_counter_freq()));
 	log_event("linux-entry", "boot=%u cpu=%u window=%u", boot.count, self, bi->live);
 	cpu_enter_ns(l->kernel, l->dtb);
 }

@@ -145,7 +145,7 @@ static int add_nomap(void *fdt, int rsv, const char *what, uint64_t base, uint64
 	char name[40];
 	int node, err;
 
-	fw_snprintf(name, sizeof(name), "%s@%lx", what, (unsigned long)base);
+	fw_snprintf(name, sizeof(name), "%s@%llx", what, (unsigned long long)base);
 	node = subnode(fdt, rsv, name);
 	if (node < 0)
 		return node;
@@ -266,9 +266,9 @@ static int set_bootargs(void *fdt, int node, const char *args, int hotplug, uint
 
 	if (!hotplug)
 		return fdt_setprop_string(fdt, node, "bootargs", args);
-	k = fw_snprintf(extra, sizeof(extra), " %s dhash_entries=%lu ihash_entries=%lu",
-			DT_HOTPLUG_BOOTARG, (unsigned long)pow2_up(ram >> 13),
-			(unsigned long)pow2_up(ram >> 14));
+	k = fw_snprintf(extra, sizeof(extra), " %s dhash_entries=%llu ihash_entries=%llu",
+			DT_HOTPLUG_BOOTARG, (unsigned long long)pow2_up(ram >> 13),
+			(unsigned long long)pow2_up(ram >> 14));
 	if (k >= sizeof(extra))
 		return -FDT_ERR_INTERNAL;
 	if (!n)		/* no leading space */
@@ -331,7 +331,7 @@ static int add_pending(void *fdt, const struct dt_mem_plan *m, int ac, int sc,
 	rsv = fdt_path_offset(fdt, "/reserved-memory");
 	if (rsv < 0)
 		return rsv;
-	fw_snprintf(name, sizeof(name), "tsubaki-pending@%lx", (unsigned long)m->reserved[0][0]);
+	fw_snprintf(name, sizeof(name), "tsubaki-pending@%llx", (unsigned long long)m->reserved[0][0]);
 	node = subnode(fdt, rsv, name);
 	if (node < 0)
 		return node;

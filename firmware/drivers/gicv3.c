@@ -118,7 +118,7 @@ static uintptr_t rdist_for(uint64_t mpidr)
 		if (typer & TYPER_LAST)
 			break;
 	}
-	fw_panic("gicv3: no redistributor for MPIDR 0x%lx", (unsigned long)mpidr);
+	fw_panic("gicv3: no redistributor for MPIDR 0x%llx", (unsigned long long)mpidr);
 }
 
 /* Bits of the SGI/PPI range owned by the secure world. */
@@ -249,7 +249,7 @@ void gicv3_ns_reset_cpu(uint64_t mpidr)
 	uint32_t ns = ~local_group0_mask();
 
 	if (arch_gicv3_ns_cpuif_reset(mmio_read32(sgi + 0x300) & ns))
-		WARN("gicv3: active priority left on MPIDR 0x%lx", (unsigned long)mpidr);
+		WARN("gicv3: active priority left on MPIDR 0x%llx", (unsigned long long)mpidr);
 
 	mmio_write32(sgi + GICD_ICENABLER, ns);
 	mmio_write32(sgi + GICD_ICPENDR, ns);

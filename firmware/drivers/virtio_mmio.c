@@ -30,8 +30,8 @@ int virtio_mmio_reset(uintptr_t base)
 	deadline = fw_deadline_us(100000);
 	while (mmio_read32(base + VIRTIO_STATUS))
 		if (fw_deadline_passed(deadline)) {
-			WARN("virtio-mmio at 0x%lx: reset not done after 100 ms",
-			     (unsigned long)base);
+			WARN("virtio-mmio at 0x%llx: reset not done after 100 ms",
+			     (unsigned long long)base);
 			break;
 		}
 	return 1;

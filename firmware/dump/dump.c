@@ -133,19 +133,19 @@ static void fit_chunk_table(void)
 	while (c < (4ULL << 20) && (ram + c - 1) / c > TSB_MAX_CHUNKS)
 		c <<= 1;
 	if ((ram + c - 1) / c > TSB_MAX_CHUNKS) {
-		ERROR("dump: %lu MiB of RAM needs more than %lu chunks even at 4 MiB: the "
+		ERROR("dump: %llu MiB of RAM needs more than %llu chunks even at 4 MiB: the "
 		      "chunk table cannot describe it, crashes restart without a dump",
-		      (unsigned long)(ram >> 20), (unsigned long)TSB_MAX_CHUNKS);
+		      (unsigned long long)(ram >> 20), (unsigned long long)TSB_MAX_CHUNKS);
 		return;
 	}
 	if (c == d.chunk)
 		return;
-	ERROR("dump: chunk=%lu KiB refused: %lu MiB of RAM would need %lu chunks, the chunk "
-	      "table holds %lu; using %lu KiB", (unsigned long)(d.chunk >> 10),
-	      (unsigned long)(ram >> 20), (unsigned long)((ram + d.chunk - 1) / d.chunk),
-	      (unsigned long)TSB_MAX_CHUNKS, (unsigned long)(c >> 10));
-	log_event("option-refused", "key=chunk value=%lu min=%lu", (unsigned long)d.chunk,
-		  (unsigned long)c);
+	ERROR("dump: chunk=%llu KiB refused: %llu MiB of RAM would need %llu chunks, the chunk "
+	      "table holds %llu; using %llu KiB", (unsigned long long)(d.chunk >> 10),
+	      (unsigned long long)(ram >> 20), (unsigned long long)((ram + d.chunk - 1) / d.chunk),
+	      (unsigned long long)TSB_MAX_CHUNKS, (unsigned long long)(c >> 10));
+	log_event("option-refused", "key=chunk value=%llu min=%llu", (unsigned long long)d.chunk,
+		  (unsigned long long)c);
 	d.chunk = c;
 }
 
@@ -163,16 +163,16 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	d.memory = opt(cfg, cfg_len, "memory", 0) != 0;
 	d.primary_max_s = opt(cfg, cfg_len, "primary_max_s", PRIMARY_MAX_S);
 	if (d.primary_max_s < 1 || d.primary_max_s > 86400) {
-		WARN("dump: primary_max_s=%lu is not 1..86400 s, using %u",
-		     (unsigned long)d.primary_max_s, PRIMARY_MAX_S);
+		WARN("dump: primary_max_s=%llu is not 1..86400 s, using %u",
+		     (unsigned long long)d.primary_max_s, PRIMARY_MAX_S);
 		d.primary_max_s = PRIMARY_MAX_S;
 	}
 	if (d.memory && win->mode != BOOT_MODE_SPARE)
 		ERROR("dump: memory=1 needs the spare-window mode (spare=1 and room for two "
 		      "windows): crashes restart without a dump");
 	if (d.chunk < 65536 || d.chunk > (4ULL << 20) || (d.chunk & (d.chunk - 1))) {
-		WARN("dump: chunk=%lu is not a power of two in 64 KiB..4 MiB, using 1 MiB",
-		     (unsigned long)d.chunk);
+		WARN("dump: chunk=%llu is not a power of two in 64 KiB..4 MiB, using 1 MiB",
+		     (unsigned long long)d.chunk);
 		d.chunk = 1ULL << 20;
 	}
 	fit_chunk_table();
@@ -182,10 +182,10 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.grant = d.chunk;
 	if (!d.memory)
 		gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
-	NOTICE("dump: %s, window %lu MiB, chunk %lu KiB, grant %lu MiB, %u in flight",
+	NOTICE("dump: %s, window %llu MiB, chunk %llu KiB, grant %llu MiB, %u in flight",
 	       d.memory ? "memory mode (no dump disk: Linux saves the dump)" : "dump disk",
-	       (unsigned long)(win->size >> 20), (unsigned long)(d.chunk >> 10),
-	       (unsigned long)(d.grant >> 20), d.inflight_max);
+	       (unsigned long long)(win->size >> 20), (unsigned long long)(d.chunk >> 10),
+	       (unsigned long long)(d.grant >> 20), d.inflight_max);
 }
 
 int dump_has_disk(void)
@@ -268,7 +268,7 @@ static void device_failed(const char *why)
 		return;
 	d.failed = 1;
 	ERROR("dump: %s: giving up on the disk, the dump is partial", why);
-	log_event("dump-disk-failed", "dump=%lu", (unsigned long)d.hdr.dump_id);
+	log_event("dump-disk-failed", "dump=%llu", (unsigned long long)d.hdr.dump_id);
 	vblk_stop(&d.dev);
 	d.dev_up = 0;
 	d.describing = 0;
@@ -319,7 +319,7 @@ static int meta_retry(uint32_t tag)
 	if (++*tries < WRITE_TRIES) {
 		WARN("dump: metadata write (tag 0x%x) failed: trying again (%u of %u)", tag,
 		     *tries + 1, WRITE_TRIES);
-		log_event("write-retry", "dump=%lu what=%s try=%u", (unsigned long)d.hdr.dump_id,
+		log_event("write-retry", "dump=%llu what=%s try=%u", (unsigned long long)d.hdr.dump_id,
 			  tag == TAG_DISKHDR ? "disk-header" : "metadata", *tries + 1);
 		return 1;
 	}
@@ -335,7 +335,7 @@ static int meta_retry(uint32_t tag)
 static void chunk_write_failed(uint32_t i)
 {
 	if (++d.tries[i] < WRITE_TRIES) {
-		log_event("write-retry", "dump=%lu chunk=%u try=%u", (unsigned long)d.hdr.dump_id,
+		log_event("write-retry", "dump=%llu chunk=%u try=%u", (unsigned long long)d.hdr.dump_id,
 			  i, d.tries[i] + 1);
 		ledger_set(&d.led, i, LG_PENDING);
 		if (d.cursor > i)
@@ -345,11 +345,11 @@ static void chunk_write_failed(uint32_t i)
 	ledger_set(&d.led, i, LG_LOST);
 	d.chunks[i].state = TSB_CHUNK_FAILED;
 	d.chunks_failed++;
-	ERROR("dump: chunk %u (0x%lx) failed %u writes: left out of dump %lu", i,
-	      (unsigned long)ledger_chunk_addr(&d.led, i), WRITE_TRIES,
-	      (unsigned long)d.hdr.dump_id);
-	log_event("chunk-failed", "dump=%lu chunk=%u paddr=0x%lx", (unsigned long)d.hdr.dump_id,
-		  i, (unsigned long)ledger_chunk_addr(&d.led, i));
+	ERROR("dump: chunk %u (0x%llx) failed %u writes: left out of dump %llu", i,
+	      (unsigned long long)ledger_chunk_addr(&d.led, i), WRITE_TRIES,
+	      (unsigned long long)d.hdr.dump_id);
+	log_event("chunk-failed", "dump=%llu chunk=%u paddr=0x%llx", (unsigned long long)d.hdr.dump_id,
+		  i, (unsigned long long)ledger_chunk_addr(&d.led, i));
 }
 
 /* One completed request. Return 1 if Linux should be told about a grant. */
@@ -549,8 +549,8 @@ static int read_disk_header(void)
 		WARN("dump: disk header copy %d is damaged (a torn write?): using copy %d",
 		     !pick, pick);
 	if (dump_disk_header_repair(&d.disk))
-		NOTICE("dump: disk header repaired (next dump id %lu, format %u)",
-		       (unsigned long)d.disk.next_dump_id, TSB_FORMAT_VERSION);
+		NOTICE("dump: disk header repaired (next dump id %llu, format %u)",
+		       (unsigned long long)d.disk.next_dump_id, TSB_FORMAT_VERSION);
 	return 0;
 }
 
@@ -581,8 +581,8 @@ static void abort_previous(const char *why)
 
 	if (d.state != TSB_STATE_SECONDARY)
 		return;
-	WARN("dump: %s during the secondary dump %lu: closing it with what is on disk",
-	     why, (unsigned long)d.hdr.dump_id);
+	WARN("dump: %s during the secondary dump %llu: closing it with what is on disk",
+	     why, (unsigned long long)d.hdr.dump_id);
 	d.closing = 1;
 	while (d.dev.inflight && !fw_deadline_passed(deadline))
 		while (vblk_reap(&d.dev, &tag, &ok))
@@ -625,16 +625,16 @@ static void finish_previous(void)
 		abort_previous("crash");
 		return;
 	}
-	WARN("dump: crash during the secondary dump %lu: finishing it first (%lu of %lu MiB "
-	     "on disk)", (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.bytes_written >> 20),
-	     (unsigned long)(d.to_dump >> 20));
+	WARN("dump: crash during the secondary dump %llu: finishing it first (%llu of %llu MiB "
+	     "on disk)", (unsigned long long)d.hdr.dump_id, (unsigned long long)(d.hdr.bytes_written >> 20),
+	     (unsigned long long)(d.to_dump >> 20));
 	d.sec_started = 1;
 	d.closing = 1;		/* one metadata write at the end, not one per grant */
 	d.primary_deadline = fw_deadline_us(d.primary_max_s * 1000000ULL);
 	poll_until(previous_done_or_late, 0, d.led.nchunks);
-	log_event("previous-finished", "dump=%lu bytes=%lu ms=%lu", (unsigned long)d.hdr.dump_id,
-		  (unsigned long)d.hdr.bytes_written,
-		  (unsigned long)((fw_now_ns() - t0) / 1000000));
+	log_event("previous-finished", "dump=%llu bytes=%llu ms=%llu", (unsigned long long)d.hdr.dump_id,
+		  (unsigned long long)d.hdr.bytes_written,
+		  (unsigned long long)((fw_now_ns() - t0) / 1000000));
 	abort_previous("crash");	/* closes it: complete unless the deadline passed */
 }
 
@@ -756,8 +756,8 @@ static int start_dump(unsigned int crashed)
 	need = TSB_META_SIZE + (uint64_t)d.led.nchunks * d.led.chunk;
 	if (dump_plan_slot(&d.disk, d.dev.capacity, need, d.disk.next_dump_id, series_start(),
 			   &d.plan)) {
-		WARN("dump: the disk (%lu MiB) is too small for any dump",
-		     (unsigned long)(d.dev.capacity >> 20));
+		WARN("dump: the disk (%llu MiB) is too small for any dump",
+		     (unsigned long long)(d.dev.capacity >> 20));
 		vblk_stop(&d.dev);
 		d.dev_up = 0;
 		return -1;
@@ -795,11 +795,11 @@ static void primary_give_up(void)
 	uint32_t tag, i;
 	int ok;
 
-	WARN("dump: the primary dump did not end within %lu s: restarting Linux with %lu of %lu "
-	     "MiB of the window on disk", (unsigned long)d.primary_max_s,
-	     (unsigned long)(d.hdr.bytes_written >> 20), (unsigned long)(d.hdr.window >> 20));
-	log_event("primary-deadline", "dump=%lu bytes=%lu", (unsigned long)d.hdr.dump_id,
-		  (unsigned long)d.hdr.bytes_written);
+	WARN("dump: the primary dump did not end within %llu s: restarting Linux with %llu of %llu "
+	     "MiB of the window on disk", (unsigned long long)d.primary_max_s,
+	     (unsigned long long)(d.hdr.bytes_written >> 20), (unsigned long long)(d.hdr.window >> 20));
+	log_event("primary-deadline", "dump=%llu bytes=%llu", (unsigned long long)d.hdr.dump_id,
+		  (unsigned long long)d.hdr.bytes_written);
 	while (d.dev.inflight && !d.failed && !fw_deadline_passed(deadline))
 		while (vblk_reap(&d.dev, &tag, &ok))
 			complete(tag, ok);
@@ -818,8 +818,8 @@ static void run_primary(void)
 	if (!primary_done())
 		primary_give_up();
 	set_time(TSB_T_PRIMARY_DONE);
-	log_event("primary-done", "dump=%lu bytes=%lu", (unsigned long)d.hdr.dump_id,
-		  (unsigned long)d.hdr.bytes_written);
+	log_event("primary-done", "dump=%llu bytes=%llu", (unsigned long long)d.hdr.dump_id,
+		  (unsigned long long)d.hdr.bytes_written);
 	if (ledger_secondary_done(&d.led)) {
 		set_time(TSB_T_SECONDARY_DONE);
 		finish_state();
@@ -848,7 +848,7 @@ static void start_secondary(const char *why)
 		return;
 	d.sec_started = 1;
 	d.last_progress = arch_counter();
-	log_event("secondary-start", "dump=%lu by=%s", (unsigned long)d.hdr.dump_id, why);
+	log_event("secondary-start", "dump=%llu by=%s", (unsigned long long)d.hdr.dump_id, why);
 	refill(0, d.led.nchunks);
 }
 
@@ -877,8 +877,8 @@ static int sum_step(void)
 	if (d.summed < d.led.nchunks)
 		return 1;
 	set_time(TSB_T_PRIMARY_DONE);	/* memory mode: every chunk checksummed */
-	log_event("sums-done", "dump=%lu ms=%lu", (unsigned long)d.hdr.dump_id,
-		  (unsigned long)((d.hdr.t_ns[TSB_T_PRIMARY_DONE] - d.hdr.t_ns[TSB_T_FAULT]) /
+	log_event("sums-done", "dump=%llu ms=%llu", (unsigned long long)d.hdr.dump_id,
+		  (unsigned long long)((d.hdr.t_ns[TSB_T_PRIMARY_DONE] - d.hdr.t_ns[TSB_T_FAULT]) /
 				  1000000));
 	return 0;
 }
@@ -888,10 +888,10 @@ static void memory_done(void)
 {
 	set_time(TSB_T_SECONDARY_DONE);
 	finish_state();
-	log_event("dump-done", "dump=%lu state=%s bytes=%lu sink=memory",
-		  (unsigned long)d.hdr.dump_id,
+	log_event("dump-done", "dump=%llu state=%s bytes=%llu sink=memory",
+		  (unsigned long long)d.hdr.dump_id,
 		  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
-		  (unsigned long)d.hdr.bytes_written);
+		  (unsigned long long)d.hdr.bytes_written);
 }
 
 /*
@@ -910,10 +910,10 @@ static void memory_crash_during_save(const struct restart_info *ri)
 	saved = ledger_find(&d.led, from, to, LG_PENDING) < 0;
 	if (saved)
 		d.live = old;
-	WARN("dump: crash during the save of dump %lu: the dump is kept (%lu of %lu MiB saved); "
-	     "this crash's memory is not dumped", (unsigned long)d.hdr.dump_id,
-	     (unsigned long)(d.hdr.bytes_written >> 20), (unsigned long)(d.to_dump >> 20));
-	log_event("crash-during-save", "dump=%lu panic_cpu=%d window=%u", (unsigned long)d.hdr.dump_id,
+	WARN("dump: crash during the save of dump %llu: the dump is kept (%llu of %llu MiB saved); "
+	     "this crash's memory is not dumped", (unsigned long long)d.hdr.dump_id,
+	     (unsigned long long)(d.hdr.bytes_written >> 20), (unsigned long long)(d.to_dump >> 20));
+	log_event("crash-during-save", "dump=%llu panic_cpu=%d window=%u", (unsigned long long)d.hdr.dump_id,
 		  ri->panic_cpu, d.live);
 }
 
@@ -951,9 +951,9 @@ static void memory_crash(const struct restart_info *ri, unsigned int crashed)
 	skip_excluded();
 	d.sec_started = 0;
 	d.state = TSB_STATE_MEMORY;
-	NOTICE("dump %lu: memory mode: restarting in window %u at once; the crashed kernel's "
-	       "%lu MiB stay in RAM until Linux saves them", (unsigned long)d.hdr.dump_id, d.live,
-	       (unsigned long)(d.to_dump >> 20));
+	NOTICE("dump %llu: memory mode: restarting in window %u at once; the crashed kernel's "
+	       "%llu MiB stay in RAM until Linux saves them", (unsigned long long)d.hdr.dump_id, d.live,
+	       (unsigned long long)(d.to_dump >> 20));
 }
 
 /* Checksumming starts when Linux is up (or at the fallback timer). */
@@ -964,7 +964,7 @@ static void memory_start(const char *why)
 	d.sec_started = 1;
 	if (d.summed >= d.led.nchunks)
 		return;		/* all checksummed before a plain reboot */
-	log_event("secondary-start", "dump=%lu by=%s sink=memory", (unsigned long)d.hdr.dump_id,
+	log_event("secondary-start", "dump=%llu by=%s sink=memory", (unsigned long long)d.hdr.dump_id,
 		  why);
 	if (sum_step())
 		stimer_arm(STIMER_DUMP, SUM_TICK_US);
@@ -1061,13 +1061,13 @@ static void crash_dump(const struct restart_info *ri)
 		d.hdr.cause = ri->cause;
 		d.hdr.cause_cpus = ri->cause_cpus;
 		if (d.win.mode == BOOT_MODE_SPARE)
-			NOTICE("dump %lu: restarting in window %u at once; window %u (the crashed "
+			NOTICE("dump %llu: restarting in window %u at once; window %u (the crashed "
 			       "kernel's) and the rest are dumped while Linux runs",
-			       (unsigned long)d.hdr.dump_id, d.live, crashed);
+			       (unsigned long long)d.hdr.dump_id, d.live, crashed);
 		else
-			NOTICE("dump %lu: primary dump of %lu MiB to disk offset %lu MiB",
-			       (unsigned long)d.hdr.dump_id, (unsigned long)(d.hdr.window >> 20),
-			       (unsigned long)(d.plan.offset >> 20));
+			NOTICE("dump %llu: primary dump of %llu MiB to disk offset %llu MiB",
+			       (unsigned long long)d.hdr.dump_id, (unsigned long long)(d.hdr.window >> 20),
+			       (unsigned long long)(d.plan.offset >> 20));
 		run_primary();
 	}
 	d.last_crash_boot = boot_count();
@@ -1116,13 +1116,13 @@ static int service_disk(void)
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
 			ledger_describe(&d.led, d.led.nchunks);	/* the final metadata is down */
 			finish_state();
-			log_event("dump-done", "dump=%lu state=%s bytes=%lu failed=%u fiq=%lu "
-				  "fiq_ns=%lu fiq_ns_max=%lu", (unsigned long)d.hdr.dump_id,
+			log_event("dump-done", "dump=%llu state=%s bytes=%llu failed=%u fiq=%llu "
+				  "fiq_ns=%llu fiq_ns_max=%llu", (unsigned long long)d.hdr.dump_id,
 				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
-				  (unsigned long)d.hdr.bytes_written, d.chunks_failed,
-				  (unsigned long)d.fiq_count,
-				  (unsigned long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
-				  (unsigned long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
+				  (unsigned long long)d.hdr.bytes_written, d.chunks_failed,
+				  (unsigned long long)d.fiq_count,
+				  (unsigned long long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
+				  (unsigned long long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
 			notify = 1;
 		}
 	}
@@ -1225,8 +1225,8 @@ static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
 	d.vmci_pa = pa;
 	d.vmci_size = size;
 	spin_unlock(&d.lock);
-	INFO("dump: Linux registered, VMCOREINFO at 0x%lx (%lu bytes)",
-	     (unsigned long)pa, (unsigned long)size);
+	INFO("dump: Linux registered, VMCOREINFO at 0x%llx (%llu bytes)",
+	     (unsigned long long)pa, (unsigned long long)size);
 	return TSB_E_OK;
 }
 
@@ -1250,8 +1250,8 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 		last = 0;	/* the final metadata is not down yet, or not all saved */
 	spin_unlock(&d.lock);
 	if (got)	/* wait_ns: from the newest unit being durable to Linux fetching it. */
-		log_event("grant", "base=0x%lx size=%lu wait_ns=%lu", (unsigned long)r.base,
-			  (unsigned long)r.size, (unsigned long)ready);
+		log_event("grant", "base=0x%llx size=%llu wait_ns=%llu", (unsigned long long)r.base,
+			  (unsigned long long)r.size, (unsigned long long)ready);
 	smc_ret(ctx, got ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA, r.base, r.size,
 		last ? TSB_GRANT_LAST : 0);
 }
@@ -1336,8 +1336,8 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 	case TSB_SMC_BOOT_DONE:
 		spin_lock(&d.lock);
 		follow_cpu();
-		log_event("linux-up", "boot=%u downtime_ns=%lu", boot_count(),
-			  (unsigned long)(d.crash_ns ? fw_now_ns() - d.crash_ns : 0));
+		log_event("linux-up", "boot=%u downtime_ns=%llu", boot_count(),
+			  (unsigned long long)(d.crash_ns ? fw_now_ns() - d.crash_ns : 0));
 		d.crash_ns = 0;
 		if (d.state == TSB_STATE_MEMORY) {
 			if (!d.hdr.t_ns[TSB_T_RESTART_DONE])

@@ -240,7 +240,7 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 	case R_META:
 		memcpy(&r.hdr, (const void *)r.xfer, sizeof(r.hdr));
 		if (!header_valid(&r.hdr, r.id, r.slot_size)) {
-			WARN("dump reader: dump %lu has malformed metadata", (unsigned long)r.id);
+			WARN("dump reader: dump %llu has malformed metadata", (unsigned long long)r.id);
 			return TSB_E_INVALID;
 		}
 		memcpy(r.chunks, (const void *)(r.xfer + TSB_OFF_CHUNKS),

@@ -34,9 +34,9 @@ static void log_emit(const char *prefix, const char *fmt, va_list ap)
 	int n;
 	uint64_t ns = fw_now_ns();
 
-	n = fw_snprintf(line, sizeof(line), "[%5lu.%06lu] %s",
-			(unsigned long)(ns / 1000000000ULL),
-			(unsigned long)(ns / 1000ULL % 1000000ULL), prefix);
+	n = fw_snprintf(line, sizeof(line), "[%5llu.%06llu] %s",
+			(unsigned long long)(ns / 1000000000ULL),
+			(unsigned long long)(ns / 1000ULL % 1000000ULL), prefix);
 	if (n < (int)sizeof(line))
 		fw_vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	spin_lock(&log_lock);
@@ -66,8 +66,8 @@ void log_event(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	fw_vsnprintf(extra, sizeof(extra), fmt, ap);
 	va_end(ap);
-	log_printf(LOG_LEVEL_NOTICE, "EVENT t_ns=%lu name=%s %s",
-		   (unsigned long)fw_now_ns(), name, extra);
+	log_printf(LOG_LEVEL_NOTICE, "EVENT t_ns=%llu name=%s %s",
+		   (unsigned long long)fw_now_ns(), name, extra);
 }
 
 void fw_panic(const char *fmt, ...)

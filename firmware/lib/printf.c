@@ -55,7 +55,7 @@ int fw_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 	for (; *fmt; fmt++) {
 		char tmp[24];
-		int width = 0, prec = -1, left = 0, lng = 0;
+		int width = 0, prec = -1, left = 0, nl = 0, z = 0;
 		char pad = ' ';
 		uint64_t u;
 		int64_t s;
@@ -88,9 +88,12 @@ int fw_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 					prec = prec * 10 + (*fmt++ - '0');
 			}
 		}
-		while (*fmt == 'l' || *fmt == 'z') {
-			lng++;
-			fmt++;
+		/* l, ll and z read their own type: long is 32 bits on ILP32. */
+		for (; *fmt == 'l' || *fmt == 'z'; fmt++) {
+			if (*fmt == 'z')
+				z = 1;
+			else
+				nl++;
 		}
 		switch (*fmt) {
 		case 'c':
@@ -106,7 +109,8 @@ int fw_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 'd':
 		case 'i':
-			s = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+			s = nl >= 2 ? va_arg(ap, long long) : nl ? va_arg(ap, long) :
+			    z ? (int64_t)va_arg(ap, ptrdiff_t) : va_arg(ap, int);
 			if (s < 0 && pad == '0') {
 				/* The sign goes before the zero padding. */
 				put(&o, '-');
@@ -124,7 +128,8 @@ int fw_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'u':
 		case 'x':
 		case 'X':
-			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
+			u = nl >= 2 ? va_arg(ap, unsigned long long) : nl ? va_arg(ap, unsigned long) :
+			    z ? va_arg(ap, size_t) : va_arg(ap, unsigned int);
 			n = fmt_uint(tmp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X');
 			put_padded(&o, tmp, n, width, left, pad);
 			break;

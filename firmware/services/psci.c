@@ -21,8 +21,8 @@ void psci_setup(const uint64_t *mpidr, unsigned int n, uint64_t ns_base, uint64_
 	psci_sys_init(&psci, mpidr, n, ns_base, ns_end);
 	for (i = 0; i < psci.ncpus; i++)
 		if (cpu_register(i, psci.cpu[i].mpidr))
-			fw_panic("psci: cpu%u (MPIDR 0x%lx) cannot exist on this platform", i,
-				 (unsigned long)psci.cpu[i].mpidr);
+			fw_panic("psci: cpu%u (MPIDR 0x%llx) cannot exist on this platform", i,
+				 (unsigned long long)psci.cpu[i].mpidr);
 }
 
 unsigned int psci_ncpus(void)
@@ -53,7 +53,7 @@ void __attribute__((noreturn)) psci_park(void)
 
 			psci.cpu[self].state = PSCI_STATE_ON;
 			spin_unlock(&psci.lock);
-			VERBOSE("psci: cpu%d on at 0x%lx", self, (unsigned long)entry);
+			VERBOSE("psci: cpu%d on at 0x%llx", self, (unsigned long long)entry);
 			restart_cpu_enters_ns();	/* parks instead if a restart began */
 			cpu_enter_ns(entry, arg);
 		}

@@ -65,14 +65,14 @@ void ns_exception(struct cpu_ctx *ctx, uint64_t syndrome)
 	 */
 	restart_check_stale(ctx);
 	if (!arch_inject_undef(ctx)) {
-		INFO("normal world: syndrome 0x%lx at 0x%lx is undefined here: UNDEF to the kernel",
-		     (unsigned long)syndrome, (unsigned long)arch_ctx_pc(ctx));
-		log_event("undef", "esr=0x%lx pc=0x%lx", (unsigned long)syndrome,
-			  (unsigned long)arch_ctx_pc(ctx));
+		INFO("normal world: syndrome 0x%llx at 0x%llx is undefined here: UNDEF to the kernel",
+		     (unsigned long long)syndrome, (unsigned long long)arch_ctx_pc(ctx));
+		log_event("undef", "esr=0x%llx pc=0x%llx", (unsigned long long)syndrome,
+			  (unsigned long long)arch_ctx_pc(ctx));
 		return;
 	}
-	ERROR("unexpected exception from the normal world: syndrome 0x%lx at 0x%lx",
-	      (unsigned long)syndrome, (unsigned long)arch_ctx_pc(ctx));
+	ERROR("unexpected exception from the normal world: syndrome 0x%llx at 0x%llx",
+	      (unsigned long long)syndrome, (unsigned long long)arch_ctx_pc(ctx));
 	restart_request(RESTART_FAULT, ctx);
 }
 
@@ -95,5 +95,5 @@ void el3_fiq_handler(struct cpu_ctx *ctx)
 
 void el3_unexpected_handler(struct cpu_ctx *ctx)
 {
-	ERROR("unexpected IRQ/SError at EL3 from 0x%lx", (unsigned long)arch_ctx_pc(ctx));
+	ERROR("unexpected IRQ/SError at EL3 from 0x%llx", (unsigned long long)arch_ctx_pc(ctx));
 }

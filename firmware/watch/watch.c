@@ -35,27 +35,27 @@ void watch_setup(const char *cfg, uint64_t cfg_len)
 	cfg_get_u64(cfg, cfg_len, "lockup_s", &lockup);
 	cfg_get_u64(cfg, cfg_len, "watch_ms", &ms);
 	if (lockup > LOCKUP_S_MAX) {
-		WARN("watch: lockup_s=%lu is above %u s, using %u", (unsigned long)lockup,
+		WARN("watch: lockup_s=%llu is above %u s, using %u", (unsigned long long)lockup,
 		     LOCKUP_S_MAX, LOCKUP_S_DEFAULT);
 		lockup = LOCKUP_S_DEFAULT;
 	}
 	if (ms < 10 || ms > 1000) {
-		WARN("watch: watch_ms=%lu is not 10..1000, using %u", (unsigned long)ms,
+		WARN("watch: watch_ms=%llu is not 10..1000, using %u", (unsigned long long)ms,
 		     WATCH_MS_DEFAULT);
 		ms = WATCH_MS_DEFAULT;
 	}
 	if (lockup && lockup * 1000 < 2 * ms) {
-		WARN("watch: lockup_s=%lu is shorter than two samples: using %u s",
-		     (unsigned long)lockup, LOCKUP_S_DEFAULT);
+		WARN("watch: lockup_s=%llu is shorter than two samples: using %u s",
+		     (unsigned long long)lockup, LOCKUP_S_DEFAULT);
 		lockup = LOCKUP_S_DEFAULT;
 	}
 	w.period_us = ms * 1000;
 	w.lockup_s = lockup;
 	w.lockup_ticks = lockup * arch_counter_freq();
 	if (lockup)
-		NOTICE("watch: hard-lockup detector on: a CPU stuck with IRQs masked for %lu s "
-		       "is dumped (sampled every %lu ms)", (unsigned long)lockup,
-		       (unsigned long)ms);
+		NOTICE("watch: hard-lockup detector on: a CPU stuck with IRQs masked for %llu s "
+		       "is dumped (sampled every %llu ms)", (unsigned long long)lockup,
+		       (unsigned long long)ms);
 	else
 		NOTICE("watch: hard-lockup detector off (lockup_s=0)");
 }
@@ -85,7 +85,7 @@ int64_t watch_smc_watchdog(uint64_t timeout_s)
 				  arch_counter() + timeout_s * arch_counter_freq() : 0,
 				  __ATOMIC_ACQ_REL);
 	if (!old && timeout_s)
-		log_event("watchdog-start", "timeout_s=%lu", (unsigned long)timeout_s);
+		log_event("watchdog-start", "timeout_s=%llu", (unsigned long long)timeout_s);
 	else if (old && !timeout_s)
 		log_event("watchdog-stop", "by=linux");
 	return TSB_E_OK;
@@ -116,9 +116,9 @@ void watch_log_stats(void)
 	uint64_t samples, ns, ns_max;
 
 	watch_stats(&samples, &ns, &ns_max);
-	log_event("watch-stats", "samples=%lu ns=%lu ns_max=%lu ns_avg=%lu",
-		  (unsigned long)samples, (unsigned long)ns, (unsigned long)ns_max,
-		  (unsigned long)(samples ? ns / samples : 0));
+	log_event("watch-stats", "samples=%llu ns=%llu ns_max=%llu ns_avg=%llu",
+		  (unsigned long long)samples, (unsigned long long)ns, (unsigned long long)ns_max,
+		  (unsigned long long)(samples ? ns / samples : 0));
 }
 
 /* CPUs in the normal world, and of them the ones stuck at least @ticks by @now. */
@@ -148,12 +148,12 @@ static void __attribute__((noreturn)) hard_lockup(struct pcpu *p, struct cpu_ctx
 	uint32_t online, stuck = cpus_stuck(now, w.lockup_ticks / 2, &online) | 1U << p->index;
 
 	ERROR("watch: hard lockup: cpu%u has had IRQs masked with an interrupt pending for "
-	      "%lu ms (PC 0x%lx); stuck CPUs 0x%x: taking a dump", p->index,
-	      (unsigned long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
-	      (unsigned long)arch_ctx_pc(ctx), stuck);
-	log_event("hard-lockup", "cpu=%u cpus=0x%x masked_ms=%lu pc=0x%lx", p->index, stuck,
-		  (unsigned long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
-		  (unsigned long)arch_ctx_pc(ctx));
+	      "%llu ms (PC 0x%llx); stuck CPUs 0x%x: taking a dump", p->index,
+	      (unsigned long long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
+	      (unsigned long long)arch_ctx_pc(ctx), stuck);
+	log_event("hard-lockup", "cpu=%u cpus=0x%x masked_ms=%llu pc=0x%llx", p->index, stuck,
+		  (unsigned long long)(ticks_to_ns(now - p->masked_since, arch_counter_freq()) / 1000000),
+		  (unsigned long long)arch_ctx_pc(ctx));
 	restart_crash(TSB_CAUSE_HARD_LOCKUP, stuck, ctx);
 }
 
@@ -165,8 +165,8 @@ static void __attribute__((noreturn)) watchdog_expired(struct pcpu *p, struct cp
 	cpus_stuck(now, 0, &online);
 	ERROR("watch: the watchdog was not pinged in time: taking a dump (noticed on cpu%u)",
 	      p->index);
-	log_event("watchdog-expired", "cpu=%u cpus=0x%x pc=0x%lx", p->index, online,
-		  (unsigned long)arch_ctx_pc(ctx));
+	log_event("watchdog-expired", "cpu=%u cpus=0x%x pc=0x%llx", p->index, online,
+		  (unsigned long long)arch_ctx_pc(ctx));
 	restart_crash(TSB_CAUSE_WATCHDOG, online, ctx);
 }
 

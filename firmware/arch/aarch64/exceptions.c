@@ -21,6 +21,6 @@ void el3_sync_handler(struct cpu_ctx *ctx)
 
 void el3_panic_exception(uint64_t esr, uint64_t elr, uint64_t far)
 {
-	fw_panic("exception in EL3: ESR 0x%lx ELR 0x%lx FAR 0x%lx",
-		 (unsigned long)esr, (unsigned long)elr, (unsigned long)far);
+	fw_panic("exception in EL3: ESR 0x%llx ELR 0x%llx FAR 0x%llx",
+		 (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
 }
