@@ -33,7 +33,7 @@ GRANT ?= 8
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
 
-.PHONY: all setup kernel firmware userland tools modules run demo test unit systest soak lint fuzz clean distclean
+.PHONY: all setup kernel firmware userland tools modules run demo test unit systest bigmem soak lint fuzz clean distclean
 
 all: firmware userland tools
 
@@ -100,7 +100,14 @@ unit: setup
 
 # --basetemp: each run starts from an empty $(O)/pytest (pytest keeps no older runs there).
 systest: all
-	$(PY) -m pytest -v --basetemp=$(O)/pytest tests/tools tests/dumptool tests/system
+	$(PY) -m pytest -v --basetemp=$(O)/pytest tests/tools tests/dumptool tests/system \
+		--ignore=tests/system/test_bigmem.py
+
+# Big machines (tests/system/test_bigmem.py): BIGMEM_MIB="8192 16384"; minutes each.
+BIGMEM_MIB ?= 8192
+bigmem: all
+	BIGMEM_MIB="$(BIGMEM_MIB)" $(PY) -m pytest -v -s --basetemp=$(O)/pytest-bigmem \
+		tests/system/test_bigmem.py
 
 test: setup kernel
 	@$(MAKE) -s lint

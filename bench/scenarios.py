@@ -524,8 +524,8 @@ def run_cpu(cfg, logdir):
 
 # ---- (e) the Linux side, in lines ------------------------------------------------
 SECTIONS = ("Communication", "Fault notification", "Memory hand-back", "Dump reading",
-            "Driver")
-MODULE_SOURCES = ("core.c", "vmcore.c", "tsubaki.h")
+            "Watchdog", "Driver")
+MODULE_SOURCES = ("core.c", "hotplug.c", "vmcore.c", "watchdog.c", "tsubaki.h")
 
 
 def module_lines(paths=tuple(os.path.join(TOP, "linux", "module", n) for n in MODULE_SOURCES)):

@@ -24,6 +24,8 @@
 #include <linux/slab.h>
 #include "tsubaki.h"
 
+/* ---- Memory hand-back: hot-add ---- */
+
 #define TSB_HP_CHUNK	MAX_ORDER_NR_PAGES	/* the callback's unit, in pages */
 
 static DEFINE_MUTEX(tsb_hp_lock);

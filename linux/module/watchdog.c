@@ -12,6 +12,8 @@
 
 #include "tsubaki.h"
 
+/* ---- Watchdog ---- */
+
 #define TSB_WDT_DEFAULT_S	30
 
 static bool nowayout = WATCHDOG_NOWAYOUT;
