@@ -259,20 +259,17 @@ static uint64_t pow2_up(uint64_t v)
  */
 static int set_bootargs(void *fdt, int node, const char *args, int hotplug, uint64_t ram)
 {
-	char extra[96];
-	size_t n = strlen(args), k;
-	char *p;
-	int err;
+	size_t n = strlen(args);
+	char extra[96], *p;
+	int k, err;
 
 	if (!hotplug)
 		return fdt_setprop_string(fdt, node, "bootargs", args);
-	k = fw_snprintf(extra, sizeof(extra), " %s dhash_entries=%llu ihash_entries=%llu",
-			DT_HOTPLUG_BOOTARG, (unsigned long long)pow2_up(ram >> 13),
+	k = fw_snprintf(extra, sizeof(extra), "%s%s dhash_entries=%llu ihash_entries=%llu",
+			n ? " " : "", DT_HOTPLUG_BOOTARG, (unsigned long long)pow2_up(ram >> 13),
 			(unsigned long long)pow2_up(ram >> 14));
-	if (k >= sizeof(extra))
+	if (k < 0 || (size_t)k >= sizeof(extra))
 		return -FDT_ERR_INTERNAL;
-	if (!n)		/* no leading space */
-		return fdt_setprop_string(fdt, node, "bootargs", extra + 1);
 	err = fdt_setprop_placeholder(fdt, node, "bootargs", n + k + 1, (void **)&p);
 	if (err)
 		return err;

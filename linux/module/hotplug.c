@@ -32,6 +32,7 @@ static DEFINE_MUTEX(tsb_hp_lock);
 static LIST_HEAD(tsb_hp_ranges);	/* the tsb_ranges with hotplug set */
 static bool tsb_hp_have_cb;		/* our online-page callback is installed */
 static bool tsb_hp_warned_offline;
+static bool tsb_hp_add_failed;		/* a block to add again (tsb_hp_retry) */
 
 static struct tsb_range *tsb_hp_find(unsigned long pfn)
 {
@@ -138,15 +139,19 @@ static int tsb_hp_add_blocks(struct tsb_range *r, phys_addr_t lo, phys_addr_t hi
 
 	for (a = ALIGN_DOWN(lo, bs); a < hi && a < r->end; a += bs) {
 		b = (a - r->base) / bs;
+		if (test_bit(b, r->hp_added))
+			continue;
 		first = b * per;
 		some = find_next_bit(r->freed, first + per, first) < first + per;
 		all = find_next_zero_bit(r->freed, first + per, first) >= first + per;
-		if (test_bit(b, r->hp_added) || !some || (!tsb_hp_have_cb && !all))
+		if (!some || (!tsb_hp_have_cb && !all))
 			continue;
 		err = add_memory_driver_managed(memory_add_physaddr_to_nid(a), a, bs,
 						"System RAM (tsubaki)", MHP_NONE);
-		if (err)
+		if (err) {
+			tsb_hp_add_failed = true;
 			return err;
+		}
 		set_bit(b, r->hp_added);
 		WRITE_ONCE(tsb_bytes_hot_added, tsb_bytes_hot_added + bs);
 		if (!pfn_to_online_page(PHYS_PFN(a)) && !tsb_hp_warned_offline) {
@@ -255,11 +260,19 @@ bool tsb_hp_all_back(void)
 	return true;
 }
 
-/* Caller holds tsb_lock: add the blocks whose adding failed before. */
+/*
+ * Caller holds tsb_lock: add the blocks whose adding failed before. A block
+ * not yet added that holds no handed-back page is skipped, so without a
+ * failure this is nothing; and it is only walked after one.
+ */
 void tsb_hp_retry(void)
 {
 	struct tsb_range *r;
 
+	if (!tsb_hp_add_failed)
+		return;
+	tsb_hp_add_failed = false;
 	list_for_each_entry(r, &tsb_hp_ranges, hp_node)
-		tsb_hp_add_blocks(r, r->base, r->end);
+		if (tsb_hp_add_blocks(r, r->base, r->end))
+			break;
 }
