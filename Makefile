@@ -62,7 +62,8 @@ modules: kernel
 # The production initramfs loads tsubaki.ko at boot.
 userland: kernel modules
 	@$(MAKE) -s -C userland O=$(O)/userland CROSS_COMPILE=$(CROSS_COMPILE)
-	@$(MAKE) -s -C userland O=$(O)/userland initramfs MODULES="$(PROD_MODULES)" \
+	@$(MAKE) -s -C userland O=$(O)/userland CROSS_COMPILE=$(CROSS_COMPILE) initramfs \
+		MODULES="$(PROD_MODULES)" \
 		GEN_INIT_CPIO=$(KBUILD)/usr/gen_init_cpio
 
 tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck $(O)/tools/tsubaki-dump

@@ -1132,10 +1132,12 @@ static void command_loop(void)
 		wait_input(false);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *script;
 
+	(void)argc;
+	(void)argv;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	host_mode = getpid() != 1;
 
