@@ -15,6 +15,7 @@
 #include <dump.h>
 #include <psci.h>
 #include <restart.h>
+#include <sram.h>
 #include <watch.h>
 
 #ifndef TSUBAKI_VERSION
@@ -23,15 +24,39 @@
 
 volatile uint32_t fw_ready;
 
+/*
+ * Secure memory in use: the image's fixed part against its budget, and what
+ * was sized for this machine (the per-chunk tables: DUMP_CHUNK_BYTES a chunk).
+ */
+static void report_footprint(const struct dt_platform *plat)
+{
+	size_t fixed = plat_sram_fixed();
+
+	NOTICE("secure RAM: %zu KiB fixed (budget %u KiB), %zu KiB sized at boot of a %zu KiB "
+	       "heap: pristine DT %zu bytes, chunk tables %llu KiB for %llu MiB",
+	       fixed >> 10, SRAM_FIXED_BUDGET >> 10, sram_used() >> 10, sram_size() >> 10,
+	       boot_pristine_dt_size(), (unsigned long long)(dump_table_bytes() >> 10),
+	       (unsigned long long)(plat->ram_size >> 20));
+	log_event("secure-ram", "fixed=%zu budget=%u heap=%zu used=%zu dt=%zu tables=%llu "
+		  "per_chunk=%u", fixed, SRAM_FIXED_BUDGET, sram_size(), sram_used(),
+		  boot_pristine_dt_size(), (unsigned long long)dump_table_bytes(),
+		  (unsigned int)DUMP_CHUNK_BYTES);
+	if (fixed > SRAM_FIXED_BUDGET)
+		WARN("secure RAM: the fixed part is over its budget");
+}
+
 void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 {
 	const struct dt_platform *plat;
 	struct dump_boot_info bi;
 	const char *cfg;
-	size_t cfg_len;
+	size_t cfg_len, heap_size;
+	uintptr_t heap;
 
 	cpu_el3_init(index);
 	plat_early_init();
+	plat_secure_heap(&heap, &heap_size);
+	sram_init(heap, heap_size);
 	NOTICE("Tsubaki %s: secure firmware starting on cpu%u", TSUBAKI_VERSION, index);
 	log_event("fw-start", "cpu=%u", index);
 	gicv3_init(PLAT_GICD_BASE, PLAT_GICR_BASE);
@@ -44,6 +69,7 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	dump_setup(cfg, cfg_len, plat->ram_base, plat->ram_size,
 		   plat->ram_base + plat->ram_size - PLAT_SCRATCH_SIZE, boot_windows());
 	watch_setup(cfg, cfg_len);
+	report_footprint(plat);
 	psci_restart_states(this_cpu()->index);
 	dump_boot_info(&bi);
 	arch_mb();

@@ -16,9 +16,9 @@
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
+#include <sram.h>
 #include <tsubaki/pack.h>
 
-#define PRISTINE_DTB_SIZE	PLAT_DTB_MAX	/* fdt_open_into() needs totalsize */
 #define DEFAULT_WINDOW		(64ULL << 20)
 #define MiB(x)			((unsigned long long)((x) >> 20))
 
@@ -32,7 +32,45 @@ static struct {
 	unsigned int count;
 } boot;
 
-static uint8_t pristine_dtb[PRISTINE_DTB_SIZE] __attribute__((aligned(8)));
+/* The platform's DT as it came, packed, in the secure heap (copy_pristine_dtb()). */
+static void *pristine_dtb;
+static size_t pristine_size;
+
+/*
+ * Keep the DT QEMU left in normal-world RAM, where every boot of Linux would
+ * overwrite it, as a packed copy in the secure heap: its own size, not
+ * PLAT_DTB_MAX.
+ */
+static void copy_pristine_dtb(void)
+{
+	const void *src = (const void *)PLAT_QEMU_DTB;
+	size_t size;
+	int err;
+
+	err = fdt_check_header(src);
+	if (err)
+		fw_panic("boot: QEMU's DTB unusable: %s", fdt_strerror(err));
+	size = fdt_totalsize(src);
+	if (size > PLAT_DTB_MAX)
+		fw_panic("boot: QEMU's DTB is %llu KiB, more than the %llu KiB a DT may take",
+			 (unsigned long long)(size >> 10), (unsigned long long)(PLAT_DTB_MAX >> 10));
+	pristine_dtb = sram_alloc(size, 8);
+	if (!pristine_dtb)
+		fw_panic("boot: no secure memory for a copy of the %llu KiB DTB",
+			 (unsigned long long)(size >> 10));
+	err = fdt_open_into(src, pristine_dtb, (int)size);
+	if (!err)
+		err = fdt_pack(pristine_dtb);
+	if (err)
+		fw_panic("boot: QEMU's DTB unusable: %s", fdt_strerror(err));
+	pristine_size = fdt_totalsize(pristine_dtb);
+	sram_shrink(pristine_dtb, pristine_size);
+}
+
+size_t boot_pristine_dt_size(void)
+{
+	return pristine_size;
+}
 
 const struct dt_platform *boot_platform(void)
 {
@@ -174,11 +212,7 @@ int boot_init(void)
 			    &text_offset, &image_size))
 		fw_panic("boot: kernel is not an arm64 Image");
 
-	err = fdt_open_into((const void *)PLAT_QEMU_DTB, pristine_dtb, sizeof(pristine_dtb));
-	if (!err)
-		err = fdt_pack(pristine_dtb);
-	if (err)
-		fw_panic("boot: QEMU's DTB unusable: %s", fdt_strerror(err));
+	copy_pristine_dtb();
 	err = dt_read_platform(pristine_dtb, &boot.plat);
 	if (err)
 		fw_panic("boot: cannot read the machine from the DTB (%d)", err);

@@ -33,6 +33,7 @@
 #include <platform_def.h>
 #include <restart.h>
 #include <spinlock.h>
+#include <sram.h>
 #include <stimer.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
@@ -96,6 +97,7 @@ static struct {
 	uint64_t crash_ns;		/* last panic, for the downtime of its restart */
 	unsigned int last_crash_boot;	/* the boot that crashed last (0: none since power-on) */
 	uint64_t fiq_count, fiq_ticks, fiq_ticks_max;	/* cost of the secondary */
+	uint64_t table_bytes;		/* secure heap taken by the per-chunk tables */
 	/* memory mode */
 	uint64_t mem_ids;		/* dumps held in memory since power-on */
 	uint32_t summed;		/* chunks [0, summed) have their checksums */
@@ -108,8 +110,9 @@ static struct {
 	struct tsb_cpu_record cpu[TSB_MAX_CPUS];
 	uint8_t vmci[TSB_VMCOREINFO_MAX];
 	struct tsb_region region[MAX_REGIONS];
-	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
-	uint8_t tries[TSB_MAX_CHUNKS];	/* failed writes of each chunk */
+	/* per chunk, from the secure heap at boot (alloc_chunk_tables()) */
+	struct tsb_chunk *chunks;	/* the dump's chunk table */
+	uint8_t *tries;			/* failed writes of each chunk */
 	struct ledger led;
 } d;
 
@@ -149,6 +152,42 @@ static void fit_chunk_table(void)
 	d.chunk = c;
 }
 
+/*
+ * The chunk table and the ledger, sized for this machine's RAM at this chunk
+ * size: DUMP_CHUNK_BYTES per chunk (19 KiB per GiB at 1 MiB chunks), from the
+ * secure heap. Without them crashes restart without a dump.
+ */
+static void alloc_chunk_tables(void)
+{
+	uint64_t ram = d.ram_size - PLAT_SCRATCH_SIZE;
+	uint64_t n = (ram + d.chunk - 1) / d.chunk;
+	uint8_t *st = NULL, *role = NULL;
+
+	if (n > TSB_MAX_CHUNKS)
+		n = TSB_MAX_CHUNKS;	/* fit_chunk_table() said so already */
+	d.chunks = sram_alloc(n * sizeof(*d.chunks), 8);
+	d.tries = d.chunks ? sram_alloc(n, 1) : NULL;
+	st = d.tries ? sram_alloc(n, 1) : NULL;
+	role = st ? sram_alloc(n, 1) : NULL;
+	if (!role) {
+		ERROR("dump: no secure memory for the chunk table of %llu chunks (%llu KiB; "
+		      "%llu KiB of the secure heap left): crashes restart without a dump",
+		      (unsigned long long)n, (unsigned long long)(n * DUMP_CHUNK_BYTES >> 10),
+		      (unsigned long long)((sram_size() - sram_used()) >> 10));
+		d.chunks = NULL;
+		d.tries = NULL;
+		ledger_attach(&d.led, NULL, NULL, 0);
+		return;
+	}
+	ledger_attach(&d.led, st, role, (uint32_t)n);
+	d.table_bytes = n * DUMP_CHUNK_BYTES;
+}
+
+uint64_t dump_table_bytes(void)
+{
+	return d.table_bytes;
+}
+
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win)
 {
@@ -176,6 +215,7 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.chunk = 1ULL << 20;
 	}
 	fit_chunk_table();
+	alloc_chunk_tables();
 	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)
 		d.inflight_max = 4;
 	if (d.grant < d.chunk)

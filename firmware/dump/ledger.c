@@ -6,18 +6,33 @@
 #include <string.h>
 #include <ledger.h>
 
+void ledger_attach(struct ledger *l, uint8_t *st, uint8_t *role, uint32_t cap)
+{
+	memset(l, 0, sizeof(*l));
+	l->st = st;
+	l->role = role;
+	l->cap = st && role ? cap : 0;
+}
+
 int ledger_init(struct ledger *l, uint64_t base, uint64_t size, uint64_t chunk,
 		uint64_t window, uint64_t grant)
 {
+	uint8_t *st = l->st, *role = l->role;
+	uint32_t cap = l->cap;
 	uint64_t n;
 
 	if (chunk < 4096 || (chunk & (chunk - 1)) || (base & (chunk - 1)) || (size & 4095) ||
 	    base + size < base)
 		return LEDGER_E_PARAM;
 	n = size / chunk + (size % chunk != 0);
-	if (n == 0 || n > TSB_MAX_CHUNKS)
+	if (n == 0 || n > TSB_MAX_CHUNKS || n > cap)
 		return LEDGER_E_PARAM;
 	memset(l, 0, sizeof(*l));
+	l->st = st;
+	l->role = role;
+	l->cap = cap;
+	memset(st, 0, n);
+	memset(role, 0, n);
 	l->base = base;
 	l->size = size;
 	l->chunk = chunk;

@@ -14,7 +14,19 @@
 
 #define READ_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: the disk failed */
 
-enum stage { R_IDLE, R_DISKHDR, R_META, R_DATA };
+enum stage { R_IDLE, R_DISKHDR, R_META, R_CHUNKS, R_DATA };
+
+/*
+ * The reader keeps two disk blocks of the open dump's chunk table, not all of
+ * it: a read (at most TSB_DISK_READ_MAX, chunks of at least TSB_BLOCK) touches
+ * at most 129 chunks, which always lie within the two blocks starting at the
+ * block of its first chunk.
+ */
+#define CACHE_BLOCKS	2U
+#define BLOCK_ENTRIES	(TSB_BLOCK / sizeof(struct tsb_chunk))
+#define CACHE_ENTRIES	(CACHE_BLOCKS * BLOCK_ENTRIES)
+_Static_assert(TSB_DISK_READ_MAX / TSB_BLOCK + 1 <= CACHE_ENTRIES - BLOCK_ENTRIES + 1,
+	       "a read's chunks fit the cached blocks");
 
 static struct {
 	enum stage stage;
@@ -27,21 +39,25 @@ static struct {
 	/* the disk header, read once after every reset */
 	int have_disk;
 	struct tsb_disk_header disk;
-	/* the dump reads go to: its slot, header and chunk table */
+	/* the dump reads go to: its slot, header and part of its chunk table */
 	int have_dump;
 	uint64_t slot_off, slot_size;
 	struct tsb_dump_header hdr;
-	struct tsb_chunk chunks[TSB_MAX_CHUNKS];
+	int have_cache;
+	uint64_t cache_first;	/* chunk of cache[0] */
+	uint64_t cache_len;	/* bytes of cache[] read */
+	struct tsb_chunk cache[CACHE_ENTRIES];
 	/* the chunk being checksummed across reads, if sum_on */
 	int sum_on;
 	uint64_t sum_chunk, sum_next, sum;
-} r;	/* bss: the chunk table alone is 1 MiB */
+} r;
 
 void reader_reset(void)
 {
 	r.stage = R_IDLE;
 	r.have_disk = 0;
 	r.have_dump = 0;
+	r.have_cache = 0;
 	r.sum_on = 0;
 }
 
@@ -108,6 +124,49 @@ static int64_t submit_data(struct vblk *dev)
 	return submit(dev, R_DATA, r.slot_off + r.off, r.len);
 }
 
+/* The chunk table entry of chunk @i, if cached; else NULL. */
+static const struct tsb_chunk *cached(uint64_t i)
+{
+	if (!r.have_cache || i < r.cache_first ||
+	    (i - r.cache_first + 1) * sizeof(struct tsb_chunk) > r.cache_len)
+		return NULL;
+	return &r.cache[i - r.cache_first];
+}
+
+/*
+ * The chunks the data read [r.off, r.off + r.len) touches: [*@first, *@last].
+ * Return 0 when it touches none (metadata, or slot padding past the data).
+ */
+static int touched_chunks(uint64_t *first, uint64_t *last)
+{
+	uint64_t start = r.off > r.hdr.data_offset ? r.off : r.hdr.data_offset;
+	uint64_t end = r.off + r.len, cs = r.hdr.chunk_size, n = r.hdr.nchunks;
+
+	if (start >= end || (start - r.hdr.data_offset) / cs >= n)
+		return 0;
+	*first = (start - r.hdr.data_offset) / cs;
+	*last = (end - 1 - r.hdr.data_offset) / cs;
+	if (*last >= n)
+		*last = n - 1;
+	return 1;
+}
+
+/* The data next, after the blocks of the chunk table it needs if they are not cached. */
+static int64_t submit_next(struct vblk *dev)
+{
+	uint64_t first, last, off;
+
+	if (!data_in_slot())
+		return TSB_E_INVALID;
+	if (!touched_chunks(&first, &last) || (cached(first) && cached(last)))
+		return submit_data(dev);
+	r.have_cache = 0;
+	r.cache_first = first - first % BLOCK_ENTRIES;
+	off = TSB_OFF_CHUNKS + r.cache_first * sizeof(struct tsb_chunk);
+	r.cache_len = TSB_META_SIZE - off < sizeof(r.cache) ? TSB_META_SIZE - off : sizeof(r.cache);
+	return submit(dev, R_CHUNKS, r.slot_off + off, r.cache_len);
+}
+
 /* The disk header is in; go on to the dump's metadata or its data. */
 static int64_t after_disk_header(struct vblk *dev)
 {
@@ -119,14 +178,15 @@ static int64_t after_disk_header(struct vblk *dev)
 	if (slot < 0)
 		return TSB_E_NO_DATA;
 	if (r.have_dump && r.hdr.dump_id == r.id)
-		return submit_data(dev);
+		return submit_next(dev);
 	r.have_dump = 0;
+	r.have_cache = 0;
 	r.sum_on = 0;
 	r.slot_off = r.disk.slot[slot].offset;
 	r.slot_size = r.disk.slot[slot].size;
 	if (r.slot_size < TSB_META_SIZE)
 		return TSB_E_INVALID;
-	return submit(dev, R_META, r.slot_off, TSB_META_SIZE);
+	return submit(dev, R_META, r.slot_off + TSB_OFF_HEADER, TSB_BLOCK);
 }
 
 int reader_range_ok(uint64_t off, uint64_t len)
@@ -171,6 +231,7 @@ static uint64_t check_data(uint64_t *bad)
 
 	while (pos < end) {
 		uint64_t rel = pos - r.hdr.data_offset, i = rel / cs, co = rel % cs;
+		const struct tsb_chunk *c;
 		uint64_t clen, n;
 
 		if (i >= r.hdr.nchunks) {
@@ -184,7 +245,8 @@ static uint64_t check_data(uint64_t *bad)
 			continue;
 		}
 		n = end - pos < clen - co ? end - pos : clen - co;
-		if (r.chunks[i].state != TSB_CHUNK_OK) {
+		c = cached(i);
+		if (!c || c->state != TSB_CHUNK_OK) {
 			unchecked = 1;
 			r.sum_on = 0;
 		} else if (co == 0 || (r.sum_on && r.sum_chunk == i && r.sum_next == co)) {
@@ -196,7 +258,7 @@ static uint64_t check_data(uint64_t *bad)
 			r.sum_chunk = i;
 			r.sum_next = co + n;
 			if (r.sum_next == clen) {
-				if (r.sum != r.chunks[i].checksum && !nbad++)
+				if (r.sum != c->checksum && !nbad++)
 					*bad = i;
 				any = 1;
 				r.sum_on = 0;
@@ -243,9 +305,11 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 			WARN("dump reader: dump %llu has malformed metadata", (unsigned long long)r.id);
 			return TSB_E_INVALID;
 		}
-		memcpy(r.chunks, (const void *)(r.xfer + TSB_OFF_CHUNKS),
-		       r.hdr.nchunks * sizeof(r.chunks[0]));
 		r.have_dump = 1;
+		return submit_next(dev) ?: TSB_E_AGAIN;
+	case R_CHUNKS:
+		memcpy(r.cache, (const void *)r.xfer, r.cache_len);
+		r.have_cache = 1;
 		return submit_data(dev) ?: TSB_E_AGAIN;
 	case R_DATA:
 		res[1] = r.len;

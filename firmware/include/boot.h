@@ -81,6 +81,8 @@ struct dump_boot_info;
 /* Firmware: cold-boot set-up (pack, DTB, platform, options); fails hard on a bad pack. */
 int boot_init(void);
 const struct dt_platform *boot_platform(void);
+/* Bytes of the secure heap the pristine DT copy takes. */
+size_t boot_pristine_dt_size(void);
 const struct boot_windows *boot_windows(void);
 /* The options text of the pack (key=value lines, docs/options.md) and its length. */
 const char *boot_config(size_t *len);

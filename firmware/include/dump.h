@@ -25,9 +25,20 @@ struct dump_boot_info {
 	struct ledger_range pending[DUMP_MAX_PENDING_RANGES];
 };
 
-/* Cold boot: options from the pack, the RAM to dump, the scratch area, the windows. */
+/*
+ * Cold boot: options from the pack, the RAM to dump, the scratch area, the
+ * windows. Takes the per-chunk tables from the secure heap (sram.h).
+ */
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win);
+/*
+ * Secure heap bytes per chunk of RAM: the chunk table entry (16), its write
+ * tries (1), the ledger's state and role (2). With the reader's two cached
+ * blocks of the table, this is all the secure memory that grows with RAM.
+ */
+#define DUMP_CHUNK_BYTES	(sizeof(struct tsb_chunk) + 3)
+/* What dump_setup() took from the secure heap for them. */
+uint64_t dump_table_bytes(void);
 /*
  * What the DT of the kernel about to be entered must say. Call it on the CPU
  * that enters Linux: the disk's FIQ and the secondary dump's fallback timer

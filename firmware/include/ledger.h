@@ -48,17 +48,25 @@ struct ledger {
 	uint32_t grant_chunks;
 	uint32_t next_grant;	/* first chunk not handed back */
 	uint32_t described;	/* chunks below it are on record on disk as they are */
-	uint8_t st[TSB_MAX_CHUNKS];
-	uint8_t role[TSB_MAX_CHUNKS];
+	uint32_t cap;		/* entries of st[] and role[] (ledger_attach()) */
+	uint8_t *st;		/* enum ledger_state of each chunk */
+	uint8_t *role;		/* enum ledger_role of each chunk */
 };
 
 #define LEDGER_E_PARAM	-1
 
 /*
+ * ledger_attach() - give @l its per-chunk storage: @cap entries each of @st and
+ * @role (sized for the machine at boot, from the secure heap). Kept across
+ * ledger_init().
+ */
+void ledger_attach(struct ledger *l, uint8_t *st, uint8_t *role, uint32_t cap);
+/*
  * ledger_init() - cover [@base, @base + @size) in chunks of @chunk bytes (a
  * power of two >= 4 KiB dividing @base; @size a multiple of 4 KiB). A tail
  * shorter than a chunk is a short last chunk, dumped and handed back like
- * the others (ledger_chunk_len()).
+ * the others (ledger_chunk_len()). Fails when the chunks outnumber the
+ * storage given by ledger_attach().
  * @window: bytes of the boot window (rounded up to chunks, capped at @size).
  * @grant: hand-back granularity in bytes (rounded up to chunks, >= 1 chunk).
  */

@@ -4,6 +4,7 @@
  */
 #ifndef PLAT_H
 #define PLAT_H
+#include <stddef.h>
 #include <stdint.h>
 
 /* Linear position of the CPU with @mpidr (as the reset code computes it), or -1. */
@@ -22,5 +23,12 @@ unsigned int plat_ns_devices_reset(int keep_dump_disk);
 int plat_cpu_unaffected_by_spectre(void);
 /* A seed for /chosen/rng-seed (not cryptographic on QEMU). */
 uint64_t plat_rng_seed(void);
+/*
+ * Secure memory for the tables sized at boot (sram.h): [*@base, *@base + *@size).
+ * Normal-world masters must not reach it.
+ */
+void plat_secure_heap(uintptr_t *base, size_t *size);
+/* Bytes of secure RAM the firmware image occupies: data, bss and stacks. */
+size_t plat_sram_fixed(void);
 
 #endif

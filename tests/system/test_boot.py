@@ -5,6 +5,7 @@ import random
 import pytest
 
 from conftest import qmp
+from test_dump import wait_dump_done
 
 NOT_SUPPORTED = (1 << 64) - 1           # -1
 INVALID_PARAMS = (1 << 64) - 2          # -2
@@ -105,6 +106,35 @@ def test_cpu_hotplug_uses_psci_off_and_on(machine_factory):
     assert m.cmd("cat /sys/devices/system/cpu/online").strip() == "0"
     assert "ERR" not in m.cmd("write /sys/devices/system/cpu/cpu1/online 1")
     assert m.cmd("cat /sys/devices/system/cpu/online").strip() == "0-1"
+
+
+@pytest.mark.parametrize("mem,chunk_kib", [(1024, 1024), (2048, 1024), (512, 64)])
+def test_secure_ram_footprint(machine_factory, mem, chunk_kib):
+    """The image's secure RAM is a fixed size within its budget; what grows with
+    the machine is sized at boot: DUMP_CHUNK_BYTES per chunk of RAM, and the
+    pristine DT at its packed size."""
+    extra = [] if chunk_kib == 1024 else ["--config", "chunk=%d" % (chunk_kib << 10)]
+    m = machine_factory(cpus=2, mem=mem, extra=extra)
+    m.wait_ready(boot=1)
+    ev = m.events("secure-ram")
+    assert len(ev) == 1, ev
+    e = {k: int(v) for k, v in ev[0].items() if k != "name" and k != "t_ns"}
+    assert e["budget"] == 256 << 10
+    assert 0 < e["fixed"] <= e["budget"]
+    # One entry per chunk of the dumped RAM (all but the 2 MiB scratch area).
+    chunks = -(-((mem - 2) << 20) // (chunk_kib << 10))
+    assert e["per_chunk"] == 19
+    assert e["tables"] == chunks * e["per_chunk"]
+    assert 0 < e["dt"] <= 64 << 10          # QEMU's DT, packed: a few KiB
+    assert e["tables"] + e["dt"] <= e["used"] <= e["tables"] + e["dt"] + 64
+    assert e["used"] <= e["heap"]
+    if chunk_kib != 1024:
+        # Every dump test uses the default chunk: dump once with the small one.
+        m.p.sendline("cpu 1 sysrq c")
+        m.wait_ready(boot=2)
+        assert wait_dump_done(m) == "complete"
+        done = m.events("dump-done")
+        assert len(done) == 1 and done[0]["state"] == "complete", done
 
 
 def test_secure_ram_is_unreachable_from_linux(machine_factory, test_overlay):

@@ -14,8 +14,19 @@
 #define CH		(64 * KiB)
 #define DUMP_RANGES_MAX	8	/* as DUMP_MAX_PENDING_RANGES in dump.h */
 
-/* The ledger is ~64 KB: keep it off the stack. */
+/* The ledger's storage is sized for the most chunks the format holds. */
 static struct ledger L;
+static uint8_t L_st[TSB_MAX_CHUNKS], L_role[TSB_MAX_CHUNKS];
+
+/* L with storage full of stale bytes, as a ledger reused across crashes. */
+static void scramble(void)
+{
+	memset(L_st, 0xa5, sizeof(L_st));
+	memset(L_role, 0xa5, sizeof(L_role));
+	ledger_attach(&L, L_st, L_role, TSB_MAX_CHUNKS);
+	L.nchunks = 0xa5a5a5a5;
+	L.next_grant = 0xa5a5a5a5;
+}
 
 static uint64_t addr(uint32_t i)
 {
@@ -50,7 +61,7 @@ static void test_init_params(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		memset(&L, 0xa5, sizeof(L));
+		scramble();
 		if (ledger_init(&L, bad[i].base, bad[i].size, bad[i].chunk, 0, 0) != LEDGER_E_PARAM)
 			fail_msg("init base=0x%llx size=0x%llx chunk=0x%llx accepted",
 				 (unsigned long long)bad[i].base, (unsigned long long)bad[i].size,
@@ -66,7 +77,7 @@ static void test_init_params(void **state)
 	assert_int_equal(L.nchunks, 1);
 
 	/* A partial last chunk is a short chunk; everything starts pending. */
-	memset(&L, 0xa5, sizeof(L));
+	scramble();
 	assert_int_equal(ledger_init(&L, RAM, 10 * CH + CH - 4096, CH, 0, 0), 0);
 	assert_int_equal(L.base, RAM);
 	assert_int_equal(L.chunk, CH);
@@ -76,10 +87,23 @@ static void test_init_params(void **state)
 	assert_int_equal(ledger_chunk_len(&L, 11), 0);
 	assert_int_equal(ledger_chunk_addr(&L, 11), RAM + 11 * CH - 4096);
 	assert_int_equal(ledger_count(&L, LG_PENDING), 11);
-	for (i = 11; i < TSB_MAX_CHUNKS; i++)
-		assert_int_equal(L.st[i], 0);
+	for (i = 0; i < 11; i++) {
+		assert_int_equal(L.st[i], LG_PENDING);
+		assert_int_equal(L.role[i], LR_SECONDARY);
+	}
+	assert_int_equal(L.st[11], 0xa5);	/* past the chunks: untouched */
 	/* Not a whole number of pages: refused. */
 	assert_int_equal(ledger_init(&L, RAM, 10 * CH + 100, CH, 0, 0), LEDGER_E_PARAM);
+
+	/* More chunks than the storage given: refused; no storage at all: refused. */
+	ledger_attach(&L, L_st, L_role, 10);
+	assert_int_equal(ledger_init(&L, RAM, 11 * CH, CH, 0, 0), LEDGER_E_PARAM);
+	assert_int_equal(ledger_init(&L, RAM, 10 * CH, CH, 0, 0), 0);
+	assert_int_equal(L.cap, 10);
+	assert_ptr_equal(L.st, L_st);
+	ledger_attach(&L, NULL, L_role, TSB_MAX_CHUNKS);
+	assert_int_equal(ledger_init(&L, RAM, CH, CH, 0, 0), LEDGER_E_PARAM);
+	ledger_attach(&L, L_st, L_role, TSB_MAX_CHUNKS);
 }
 
 /* A RAM tail shorter than a chunk is dumped and handed back with the rest. */
@@ -169,9 +193,10 @@ static void test_find_set_addr_count(void **state)
 	assert_int_equal(ledger_find(&L, 5, 20, LG_PENDING), 6);
 
 	/* Past the end: ignored, and never found. */
+	L.st[20] = 0x5a;
 	ledger_set(&L, 20, LG_DURABLE);
 	ledger_set(&L, 1000, LG_DURABLE);
-	assert_int_equal(L.st[20], 0);
+	assert_int_equal(L.st[20], 0x5a);
 	assert_int_equal(ledger_find(&L, 0, 21, LG_DURABLE), 5);
 	assert_int_equal(ledger_count(&L, LG_DURABLE), 2);
 	assert_int_equal(ledger_count(&L, LG_LOST), 1);
@@ -777,5 +802,6 @@ int main(void)
 	};
 
 	unit_init();
+	ledger_attach(&L, L_st, L_role, TSB_MAX_CHUNKS);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,48 @@ static void make_disk(void)
 	}
 }
 
+/*
+ * A second dump, DUMP_ID + 1 in slot 1, of SMALL_N chunks of TSB_BLOCK: its
+ * chunk table spans many blocks, more than the reader keeps.
+ */
+#define SMALL_ID	(DUMP_ID + 1)
+#define SMALL_OFF	(SLOT_OFF + SLOT_SIZE)
+#define SMALL_N		2000
+#define SMALL_SIZE	(TSB_META_SIZE + (SMALL_N + 1) * TSB_BLOCK)	/* a block of padding */
+
+static uint8_t *small_data(unsigned int i)
+{
+	return disk + SMALL_OFF + TSB_META_SIZE + (uint64_t)i * TSB_BLOCK;
+}
+
+static void make_small_dump(void)
+{
+	struct tsb_disk_header dh;
+	struct tsb_dump_header h;
+	struct tsb_chunk *c = (struct tsb_chunk *)(disk + SMALL_OFF + TSB_OFF_CHUNKS);
+	unsigned int i;
+
+	assert_true(SMALL_OFF + SMALL_SIZE <= DISK_SIZE);
+	memcpy(&dh, disk, sizeof(dh));
+	dh.slot[1] = (struct tsb_disk_slot){ SMALL_OFF, SMALL_SIZE, SMALL_ID, TSB_DUMP_COMPLETE,
+					     0 };
+	dh.checksum = dump_disk_header_sum(&dh);
+	memcpy(disk, &dh, sizeof(dh));
+	memcpy(&h, disk + SLOT_OFF, sizeof(h));
+	h.dump_id = SMALL_ID;
+	h.ram_size = SMALL_N * TSB_BLOCK;
+	h.chunk_size = TSB_BLOCK;
+	h.nchunks = SMALL_N;
+	h.checksum = dump_header_sum(&h);
+	memcpy(disk + SMALL_OFF, &h, sizeof(h));
+	for (i = 0; i < SMALL_N; i++) {
+		for (uint64_t b = 0; b < TSB_BLOCK; b++)
+			small_data(i)[b] = (uint8_t)(b * 13 + i * 3);
+		c[i].state = TSB_CHUNK_OK;
+		c[i].checksum = tsb_sum64(0, small_data(i), TSB_BLOCK);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -273,6 +315,49 @@ static void test_device_errors(void **state)
 	assert_int_equal((int64_t)x[0], TSB_E_OK);
 }
 
+/* Chunks all over a big chunk table are checked, the reader keeping two blocks of it. */
+static void test_big_chunk_table(void **state)
+{
+	uint64_t x[4], max = TSB_DISK_READ_MAX, per = max / TSB_BLOCK;
+	static const unsigned int first[] = {
+		1500, 10, 1790,		/* far apart; across a block of the table */
+		SMALL_N - 128,		/* the table's last entries */
+		255, 256, 0,
+	};
+	unsigned int i;
+
+	(void)state;
+	make_small_dump();
+	for (i = 0; i < ARRAY_SIZE(first); i++) {
+		assert_int_equal(do_read(SMALL_ID, TSB_META_SIZE + first[i] * TSB_BLOCK, max, x),
+				 TSB_E_OK);
+		assert_int_equal(x[2], TSB_READ_OK);
+		assert_memory_equal(xfer, small_data(first[i]), per * TSB_BLOCK);
+	}
+	/* a read running past the last chunk into the slot's padding: not all checked */
+	assert_int_equal(do_read(SMALL_ID, TSB_META_SIZE + (SMALL_N - 1) * TSB_BLOCK, 2 * TSB_BLOCK,
+				 x), TSB_E_OK);
+	assert_int_equal(x[2], TSB_READ_UNCHECKED);
+	assert_memory_equal(xfer, small_data(SMALL_N - 1), TSB_BLOCK);
+	/* and past the slot: refused */
+	assert_int_equal(do_read(SMALL_ID, TSB_META_SIZE + SMALL_N * TSB_BLOCK, 2 * TSB_BLOCK, x),
+			 TSB_E_INVALID);
+	/* a flipped byte in the last chunk and one near the start, each found */
+	small_data(SMALL_N - 1)[100] ^= 1;
+	small_data(3)[7] ^= 0x80;
+	assert_int_equal(do_read(SMALL_ID, TSB_META_SIZE + (SMALL_N - per) * TSB_BLOCK, max, x),
+			 TSB_E_OK);
+	assert_int_equal(x[2], TSB_READ_BAD);
+	assert_int_equal(x[3], SMALL_N - 1);
+	assert_int_equal(do_read(SMALL_ID, TSB_META_SIZE, max, x), TSB_E_OK);
+	assert_int_equal(x[2], TSB_READ_BAD);
+	assert_int_equal(x[3], 3);
+	/* and the first dump, with its own table, is read right after */
+	assert_int_equal(do_read(DUMP_ID, TSB_META_SIZE, max, x), TSB_E_OK);
+	assert_int_equal(do_read(DUMP_ID, TSB_META_SIZE + max, max, x), TSB_E_OK);
+	assert_int_equal(x[2], TSB_READ_OK);
+}
+
 static void test_reset_forgets_the_dump(void **state)
 {
 	uint64_t x[4];
@@ -299,6 +384,7 @@ int main(void)
 		cmocka_unit_test_setup(test_malformed_metadata, setup),
 		cmocka_unit_test_setup(test_device_errors, setup),
 		cmocka_unit_test_setup(test_reset_forgets_the_dump, setup),
+		cmocka_unit_test_setup(test_big_chunk_table, setup),
 	};
 
 	unit_init();

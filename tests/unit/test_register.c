@@ -15,6 +15,7 @@
 #include <gicv3.h>
 #include <log.h>
 #include <restart.h>
+#include <sram.h>
 #include <stimer.h>
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
@@ -104,12 +105,17 @@ static int group_setup(void **state)
 	static const struct boot_windows win = {
 		.mode = BOOT_MODE_PRIMARY, .base = { RAM_BASE, 0 }, .size = 64 << 20,
 	};
+	static uint8_t heap[256 << 10] __attribute__((aligned(16)));
 
 	(void)state;
 	/* Before dump_setup() there is no RAM: nothing can be registered. */
 	if (smc_register(TSB_ABI_VERSION, RAM_BASE, 0x1000) != TSB_E_INVALID)
 		return -1;
+	/* The chunk tables come from the secure heap: give it some host memory. */
+	sram_init((uintptr_t)heap, sizeof(heap));
 	dump_setup("", 0, RAM_BASE, RAM_SIZE, SCRATCH, &win);
+	if (!dump_table_bytes() || dump_table_bytes() > sram_used())
+		return -1;
 	return 0;
 }
 
