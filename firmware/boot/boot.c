@@ -216,6 +216,13 @@ int boot_init(void)
 	err = dt_read_platform(pristine_dtb, &boot.plat);
 	if (err)
 		fw_panic("boot: cannot read the machine from the DTB (%d)", err);
+	if (boot.plat.nmemnodes > 1 || boot.plat.nbanks > 1)
+		NOTICE("boot: RAM in %u banks over %u memory nodes", boot.plat.nbanks,
+		       boot.plat.nmemnodes);
+	if (boot.plat.left_out)
+		WARN("boot: %llu MiB of RAM lie past a gap after 0x%llx: left out of Linux's memory "
+		     "and of the dump", MiB(boot.plat.left_out),
+		     (unsigned long long)(boot.plat.ram_base + boot.plat.ram_size));
 
 	ctext = boot_config(&clen);
 	plan_hotplug(ctext, clen);	/* the windows' minimum depends on it */

@@ -25,21 +25,70 @@ static int node_enabled(const void *fdt, int node)
 	return !st || !strcmp(st, "okay") || !strcmp(st, "ok");
 }
 
-/* The first enabled memory node: QEMU also describes the secure RAM, disabled. */
-static int memory_node(const void *fdt)
+/*
+ * The @k-th enabled memory node (QEMU also describes the secure RAM, disabled),
+ * or a negative libfdt error. Looked up afresh each time: editing a node moves
+ * the ones after it.
+ */
+static int memory_node(const void *fdt, int k)
 {
 	int node = -1;
 
 	for (;;) {
 		node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory", 7);
-		if (node < 0 || node_enabled(fdt, node))
+		if (node < 0)
+			return node;
+		if (node_enabled(fdt, node) && k-- == 0)
 			return node;
 	}
 }
 
+/* The RAM ranges of every enabled memory node, sorted; and the run from the lowest. */
+static int read_memory(const void *fdt, struct dt_platform *p, int ac, int sc)
+{
+	unsigned int i, j;
+	int node, len, k;
+
+	for (k = 0; (node = memory_node(fdt, k)) >= 0; k++) {
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+		if (!reg || len < (ac + sc) * 4 || len % ((ac + sc) * 4))
+			return -FDT_ERR_BADVALUE;
+		for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
+			uint64_t base = read_cells(reg, ac), size = read_cells(reg + ac, sc);
+
+			if (!size)
+				continue;
+			if (base + size < base || p->nbanks >= DT_MAX_BANKS)
+				return -FDT_ERR_BADVALUE;
+			for (i = p->nbanks++; i > 0 && p->bank[i - 1][0] > base; i--) {
+				p->bank[i][0] = p->bank[i - 1][0];
+				p->bank[i][1] = p->bank[i - 1][1];
+			}
+			p->bank[i][0] = base;
+			p->bank[i][1] = size;
+		}
+	}
+	if (node != -FDT_ERR_NOTFOUND)
+		return node;
+	p->nmemnodes = (unsigned int)k;
+	if (!p->nbanks)
+		return -FDT_ERR_NOTFOUND;
+	for (i = 1; i < p->nbanks; i++)
+		if (p->bank[i][0] < p->bank[i - 1][0] + p->bank[i - 1][1])
+			return -FDT_ERR_BADVALUE;	/* overlapping banks */
+	p->ram_base = p->bank[0][0];
+	p->ram_size = p->bank[0][1];
+	for (j = 1; j < p->nbanks && p->bank[j][0] == p->ram_base + p->ram_size; j++)
+		p->ram_size += p->bank[j][1];
+	for (; j < p->nbanks; j++)
+		p->left_out += p->bank[j][1];
+	return 0;
+}
+
 int dt_read_platform(const void *fdt, struct dt_platform *p)
 {
-	int root_ac, root_sc, cpus, node, len, ac;
+	int root_ac, root_sc, cpus, node, len, ac, err;
 	const fdt32_t *reg;
 
 	memset(p, 0, sizeof(*p));
@@ -49,14 +98,9 @@ int dt_read_platform(const void *fdt, struct dt_platform *p)
 	root_sc = fdt_size_cells(fdt, 0);
 	if (root_ac < 1 || root_ac > 2 || root_sc < 1 || root_sc > 2)
 		return -FDT_ERR_BADNCELLS;
-	node = memory_node(fdt);
-	if (node < 0)
-		return node;
-	reg = fdt_getprop(fdt, node, "reg", &len);
-	if (!reg || len < (root_ac + root_sc) * 4)
-		return -FDT_ERR_BADVALUE;
-	p->ram_base = read_cells(reg, root_ac);
-	p->ram_size = read_cells(reg + root_ac, root_sc);
+	err = read_memory(fdt, p, root_ac, root_sc);
+	if (err)
+		return err;
 
 	cpus = fdt_path_offset(fdt, "/cpus");
 	if (cpus < 0)
@@ -216,15 +260,57 @@ static int set_pairs(void *fdt, int node, const char *name, const uint64_t (*r)[
 	return fdt_setprop(fdt, node, name, cells, len * 4);
 }
 
+/*
+ * Each memory node keeps its part of the plan's /memory ranges (a NUMA node
+ * keeps its numa-node-id and its own RAM); a node left with none is removed.
+ */
+static int patch_memory_nodes(void *fdt, const struct dt_mem_plan *m, int ac, int sc)
+{
+	int node, len, k = 0, err;
+
+	while ((node = memory_node(fdt, k)) >= 0) {
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		uint64_t out[DT_MAX_PENDING + 1][2];
+		uint32_t n = 0, i;
+
+		if (!reg || len < (ac + sc) * 4 || len % ((ac + sc) * 4))
+			return -FDT_ERR_BADVALUE;
+		for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
+			uint64_t lo = read_cells(reg, ac), hi = lo + read_cells(reg + ac, sc);
+
+			for (i = 0; i < m->nmem; i++) {
+				uint64_t a = m->mem[i][0], b = a + m->mem[i][1];
+
+				a = a > lo ? a : lo;
+				b = b < hi ? b : hi;
+				if (a >= b)
+					continue;
+				if (n >= DT_MAX_PENDING + 1)
+					return -FDT_ERR_BADVALUE;
+				out[n][0] = a;
+				out[n++][1] = b - a;
+			}
+		}
+		if (!n) {
+			err = fdt_del_node(fdt, node);	/* the next node is now the k-th */
+			if (err)
+				return err;
+			continue;
+		}
+		err = set_pairs(fdt, node, "reg", out, n, ac, sc);
+		if (err)
+			return err;
+		k++;
+	}
+	return node == -FDT_ERR_NOTFOUND ? (k ? 0 : -FDT_ERR_NOTFOUND) : node;
+}
+
 static int patch_memory(void *fdt, const struct dt_boot_cfg *c, const struct dt_mem_plan *m,
 			int ac, int sc)
 {
-	int node, rsv, err;
+	int rsv, err;
 
-	node = memory_node(fdt);
-	if (node < 0)
-		return node;
-	err = set_pairs(fdt, node, "reg", m->mem, m->nmem, ac, sc);
+	err = patch_memory_nodes(fdt, m, ac, sc);
 	if (err || !c->scratch_size)
 		return err;
 

@@ -9,10 +9,20 @@
 
 #define DT_MAX_CPUS	8
 #define DT_MAX_PENDING	8
+#define DT_MAX_BANKS	8	/* RAM ranges over all /memory nodes */
 
 struct dt_platform {
+	/*
+	 * RAM: the contiguous run of banks that starts at the lowest one. The
+	 * memory nodes may split it (a NUMA machine has a node per NUMA node);
+	 * banks after a gap are left out, of the dump and of Linux's memory.
+	 */
 	uint64_t ram_base;
 	uint64_t ram_size;
+	unsigned int nbanks;		/* banks read, sorted by address */
+	unsigned int nmemnodes;		/* enabled memory nodes */
+	uint64_t bank[DT_MAX_BANKS][2];
+	uint64_t left_out;		/* bytes of RAM after a gap */
 	unsigned int ncpus;
 	uint64_t mpidr[DT_MAX_CPUS];
 };

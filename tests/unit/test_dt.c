@@ -603,6 +603,126 @@ static void test_patch_hotplug(void **state)
 	free(fdt);
 }
 
+/*
+ * A NUMA machine as QEMU describes it (-numa, two nodes): one memory node
+ * per NUMA node, each with its numa-node-id; here also a third bank after a
+ * gap, which is left out.
+ */
+static void *numa_copy(void)
+{
+	static const uint64_t n1[][2] = { { 0x60000000, 0x20000000 } };
+	static const uint64_t n0[][2] = { { 0x40000000, 0x20000000 } };
+	static const uint64_t far[][2] = { { 0x100000000ULL, 0x10000000 } };
+	static const struct { const char *name; const uint64_t (*reg)[2]; uint32_t nid; } add[] = {
+		{ "memory@100000000", far, 0 }, { "memory@60000000", n1, 1 },
+	};
+	void *fdt = open_copy(PATCH_BUF);
+	fdt32_t cells[4];
+	unsigned int i;
+	int node;
+
+	node = node_at(fdt, "/memory@40000000");
+	for (i = 0; i < 2; i++)
+		cells[2 * i] = cpu_to_fdt32(n0[0][i] >> 32), cells[2 * i + 1] = cpu_to_fdt32(n0[0][i]);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", cells, sizeof(cells)), 0);
+	assert_int_equal(fdt_setprop_u32(fdt, node, "numa-node-id", 0), 0);
+	for (i = 0; i < ARRAY_SIZE(add); i++) {
+		unsigned int j;
+
+		node = fdt_add_subnode(fdt, 0, add[i].name);
+		assert_true(node >= 0);
+		for (j = 0; j < 2; j++)
+			cells[2 * j] = cpu_to_fdt32(add[i].reg[0][j] >> 32),
+			cells[2 * j + 1] = cpu_to_fdt32(add[i].reg[0][j]);
+		assert_int_equal(fdt_setprop_string(fdt, node, "device_type", "memory"), 0);
+		assert_int_equal(fdt_setprop(fdt, node, "reg", cells, sizeof(cells)), 0);
+		assert_int_equal(fdt_setprop_u32(fdt, node, "numa-node-id", add[i].nid), 0);
+	}
+	return fdt;
+}
+
+static void test_read_platform_numa(void **state)
+{
+	struct dt_platform p;
+	void *fdt = numa_copy();
+
+	(void)state;
+	assert_int_equal(dt_read_platform(fdt, &p), 0);
+	assert_int_equal(p.nmemnodes, 3);
+	assert_int_equal(p.nbanks, 3);
+	assert_int_equal(p.bank[0][0], 0x40000000);	/* sorted */
+	assert_int_equal(p.bank[1][0], 0x60000000);
+	assert_int_equal(p.bank[2][0], 0x100000000ULL);
+	/* the two nodes make one run of RAM; the bank after the gap is left out */
+	assert_int_equal(p.ram_base, 0x40000000);
+	assert_int_equal(p.ram_size, 0x40000000);
+	assert_int_equal(p.left_out, 0x10000000);
+
+	/* overlapping banks: refused */
+	assert_int_equal(fdt_setprop_u64(fdt, node_at(fdt, "/memory@100000000"), "reg",
+					 0x70000000), 0);
+	assert_int_equal(fdt_appendprop_u64(fdt, node_at(fdt, "/memory@100000000"), "reg",
+					    0x1000), 0);
+	assert_int_equal(dt_read_platform(fdt, &p), -FDT_ERR_BADVALUE);
+	/* a reg that is not whole pairs: refused */
+	assert_int_equal(fdt_setprop_u32(fdt, node_at(fdt, "/memory@100000000"), "reg", 1), 0);
+	assert_int_equal(dt_read_platform(fdt, &p), -FDT_ERR_BADVALUE);
+	free(fdt);
+}
+
+/*
+ * Patching a NUMA machine: each node keeps its own part of the RAM Linux may
+ * use now, and its numa-node-id; hot-plug and pending ranges may cross the
+ * nodes' boundary; the bank after the gap leaves the DT.
+ */
+static void test_patch_numa(void **state)
+{
+	static const uint64_t mem0[][2] = { { 0x40000000, 0x08000000 } };
+	static const uint64_t mem1[][2] = { { 0x78000000, 0x08000000 } };
+	static const uint64_t hot[][2] = { { 0x48000000, 0x30000000 } };
+	struct dt_boot_cfg c = test_cfg;
+	void *fdt = numa_copy(), *out = malloc(PATCH_BUF);
+	int node;
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(fdt_open_into(fdt, out, PATCH_BUF), 0);
+	free(fdt);
+	fdt = out;
+	c.ram_size = 0x40000000;
+	c.scratch_base = 0x7fe00000;
+	c.hotplug_block = 0x08000000;
+	c.npending = 1;
+	c.pending[0][0] = 0x44000000;	/* node 0's second half and most of node 1 */
+	c.pending[0][1] = 0x36000000;
+	assert_int_equal(dt_patch(fdt, &c), 0);
+	assert_tree_valid(fdt);
+	node = node_at(fdt, "/memory@40000000");
+	assert_pairs(fdt, node, "reg", mem0, 1);
+	assert_int_equal(u32_prop(fdt, node, "numa-node-id"), 0);
+	node = node_at(fdt, "/memory@60000000");
+	assert_pairs(fdt, node, "reg", mem1, 1);
+	assert_int_equal(u32_prop(fdt, node, "numa-node-id"), 1);
+	assert_pairs(fdt, node_at(fdt, "/tsubaki"), "hotplug-memory", hot, 1);
+	assert_int_equal(fdt_path_offset(fdt, "/memory@100000000"), -FDT_ERR_NOTFOUND);
+	free(fdt);
+
+	/* Node 1 wholly hot-plugged: its memory node goes until the RAM comes back. */
+	fdt = numa_copy();
+	out = malloc(PATCH_BUF);
+	assert_non_null(out);
+	assert_int_equal(fdt_open_into(fdt, out, PATCH_BUF), 0);
+	free(fdt);
+	fdt = out;
+	c.scratch_base = 0x3fe00000;	/* (the test puts the scratch area out of the way) */
+	c.pending[0][0] = 0x60000000;
+	c.pending[0][1] = 0x20000000;
+	assert_int_equal(dt_patch(fdt, &c), 0);
+	assert_reg(fdt, node_at(fdt, "/memory@40000000"), 0x40000000, 0x20000000);
+	assert_int_equal(fdt_path_offset(fdt, "/memory@60000000"), -FDT_ERR_NOTFOUND);
+	free(fdt);
+}
+
 /* dt_plan_memory() refuses what would describe RAM wrongly. */
 static void test_plan_memory_refuses(void **state)
 {
@@ -821,6 +941,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patch_hotplug),
 		cmocka_unit_test(test_plan_memory_refuses),
 		cmocka_unit_test(test_patch_windows),
+		cmocka_unit_test(test_read_platform_numa),
+		cmocka_unit_test(test_patch_numa),
 	};
 
 	unit_init();
