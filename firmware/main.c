@@ -17,6 +17,7 @@
 #include <restart.h>
 #include <sram.h>
 #include <watch.h>
+#include <xlat.h>
 
 #ifndef TSUBAKI_VERSION
 #define TSUBAKI_VERSION "dev"
@@ -28,6 +29,26 @@ volatile uint32_t fw_ready;
  * Secure memory in use: the image's fixed part against its budget, and what
  * was sized for this machine (the per-chunk tables: DUMP_CHUNK_BYTES a chunk).
  */
+/*
+ * Normal-world RAM, now that the DT said where it is: cacheable, but the
+ * scratch area, which devices read and write (virtqueues, bounce buffers),
+ * non-cacheable, so that no DMA buffer needs maintenance.
+ */
+static void map_ns_ram(const struct dt_platform *plat)
+{
+	uint64_t scratch = plat->ram_base + plat->ram_size - PLAT_SCRATCH_SIZE;
+	int err;
+
+	err = xlat_map(plat->ram_base, scratch - plat->ram_base, XLAT_NS_RAM);
+	err = err ? err : xlat_map(scratch, PLAT_SCRATCH_SIZE, XLAT_NS_DMA);
+	if (err)
+		fw_panic("xlat: cannot map RAM 0x%llx+%llu MiB (%d)",
+			 (unsigned long long)plat->ram_base,
+			 (unsigned long long)(plat->ram_size >> 20), err);
+	NOTICE("xlat: MMU and caches on; %zu of %zu KiB of translation tables",
+	       xlat_table_bytes() >> 10, xlat_table_capacity() >> 10);
+}
+
 static void report_footprint(const struct dt_platform *plat)
 {
 	size_t fixed = plat_sram_fixed();
@@ -53,17 +74,26 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	size_t cfg_len, heap_size;
 	uintptr_t heap;
 
+	int map_err;
+
 	cpu_el3_init(index);
 	plat_early_init();
+	/* MMU and caches on before the first lock: exclusives need normal memory. */
+	map_err = plat_map_fixed();
+	if (!map_err)
+		xlat_enable(1);
 	plat_secure_heap(&heap, &heap_size);
 	sram_init(heap, heap_size);
 	NOTICE("Tsubaki %s: secure firmware starting on cpu%u", TSUBAKI_VERSION, index);
+	if (map_err)
+		fw_panic("xlat: the fixed memory map failed (%d)", map_err);
 	log_event("fw-start", "cpu=%u", index);
 	gicv3_init(PLAT_GICD_BASE, PLAT_GICR_BASE);
 	gicv3_distributor_init();
 	gicv3_cpu_init(this_cpu()->mpidr);
 	boot_init();
 	plat = boot_platform();
+	map_ns_ram(plat);
 	psci_setup(plat->mpidr, plat->ncpus, plat->ram_base, plat->ram_base + plat->ram_size);
 	cfg = boot_config(&cfg_len);
 	dump_setup(cfg, cfg_len, plat->ram_base, plat->ram_size,
@@ -72,9 +102,11 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	report_footprint(plat);
 	psci_restart_states(this_cpu()->index);
 	dump_boot_info(&bi);
+	/* The other CPUs, MMU still off, read the tables and the flag from memory. */
+	xlat_publish();
 	arch_mb();
 	fw_ready = 1;
-	arch_mb();
+	arch_dcache_clean_inval((uintptr_t)&fw_ready, sizeof(fw_ready));
 	arch_send_event();
 	restart_cpu_enters_ns();
 	boot_linux(&bi);
@@ -82,6 +114,7 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 
 void __attribute__((noreturn)) fw_main_secondary(unsigned int index)
 {
+	xlat_enable(0);
 	cpu_el3_init(index);
 	gicv3_cpu_init(this_cpu()->mpidr);
 	psci_park();

@@ -30,5 +30,10 @@ uint64_t plat_rng_seed(void);
 void plat_secure_heap(uintptr_t *base, size_t *size);
 /* Bytes of secure RAM the firmware image occupies: data, bss and stacks. */
 size_t plat_sram_fixed(void);
+/*
+ * The firmware's fixed memory map (xlat_map()): its code, secure RAM, the
+ * devices it drives, and the DT it reads at boot. Return 0 or XLAT_E_*.
+ */
+int plat_map_fixed(void);
 
 #endif

@@ -24,6 +24,7 @@
 #include <spinlock.h>
 #include <stimer.h>
 #include <watch.h>
+#include <xlat.h>
 
 #define PULL_TIMEOUT_US		200000
 #define HANDOFF_TIMEOUT_US	200000
@@ -59,6 +60,11 @@ static void capture(struct pcpu *p, const struct cpu_ctx *ctx, enum restart_why 
 	p->rec_why = why;
 	if (why != RESTART_CRASH)
 		p->rec_cause = p->rec_cause_cpus = 0;	/* restart_crash() sets them */
+	/*
+	 * What the old kernel left dirty in this CPU's own caches goes to memory
+	 * before the CPU counts as seized: the dump disk reads memory.
+	 */
+	cache_flush_local(0);
 	__atomic_store_n(&p->seized_epoch, epoch, __ATOMIC_RELEASE);
 }
 
@@ -271,6 +277,8 @@ void restart_request(enum restart_why why, struct cpu_ctx *ctx)
 	ri.t_request_ns = fw_now_ns();
 	psci_restart_begin();
 	seize_others(&ri);
+	/* Every CPU is parked: the shared cache levels too, before any device reads RAM. */
+	cache_flush_local(1);
 	/*
 	 * Every CPU is out of the old kernel: stop its DMA masters before
 	 * anything reads its memory, so that no device writes into what is

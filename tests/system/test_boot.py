@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Boot chain: cold boot, PSCI/SMCCC, warm restart, power off, isolation."""
 import random
+import re
 
 import pytest
 
@@ -32,6 +33,9 @@ def test_boot_all_cpus_online(machine_factory, cpus):
     assert "No such file" in m.cmd("cat /sys/firmware/devicetree/base/secure-chosen/name")
     ev = m.events("linux-entry")
     assert len(ev) == 1 and ev[0]["boot"] == "1"
+    # The firmware runs with its MMU and caches on (docs/design.md, "MMU and caches").
+    assert re.search(r"xlat: MMU and caches on; \d+ of 32 KiB of translation tables",
+                     m.secure_log())
 
 
 def test_machine_has_only_the_devices_asked_for(machine_factory, tmp_path):
