@@ -26,8 +26,8 @@
 volatile uint32_t fw_ready;
 
 /*
- * Secure memory in use: the image's fixed part against its budget, and what
- * was sized for this machine (the per-chunk tables: DUMP_CHUNK_BYTES a chunk).
+ * Secure memory in use: the image's fixed part against its budget (which the
+ * linker enforces), and what was sized for this machine (the per-chunk tables: DUMP_CHUNK_BYTES a chunk).
  */
 /*
  * Normal-world RAM, now that the DT said where it is: cacheable, but the
@@ -62,8 +62,6 @@ static void report_footprint(const struct dt_platform *plat)
 		  "per_chunk=%u", fixed, SRAM_FIXED_BUDGET, sram_size(), sram_used(),
 		  boot_pristine_dt_size(), (unsigned long long)dump_table_bytes(),
 		  (unsigned int)DUMP_CHUNK_BYTES);
-	if (fixed > SRAM_FIXED_BUDGET)
-		WARN("secure RAM: the fixed part is over its budget");
 }
 
 void __attribute__((noreturn)) fw_main_primary(unsigned int index)

@@ -43,18 +43,30 @@ static int memory_node(const void *fdt, int k)
 	}
 }
 
+/* @node's reg as whole (address, size) pairs: the first cell, or NULL; *@n pairs. */
+static const fdt32_t *reg_pairs(const void *fdt, int node, int ac, int sc, int *n)
+{
+	int len;
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+	if (!reg || len < (ac + sc) * 4 || len % ((ac + sc) * 4))
+		return NULL;
+	*n = len / ((ac + sc) * 4);
+	return reg;
+}
+
 /* The RAM ranges of every enabled memory node, sorted; and the run from the lowest. */
 static int read_memory(const void *fdt, struct dt_platform *p, int ac, int sc)
 {
 	unsigned int i, j;
-	int node, len, k;
+	int node, n, k;
 
 	for (k = 0; (node = memory_node(fdt, k)) >= 0; k++) {
-		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		const fdt32_t *reg = reg_pairs(fdt, node, ac, sc, &n);
 
-		if (!reg || len < (ac + sc) * 4 || len % ((ac + sc) * 4))
+		if (!reg)
 			return -FDT_ERR_BADVALUE;
-		for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
+		for (; n > 0; n--, reg += ac + sc) {
 			uint64_t base = read_cells(reg, ac), size = read_cells(reg + ac, sc);
 
 			if (!size)
@@ -266,16 +278,16 @@ static int set_pairs(void *fdt, int node, const char *name, const uint64_t (*r)[
  */
 static int patch_memory_nodes(void *fdt, const struct dt_mem_plan *m, int ac, int sc)
 {
-	int node, len, k = 0, err;
+	int node, pairs, k = 0, err;
 
 	while ((node = memory_node(fdt, k)) >= 0) {
-		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		const fdt32_t *reg = reg_pairs(fdt, node, ac, sc, &pairs);
 		uint64_t out[DT_MAX_PENDING + 1][2];
 		uint32_t n = 0, i;
 
-		if (!reg || len < (ac + sc) * 4 || len % ((ac + sc) * 4))
+		if (!reg)
 			return -FDT_ERR_BADVALUE;
-		for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
+		for (; pairs > 0; pairs--, reg += ac + sc) {
 			uint64_t lo = read_cells(reg, ac), hi = lo + read_cells(reg + ac, sc);
 
 			for (i = 0; i < m->nmem; i++) {

@@ -161,25 +161,23 @@ static void alloc_chunk_tables(void)
 {
 	uint64_t ram = d.ram_size - PLAT_SCRATCH_SIZE;
 	uint64_t n = (ram + d.chunk - 1) / d.chunk;
-	uint8_t *st = NULL, *role = NULL;
+	uint8_t *p;
 
 	if (n > TSB_MAX_CHUNKS)
 		n = TSB_MAX_CHUNKS;	/* fit_chunk_table() said so already */
-	d.chunks = sram_alloc(n * sizeof(*d.chunks), 8);
-	d.tries = d.chunks ? sram_alloc(n, 1) : NULL;
-	st = d.tries ? sram_alloc(n, 1) : NULL;
-	role = st ? sram_alloc(n, 1) : NULL;
-	if (!role) {
+	p = sram_alloc(n * DUMP_CHUNK_BYTES, 8);
+	if (!p) {
 		ERROR("dump: no secure memory for the chunk table of %llu chunks (%llu KiB; "
 		      "%llu KiB of the secure heap left): crashes restart without a dump",
 		      (unsigned long long)n, (unsigned long long)(n * DUMP_CHUNK_BYTES >> 10),
 		      (unsigned long long)((sram_size() - sram_used()) >> 10));
-		d.chunks = NULL;
-		d.tries = NULL;
 		ledger_attach(&d.led, NULL, NULL, 0);
 		return;
 	}
-	ledger_attach(&d.led, st, role, (uint32_t)n);
+	/* One allocation: the table (8-byte aligned first), then 3 bytes a chunk. */
+	d.chunks = (struct tsb_chunk *)p;
+	d.tries = p + n * sizeof(*d.chunks);
+	ledger_attach(&d.led, d.tries + n, d.tries + 2 * n, (uint32_t)n);
 	d.table_bytes = n * DUMP_CHUNK_BYTES;
 }
 

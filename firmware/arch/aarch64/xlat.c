@@ -47,7 +47,7 @@ static int map_level(uint64_t *table, unsigned int level, uint64_t pa, uint64_t 
 		uint64_t want = (pa & XD_ADDR) | bits | (level == 3 ? XD_PAGE : XD_BLOCK);
 		int err;
 
-		if (!(pa & (block - 1)) && stop - pa == block && level >= 1) {
+		if (!(pa & (block - 1)) && stop - pa == block) {
 			/* The whole slot: a block (a page at level 3), or what is there. */
 			if (!(*e & XD_VALID)) {
 				*e = want;
