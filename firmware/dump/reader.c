@@ -220,6 +220,25 @@ int64_t reader_start(struct vblk *dev, uint64_t xfer, uint64_t id, uint64_t off,
 }
 
 /*
+ * The pages a filtered dump left out read as zeros, whatever the disk holds
+ * there: @buf holds @n bytes of a chunk from offset @co on.
+ */
+static void zero_skipped(uint32_t skip, uint64_t co, uint64_t buf, uint64_t n)
+{
+	uint64_t pos = co, end = co + n;
+
+	while (pos < end) {
+		uint64_t page = pos / TSB_PAGE, next = (page + 1) * TSB_PAGE;
+
+		if (next > end)
+			next = end;
+		if (tsb_skip_code(skip, (unsigned int)page) != TSB_SKIP_NONE)
+			memset((void *)(buf + (pos - co)), 0, next - pos);
+		pos = next;
+	}
+}
+
+/*
  * Check what the data read brought against the chunk table: each chunk from
  * its start on, also across consecutive reads. Return TSB_READ_*.
  */
@@ -246,6 +265,8 @@ static uint64_t check_data(uint64_t *bad)
 		}
 		n = end - pos < clen - co ? end - pos : clen - co;
 		c = cached(i);
+		if (c && c->state == TSB_CHUNK_OK && tsb_chunk_skip(r.hdr.filter, c))
+			zero_skipped(tsb_chunk_skip(r.hdr.filter, c), co, r.xfer + (pos - r.off), n);
 		if (!c || c->state != TSB_CHUNK_OK) {
 			unchecked = 1;
 			r.sum_on = 0;

@@ -22,7 +22,7 @@
 
 #define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
 #define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
-#define TSB_FORMAT_VERSION	2	/* what the firmware writes */
+#define TSB_FORMAT_VERSION	3	/* what the firmware writes */
 #define TSB_FORMAT_OLDEST	1	/* the oldest readers still take */
 
 #define TSB_BLOCK		4096ULL
@@ -107,7 +107,11 @@ struct tsb_dump_header {
 	/* version 2 on (version 1 ends here, and its checksum with it) */
 	uint32_t cause;		/* TSB_CAUSE_*: why the collector took this dump */
 	uint32_t cause_cpus;	/* CPUs the cause names (bit = CPU index) */
-	uint64_t reserved2[3];
+	/* version 3 on (0 in version 2, whose checksum covers them too) */
+	uint32_t filter;	/* TSB_FILTER_*: pages of these kinds are left out */
+	uint32_t reserved3;
+	uint64_t bytes_skipped;	/* of the chunks on disk, bytes left out by the filter */
+	uint64_t reserved2;
 };
 
 /* Dump causes (tsb_dump_header.cause; version 1 dumps: unknown). */
@@ -161,11 +165,54 @@ struct tsb_region {
 #define TSB_CHUNK_NO_ROOM	3	/* beyond the disk's end */
 #define TSB_CHUNK_EXCLUDED	4	/* not dumped: not the crashed kernel's memory */
 
+/*
+ * Dump levels (tsb_dump_header.filter, the firmware option filter=): the bits
+ * of makedumpfile's -d. A filtered dump leaves such pages off the disk.
+ */
+#define TSB_FILTER_ZERO		1	/* pages of zeros */
+#define TSB_FILTER_CACHE	2	/* page cache without private data */
+#define TSB_FILTER_CACHE_PRI	4	/* page cache with private data */
+#define TSB_FILTER_USER		8	/* user (anonymous) pages */
+#define TSB_FILTER_FREE		16	/* free pages: the buddy allocator's */
+#define TSB_FILTER_ALL		31
+/*
+ * In tsb_dump_header.filter only (option filter_audit=1): the pages were
+ * classified as the level says, but all of them written -- a full dump with
+ * the filter's verdicts, to check them against. Readers then take every
+ * page from the disk.
+ */
+#define TSB_FILTER_AUDIT	0x100
+
+/*
+ * Why a page of a chunk is not on disk: 2 bits a 4 KiB page in
+ * tsb_chunk.skip, page p of the chunk at bits 2p and 2p + 1 (version 3 on).
+ * A skipped page reads as zeros, and the chunk's checksum is over its data
+ * with the skipped pages taken as zeros. A filtered dump has chunks of at
+ * most TSB_SKIP_PAGES pages.
+ */
+#define TSB_SKIP_NONE		0	/* on disk */
+#define TSB_SKIP_ZERO		1	/* all zeros (level 1) */
+#define TSB_SKIP_FREE		2	/* free in the crashed kernel (level 16) */
+#define TSB_SKIP_OTHER		3	/* page cache or user data (levels 2, 4, 8) */
+#define TSB_SKIP_PAGES		16
+#define TSB_PAGE		4096ULL
+
 struct tsb_chunk {
 	uint64_t checksum;	/* tsb_sum64 of the chunk's data */
 	uint32_t state;		/* TSB_CHUNK_* */
-	uint32_t reserved;
+	uint32_t skip;		/* TSB_SKIP_* of each page (version 1, 2: 0) */
 };
+
+static inline unsigned int tsb_skip_code(uint32_t skip, unsigned int page)
+{
+	return page < TSB_SKIP_PAGES ? (skip >> (2 * page)) & 3 : TSB_SKIP_NONE;
+}
+
+/* The pages of a chunk that are not on disk (0 when every page is). */
+static inline uint32_t tsb_chunk_skip(uint32_t filter, const struct tsb_chunk *c)
+{
+	return filter & TSB_FILTER_AUDIT ? 0 : c->skip;
+}
 
 _Static_assert(sizeof(struct tsb_disk_header) <= TSB_BLOCK, "disk header");
 _Static_assert(sizeof(struct tsb_dump_header) <= TSB_BLOCK, "dump header");
@@ -213,6 +260,14 @@ static inline uint64_t tsb_sum64_words(uint64_t h, const uint64_t *p, size_t n)
 	return h;
 }
 
+/* Feed @n words of zeros: a filtered dump's left-out pages. */
+static inline uint64_t tsb_sum64_zeros(uint64_t h, size_t n)
+{
+	while (n--)
+		h = tsb_sum64_step(h, 0);
+	return h;
+}
+
 static inline uint64_t tsb_sum64(uint64_t h, const void *buf, size_t len)
 {
 	return tsb_sum64_words(tsb_sum64_start(h, len), (const uint64_t *)buf, len / 8);
@@ -238,14 +293,14 @@ static inline size_t tsb_disk_header_len(uint32_t version)
 {
 	if (version == 1)
 		return __builtin_offsetof(struct tsb_disk_header, generation);
-	return version == TSB_FORMAT_VERSION ? sizeof(struct tsb_disk_header) : 0;
+	return version >= 2 && version <= TSB_FORMAT_VERSION ? sizeof(struct tsb_disk_header) : 0;
 }
 
 static inline size_t tsb_dump_header_len(uint32_t version)
 {
 	if (version == 1)
 		return __builtin_offsetof(struct tsb_dump_header, cause);
-	return version == TSB_FORMAT_VERSION ? sizeof(struct tsb_dump_header) : 0;
+	return version >= 2 && version <= TSB_FORMAT_VERSION ? sizeof(struct tsb_dump_header) : 0;
 }
 
 /* The checksum @h should carry, by its own version (0 for one not taken). */

@@ -347,7 +347,7 @@ def _damage_cases():
          "truncated"),
         ("bad disk magic", lambda p, i: set_disk(p, magic=0x1234), "magic"),
         ("bad dump magic", lambda p, i: set_dump(p, base, magic=7), "magic"),
-        ("disk version", lambda p, i: set_disk(p, version=3), "version"),
+        ("disk version", lambda p, i: set_disk(p, version=4), "version"),
         ("dump version", lambda p, i: set_dump(p, base, version=9), "version"),
         ("disk checksum", lambda p, i: set_disk(p, fix=False, next_dump_id=99),
          "checksum"),
@@ -748,3 +748,74 @@ def test_real_gdb(exported):
                 capture_output=True, text=True, timeout=600).stdout
             vals = [int(v, 16) for v in re.findall(r"^\$\d+ = (0x[0-9a-f]+)", out, re.M)]
             assert vals == [pr[cpu]["regs"][32], pr[cpu]["regs"][31]], (cpu, out)
+
+
+# ---- version 3: pages a filtered dump left out ------------------------------
+def test_filtered_dump_reads_left_out_pages_as_zeros(run, tmp_path):
+    """A version 3 dump: pages left out (zero, free, cache or user) are not on
+    disk -- junk lies there -- and every reader makes them zeros: verify
+    passes, info counts them by reason, export leaves them as holes, and
+    memcheck and dumpdisk agree; the pattern pages around them are intact."""
+    base, chunk = 0x40000000, 64 * 1024
+    first = base // 4096
+    pattern = list(range(first + 16, first + 48))          # chunks 1 and 2
+    skip = {first + 3: 1, first + 4: 2, first + 5: 2}      # chunk 0: a page of each kind
+    skip.update({first + 64 + k: 2 for k in range(16)})    # chunk 4: left out whole
+    skip[first + 20] = 3                                   # one pattern page left out (user)
+    path = str(tmp_path / "v3.img")
+    info = mkfakedump.make_disk(path, [dict(
+        ram_size=8 * chunk, chunk_size=chunk, filter=17, skip_pfns=skip,
+        pattern_pfns=pattern, vmcoreinfo=synth.vmcoreinfo_note("OSRELEASE=6.1.0-fake\n"))],
+        version=3)[0]
+    assert run("verify", path, 1).returncode == 0
+    out = run("info", path, 1).stdout
+    assert "filter     level 17: %d bytes left out (zero 4096, free %d, cache or user 4096)" % (
+        len(skip) * 4096, 18 * 4096) in out, out
+    j = json.loads(run("info", path, 1, "--json").stdout)
+    dj = j["dumps"][0] if "dumps" in j else j
+    ram = dj.get("ram", dj)
+    assert ram["filter"] == 17 and ram["skipped"] == dict(zero=4096, free=18 * 4096,
+                                                          cache_or_user=4096)
+    d = dumpdisk.read_disk(path).dumps[0]
+    assert d.filter == 17 and d.bytes_skipped == len(skip) * 4096
+    assert d.bytes_written == info["ok_bytes"] - len(skip) * 4096
+    assert dumpdisk.verify_chunks(path, d, memcheck=None) == []
+    for pfn in skip:
+        assert dumpdisk.read_phys(path, d, pfn * 4096, 4096) == bytes(4096)
+    raw = read_at(path, d.chunk_file_offset(4), chunk)
+    assert raw == b"\xa5" * chunk, "the fake disk holds junk where nothing was written"
+
+    core = tmp_path / "v3.core"
+    assert run("export", path, 1, "--elf", core).returncode == 0
+    seg = [s for s in elf_segments(core) if s[0] == 1 and s[3] == base][0]
+    _, roff, _, _, rsz = seg
+    assert read_at(core, roff, rsz) == dumpdisk.read_phys(path, d, base, rsz)
+    assert b"\xa5" * 64 not in read_at(core, roff, rsz)
+    # the pages left out are holes: the file takes less room than its size
+    assert os.stat(core).st_blocks * 512 < os.stat(core).st_size
+
+    memcheck = os.path.join(TOP, "build", "tools", "memcheck")
+    if not os.path.exists(memcheck):
+        memcheck = str(tmp_path / "memcheck")
+        subprocess.run(["gcc", "-O2", "-Iinclude", "-o", memcheck, "tests/tools/memcheck.c"],
+                       cwd=TOP, check=True)
+    p = subprocess.run([memcheck, path, "0", hex(0x0123456789ABCDEF), str(len(pattern) - 1)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "matched=%d corrupt=0 bad_chunks=0" % (len(pattern) - 1) in p.stdout
+    assert "skipped_pages=%d" % len(skip) in p.stdout, p.stdout
+
+
+def test_filtered_dump_with_bad_skip_bits_is_refused(run, tmp_path):
+    """Left-out pages in a chunk of more than 16 pages cannot be: malformed."""
+    path = str(tmp_path / "bad.img")
+    mkfakedump.make_disk(path, [dict(ram_size=4 * 1024 * 1024, chunk_size=1024 * 1024,
+                                     vmcoreinfo=synth.vmcoreinfo_note("OSRELEASE=x\n"))],
+                         version=3)
+    d = dumpdisk.read_disk(path).dumps[0]
+    off = d.slot_offset + dumpdisk.OFF_CHUNKS + 16 + 12       # chunk 1's skip word
+    wr(path, off, "I", 0x4)
+    p = run("verify", path, 1, check=None)
+    assert p.returncode != 0 and "leaves out pages" in p.stderr, p.stderr
+    with pytest.raises(ValueError, match="leaves out pages"):
+        dumpdisk.read_disk(path)

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 # ---- the format (keep in sync with include/tsubaki/dump_format.h) ----------
 DISK_MAGIC = 0x4B5349444B425354     # "TSBKDISK"
 DUMP_MAGIC = 0x504D55444B425354     # "TSBKDUMP"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+PAGE = 4096
+SKIP_PAGES = 16                     # a filtered dump's chunk: 2 bits a page
+SKIP_NONE, SKIP_ZERO, SKIP_FREE, SKIP_OTHER = 0, 1, 2, 3
+SKIP_NAMES = {1: "zero", 2: "free", 3: "cache_or_user"}
+FILTER_AUDIT = 0x100                # every page written, the verdicts recorded
 
 BLOCK = 4096
 DUMP_ALIGN = 1 << 20
@@ -56,7 +61,8 @@ DISK_HEADER_V1 = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
 DISK_HEADER = struct.Struct(DISK_HEADER_V1.format + "QQ")     # + generation reserved2
 DISK_CHECKSUM_OFF = 32
 DUMP_HEADER_V1 = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
-DUMP_HEADER = struct.Struct(DUMP_HEADER_V1.format + "IIQQQ")  # + cause cause_cpus reserved2[3]
+# + cause cause_cpus (version 2) filter reserved3 bytes_skipped reserved2 (version 3)
+DUMP_HEADER = struct.Struct(DUMP_HEADER_V1.format + "IIIIQQ")
 DUMP_CHECKSUM_OFF = 144
 CAUSES = {0: "unknown", 1: "panic", 2: "hard-lockup", 3: "watchdog"}
 CPU_FIELDS = ("sp_el0", "sp_el1", "pc", "pstate", "elr_el1", "spsr_el1",
@@ -126,6 +132,34 @@ class Dump:
     cpus: list = field(default_factory=list)        # dicts
     cause: int = 0              # CAUSES (version 1: 0, unknown)
     cause_cpus: int = 0         # bit per CPU
+    filter: int = 0             # TSB_FILTER_* applied (version 3)
+    bytes_skipped: int = 0      # left out by the filter
+    skips: list = field(default_factory=list)       # per chunk: 2 bits a page, SKIP_*
+
+    def skip_code(self, i, page):
+        """SKIP_* of page @page (0-based, in chunk @i)."""
+        return (self.skips[i] >> (2 * page)) & 3 if page < SKIP_PAGES else SKIP_NONE
+
+    def skipped_pages(self):
+        """{SKIP_NAMES value: pages left out}, over the OK chunks."""
+        out = {n: 0 for n in SKIP_NAMES.values()}
+        for i, skip in enumerate(self.skips):
+            for p in range(SKIP_PAGES):
+                c = (skip >> (2 * p)) & 3
+                if c:
+                    out[SKIP_NAMES[c]] += 1
+        return out
+
+    def zero_skipped(self, i, within, data):
+        """@data read from chunk @i at offset @within, its left-out pages zeroed."""
+        if not self.skips[i] or self.filter & FILTER_AUDIT:
+            return data
+        b = bytearray(data)
+        for p in range(within // PAGE, -(-(within + len(data)) // PAGE)):
+            if self.skip_code(i, p):
+                lo, hi = max(p * PAGE, within), min((p + 1) * PAGE, within + len(data))
+                b[lo - within:hi - within] = bytes(hi - lo)
+        return bytes(b)
 
     @property
     def cause_name(self):
@@ -272,7 +306,7 @@ def _disk_header_copy(f, file_size, path, copy):
     if magic != DISK_MAGIC:
         raise ValueError("%s: bad disk magic 0x%016x (want 0x%016x)"
                          % (where, magic, DISK_MAGIC))
-    if version not in (1, FORMAT_VERSION):
+    if version not in range(1, FORMAT_VERSION + 1):
         raise ValueError("%s: unsupported disk format version %d (want 1..%d)"
                          % (where, version, FORMAT_VERSION))
     if version == 1:
@@ -304,16 +338,18 @@ def _read_dump(f, file_size, index, slot, where):
     if magic != DUMP_MAGIC:
         raise ValueError("%s: bad dump magic 0x%016x (want 0x%016x)"
                          % (where, magic, DUMP_MAGIC))
-    if version not in (1, FORMAT_VERSION):
+    if version not in range(1, FORMAT_VERSION + 1):
         raise ValueError("%s: unsupported dump version %d (want 1..%d)"
                          % (where, version, FORMAT_VERSION))
-    cause = cause_cpus = 0
+    cause = cause_cpus = filt = skipped = 0
     if version == 1:
         raw = raw[:DUMP_HEADER_V1.size]
         v = DUMP_HEADER_V1.unpack(raw)
     else:
         v = DUMP_HEADER.unpack(raw)
-        cause, cause_cpus = v[4 + len(TIME_NAMES) + 13:][:2]
+        cause, cause_cpus, filt, _, skipped = v[4 + len(TIME_NAMES) + 13:][:5]
+        if version < 3:
+            filt = skipped = 0
     magic, version, state, dump_id = v[:4]
     nt = len(TIME_NAMES)
     t_ns = list(v[4:4 + nt])
@@ -360,6 +396,7 @@ def _read_dump(f, file_size, index, slot, where):
              nchunks, data_offset, bytes_written, ncpus, panic_cpu,
              vmcoreinfo_size, nregions, boot_count, checksum)
     d.cause, d.cause_cpus = cause, cause_cpus
+    d.filter, d.bytes_skipped = filt, skipped
 
     d.vmcoreinfo = _read(f, file_size, base + OFF_VMCOREINFO, vmcoreinfo_size,
                          "%s: VMCOREINFO" % where)
@@ -373,7 +410,14 @@ def _read_dump(f, file_size, index, slot, where):
 
     raw = _read(f, file_size, base + OFF_CHUNKS, nchunks * CHUNK.size,
                 "%s: the chunk table" % where)
-    for i, (csum, cstate, _) in enumerate(CHUNK.iter_unpack(raw)):
+    for i, (csum, cstate, skip) in enumerate(CHUNK.iter_unpack(raw)):
+        if version < 3 or cstate != CHUNK_OK:
+            skip = 0
+        if skip and (d.chunk_len(i) % PAGE or d.chunk_len(i) // PAGE > SKIP_PAGES
+                     or skip >> (2 * (d.chunk_len(i) // PAGE))):
+            raise ValueError("%s: chunk %d leaves out pages (0x%08x) but is %d bytes"
+                             % (where, i, skip, d.chunk_len(i)))
+        d.skips.append(skip)
         if cstate not in CHUNK_STATES:
             raise ValueError("%s: chunk %d: unknown state %d" % (where, i, cstate))
         if cstate == CHUNK_OK:
@@ -416,8 +460,8 @@ def read_phys(path, dump, paddr, size):
                     paddr, i, CHUNK_STATES[dump.chunks[i][0]]))
             within = paddr - dump.chunk_paddr(i)
             n = min(size, dump.chunk_len(i) - within)
-            out += _read(f, file_size, dump.chunk_file_offset(i) + within, n,
-                         "chunk %d" % i)
+            out += dump.zero_skipped(i, within, _read(
+                f, file_size, dump.chunk_file_offset(i) + within, n, "chunk %d" % i))
             paddr += n
             size -= n
     return bytes(out)
@@ -470,8 +514,8 @@ def verify_chunks(path, dump, memcheck="auto"):
             done = 0
             while done < clen:
                 n = min(_READ, clen - done)
-                h = _sum64_update(h, _read(f, file_size, off + done, n,
-                                           "chunk %d" % i))
+                h = _sum64_update(h, dump.zero_skipped(i, done, _read(
+                    f, file_size, off + done, n, "chunk %d" % i)))
                 done += n
             if h != csum:
                 bad.append(i)

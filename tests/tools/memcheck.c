@@ -15,9 +15,10 @@
  * its own frame is "matched" when all 512 words are right and "corrupt"
  * otherwise. It also recomputes each OK chunk's checksum. It prints
  *
- *   memcheck: matched=<M> corrupt=<C> bad_chunks=<B> missing_chunks=<K> expected=<E>
+ *   memcheck: matched=<M> corrupt=<C> bad_chunks=<B> missing_chunks=<K> expected=<E> skipped_pages=<S>
  *
- * (missing_chunks counts chunks in any state other than OK) -- with a
+ * (missing_chunks counts chunks in any state other than OK; skipped_pages the
+ * pages of OK chunks a filtered dump left out, read as zeros) -- with a
  * physical range, then also "memcheck: in_range=<R>", the matched pages that
  * lie in [RANGE_BASE, RANGE_BASE + RANGE_SIZE) -- and exits 0 if
  * M == EXPECTED_PAGES, C == 0 and B == 0, else 1. Details of the first few
@@ -299,7 +300,7 @@ static void open_dump(struct dump *d, uint64_t index)
 }
 
 struct counts {
-	uint64_t matched, corrupt, bad, missing, ok;
+	uint64_t matched, corrupt, bad, missing, ok, skipped;
 	uint64_t range_base, range_end, in_range;
 };
 
@@ -353,6 +354,15 @@ static void scan(struct dump *d, bool verify_only, uint64_t nonce,
 			size_t n = len - done > MEMCHECK_BUF ? MEMCHECK_BUF : len - done;
 
 			read_at(d, buf, n, off + done, "chunk data");
+			/* version 3: pages a filtered dump left out are zeros */
+			for (uint64_t pg = done / 4096; h->version >= 3 &&
+			     tsb_chunk_skip(h->filter, &d->chunks[i]) &&
+			     pg < (done + n) / 4096; pg++)
+				if (tsb_skip_code(tsb_chunk_skip(h->filter, &d->chunks[i]),
+						  (unsigned int)pg)) {
+					memset((char *)buf + (pg * 4096 - done), 0, 4096);
+					c->skipped++;
+				}
 			sum = sum64_update(sum, buf, n / 8);
 			if (!verify_only)
 				for (size_t p = 0; p < n / TSB_PATTERN_PAGE; p++)
@@ -562,8 +572,8 @@ int main(int argc, char **argv)
 		       c.ok, c.bad, c.missing);
 		return c.bad ? 1 : 0;
 	}
-	printf("memcheck: matched=%" PRIu64 " corrupt=%" PRIu64 " bad_chunks=%" PRIu64 " missing_chunks=%" PRIu64 " expected=%" PRIu64 "\n",
-	       c.matched, c.corrupt, c.bad, c.missing, expected);
+	printf("memcheck: matched=%" PRIu64 " corrupt=%" PRIu64 " bad_chunks=%" PRIu64 " missing_chunks=%" PRIu64 " expected=%" PRIu64 " skipped_pages=%" PRIu64 "\n",
+	       c.matched, c.corrupt, c.bad, c.missing, expected, c.skipped);
 	if (argc == 7)
 		printf("memcheck: in_range=%" PRIu64 "\n", c.in_range);
 	return c.matched == expected && !c.corrupt && !c.bad ? 0 : 1;

@@ -30,7 +30,7 @@ import sys
 
 DISK_MAGIC = 0x4B5349444B425354
 DUMP_MAGIC = 0x504D55444B425354
-VERSION = 2            # what make_disk() writes unless told version=1
+VERSION = 2            # what make_disk() writes unless told otherwise (1, or 3: dump levels)
 MIB = 1 << 20
 META_SIZE = MIB
 MAX_DUMPS = 16
@@ -63,7 +63,10 @@ DUMP_DEFAULTS = dict(
     vmcoreinfo=b"OSRELEASE=6.1.0-tsubaki\nPAGESIZE=4096\n",
     data_offset=META_SIZE,
     slot_size=None,         # default: everything fits
-    bytes_written=None,     # default: sum of OK chunk lengths
+    bytes_written=None,     # default: sum of OK chunk lengths, less the skipped pages
+    filter=0,               # version 3: the dump level in the header
+    skip_pfns=None,         # version 3: {pfn: why (1 zero, 2 free, 3 other)}, pages left out:
+                            # not in the checksum (zeros there), junk (0xa5) on the disk
 )
 
 
@@ -133,6 +136,14 @@ def _dump_image(spec, slot, version=VERSION):
     for i, st in (spec["chunk_states"] or {}).items():
         states[i] = st
     chunks = _ram(spec)
+    skips = [0] * nchunks
+    for pfn, why in (spec["skip_pfns"] or {}).items():
+        off = pfn * PAGE - base
+        assert version >= 3 and csz <= 16 * PAGE and 0 <= off < size and 1 <= why <= 3
+        i, p = off // csz, off % csz // PAGE
+        skips[i] |= why << (2 * p)
+        chunks.setdefault(i, bytearray(min(csz, size - i * csz)))[p * PAGE:(p + 1) * PAGE] = \
+            bytes(PAGE)
     zero_sums = {}
     sums = []
     for i in range(nchunks):
@@ -146,18 +157,27 @@ def _dump_image(spec, slot, version=VERSION):
     for i, off in spec["flip"]:
         chunks.setdefault(i, bytearray(min(csz, size - i * csz)))[off] ^= 0x01
     ok_bytes = sum(min(csz, size - i * csz) for i in range(nchunks) if states[i] == 1)
+    skipped = PAGE * sum(1 for i in range(nchunks) if states[i] == 1 for p in range(16)
+                         if skips[i] >> 2 * p & 3)
+    for i in range(nchunks):            # what the disk holds where nothing was written
+        for p in range(16):
+            if skips[i] >> 2 * p & 3:
+                chunks[i][p * PAGE:(p + 1) * PAGE] = b"\xa5" * PAGE
 
     meta = bytearray(META_SIZE if spec["data_offset"] >= META_SIZE else spec["data_offset"])
     hdr = bytearray(struct.pack(
         "<QIIQ5Q7Q4I2Q", DUMP_MAGIC, version, spec["state"], spec["dump_id"],
         *spec["t_ns"], base, size, window, csz, nchunks, spec["data_offset"],
-        ok_bytes if spec["bytes_written"] is None else spec["bytes_written"],
+        ok_bytes - skipped if spec["bytes_written"] is None else spec["bytes_written"],
         spec["ncpus"], spec["panic_cpu"], len(spec["vmcoreinfo"]), 2,
         spec["boot_count"], 0))
     if version >= 2:
         cpus = spec["cause_cpus"]
-        hdr += struct.pack("<II3Q", spec["cause"],
-                           1 << spec["panic_cpu"] if cpus is None else cpus, 0, 0, 0)
+        cpus = 1 << spec["panic_cpu"] if cpus is None else cpus
+        if version >= 3:
+            hdr += struct.pack("<IIIIQQ", spec["cause"], cpus, spec["filter"], 0, skipped, 0)
+        else:
+            hdr += struct.pack("<II3Q", spec["cause"], cpus, 0, 0, 0)
     assert len(hdr) == (152 if version == 1 else 184)
     hdr[144:152] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
     meta[0:len(hdr)] = hdr
@@ -172,9 +192,10 @@ def _dump_image(spec, slot, version=VERSION):
     for k, (pa, sz, first, kind) in enumerate(regions):
         meta[0x5000 + k * 32:0x5000 + (k + 1) * 32] = struct.pack("<QQQII", pa, sz, first, kind, 0)
     for i in range(nchunks):
-        meta[0x6000 + i * 16:0x6000 + (i + 1) * 16] = struct.pack("<QII", sums[i], states[i], 0)
+        meta[0x6000 + i * 16:0x6000 + (i + 1) * 16] = struct.pack("<QII", sums[i], states[i],
+                                                                  skips[i])
     info = dict(slot=slot, dump_id=spec["dump_id"], nchunks=nchunks, window=window,
-                chunk_states=states, chunk_sums=sums, ok_bytes=ok_bytes,
+                chunk_states=states, chunk_sums=sums, ok_bytes=ok_bytes, skipped=skipped,
                 matched=sorted(set(spec["pattern_pfns"]) - set(spec["corrupt_pfns"])),
                 data_len=spec["data_offset"] + size)
     return bytes(meta), chunks, info

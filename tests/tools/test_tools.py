@@ -105,9 +105,9 @@ def memcheck(*args, exe=None):
 
 def counts(out):
     m = re.fullmatch(r"memcheck: matched=(\d+) corrupt=(\d+) bad_chunks=(\d+) "
-                     r"missing_chunks=(\d+) expected=(\d+)\n", out)
+                     r"missing_chunks=(\d+) expected=(\d+) skipped_pages=(\d+)\n", out)
     assert m, "unexpected output %r" % out
-    return dict(zip(("matched", "corrupt", "bad", "missing", "expected"),
+    return dict(zip(("matched", "corrupt", "bad", "missing", "expected", "skipped"),
                     map(int, m.groups())))
 
 
@@ -339,10 +339,10 @@ class TestMalformed(Case):
         self.assertRaisesRegex(ValueError, "bad dump magic", dumpdisk.read_disk, self.img)
 
     def test_bad_version(self):
-        patch(self.img, 8, "<I", 3)
+        patch(self.img, 8, "<I", 4)
         refix_checksums(self.img)
-        self.assert_malformed("version 3")
-        self.assertRaisesRegex(ValueError, "version 3", dumpdisk.read_disk, self.img)
+        self.assert_malformed("version 4")
+        self.assertRaisesRegex(ValueError, "version 4", dumpdisk.read_disk, self.img)
 
     def test_bad_checksums(self):
         patch(self.img, 16, "<Q", 1 << 40)              # disk_size, checksum not fixed

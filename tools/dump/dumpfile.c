@@ -410,7 +410,9 @@ static int read_header(struct tsb_dump *dump)
 		/* not part of a version 1 header: its cause is unknown */
 		dump->h.cause = TSB_CAUSE_UNKNOWN;
 		dump->h.cause_cpus = 0;
-		memset(dump->h.reserved2, 0, sizeof(dump->h.reserved2));
+		/* nor is anything of version 3 */
+		dump->h.filter = dump->h.reserved3 = 0;
+		dump->h.bytes_skipped = dump->h.reserved2 = 0;
 	}
 	if (!err)
 		err = check_header_ids(dump);
@@ -501,11 +503,20 @@ static int check_chunk(struct tsb_dump *dump, uint64_t i)
 	if (dump->chunks[i].state > TSB_CHUNK_EXCLUDED)
 		return dump_err(dump, "chunk %" PRIu64 ": unknown state %u", i,
 				dump->chunks[i].state);
-	if (dump->chunks[i].state != TSB_CHUNK_OK)
+	if (h->version < 3)
+		dump->chunks[i].skip = 0;	/* reserved before version 3 */
+	if (dump->chunks[i].state != TSB_CHUNK_OK) {
+		dump->chunks[i].skip = 0;
 		return 0;
+	}
 	/* i * chunk_size < ram_size and data_offset <= slot size: no overflow */
 	start = i * h->chunk_size;
 	len = tsb_chunk_len(dump, i);
+	if (dump->chunks[i].skip && (len % TSB_PAGE || len / TSB_PAGE > TSB_SKIP_PAGES ||
+	    (len / TSB_PAGE < TSB_SKIP_PAGES &&
+	     dump->chunks[i].skip >> (2 * (len / TSB_PAGE)))))
+		return dump_err(dump, "chunk %" PRIu64 " leaves out pages (0x%08x) but is %" PRIu64 " bytes: a filtered dump has chunks of whole pages, at most %u",
+				i, dump->chunks[i].skip, len, TSB_SKIP_PAGES);
 	if (start > dump->s.size - h->data_offset ||
 	    len > dump->s.size - h->data_offset - start)
 		return dump_err(dump, "OK chunk %" PRIu64 " at dump offset 0x%" PRIx64 " (+0x%" PRIx64 ") is beyond the slot (size 0x%" PRIx64 ")",
@@ -580,8 +591,13 @@ void tsb_chunk_count(const struct tsb_dump *dump, struct tsb_chunk_counts *c)
 	memset(c, 0, sizeof(*c));
 	for (uint64_t i = 0; i < dump->h.nchunks; i++) {
 		c->n[dump->chunks[i].state]++;
-		if (dump->chunks[i].state == TSB_CHUNK_OK)
-			c->ok_bytes += tsb_chunk_len(dump, i);
+		if (dump->chunks[i].state != TSB_CHUNK_OK)
+			continue;
+		c->ok_bytes += tsb_chunk_len(dump, i);
+		for (uint64_t off = 0; dump->chunks[i].skip && off < tsb_chunk_len(dump, i);
+		     off += TSB_PAGE)
+			c->skipped[tsb_skip_code(dump->chunks[i].skip,
+						 (unsigned int)(off / TSB_PAGE))] += TSB_PAGE;
 	}
 }
 
@@ -589,6 +605,7 @@ int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
 		   size_t len)
 {
 	uint64_t clen;
+	int err;
 
 	if (i >= dump->h.nchunks || dump->chunks[i].state != TSB_CHUNK_OK)
 		return tsb_error(dump->disk, TSB_E_FORMAT,
@@ -597,8 +614,27 @@ int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
 	if (off > clen || len > clen - off)
 		return tsb_error(dump->disk, TSB_E_FORMAT,
 				 "%s: read beyond chunk %" PRIu64, dump->disk->name, i);
-	return read_at(dump->disk, buf, len, dump->s.offset + dump->h.data_offset +
-		       i * dump->h.chunk_size + off, "chunk data");
+	err = read_at(dump->disk, buf, len, dump->s.offset + dump->h.data_offset +
+		      i * dump->h.chunk_size + off, "chunk data");
+	/* What a filtered dump left out reads as zeros, whatever the disk holds there. */
+	for (uint64_t pos = off; !err && tsb_chunk_skip(dump->h.filter, &dump->chunks[i]) &&
+	     pos < off + len; ) {
+		uint64_t next = (pos / TSB_PAGE + 1) * TSB_PAGE;
+
+		if (next > off + len)
+			next = off + len;
+		if (tsb_chunk_skipped(dump, i, pos))
+			memset((char *)buf + (pos - off), 0, next - pos);
+		pos = next;
+	}
+	return err;
+}
+
+bool tsb_chunk_skipped(const struct tsb_dump *dump, uint64_t i, uint64_t off)
+{
+	return i < dump->h.nchunks &&
+	       tsb_skip_code(tsb_chunk_skip(dump->h.filter, &dump->chunks[i]),
+			     (unsigned int)(off / TSB_PAGE)) != TSB_SKIP_NONE;
 }
 
 int tsb_chunk_verify(struct tsb_dump *dump, uint64_t i, void *buf, size_t bufsz)

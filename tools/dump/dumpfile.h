@@ -55,6 +55,7 @@ struct tsb_dump {
 struct tsb_chunk_counts {
 	uint64_t n[TSB_CHUNK_EXCLUDED + 1];	/* by TSB_CHUNK_* state */
 	uint64_t ok_bytes;			/* RAM bytes in OK chunks */
+	uint64_t skipped[4];			/* of them, left out by the filter: by TSB_SKIP_* */
 };
 
 int tsb_disk_open(struct tsb_disk *d, const char *path);
@@ -94,7 +95,12 @@ uint64_t tsb_run_bytes(const struct tsb_dump *dump, uint64_t first, uint64_t end
 uint64_t tsb_print_missing(const struct tsb_dump *dump, FILE *f,
 			   const char *prefix);
 
-/* @len bytes at @off inside OK chunk @i. */
+/*
+ * 1 if the byte at @off of chunk @i lies in a page the filter left out (it
+ * reads as zeros).
+ */
+bool tsb_chunk_skipped(const struct tsb_dump *dump, uint64_t i, uint64_t off);
+/* @len bytes at @off inside OK chunk @i (left-out pages read as zeros). */
 int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
 		   size_t len);
 /* @len bytes of RAM at @paddr, all in OK chunks: 0, or TSB_E_FORMAT. */

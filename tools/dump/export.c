@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfcore.h"
@@ -285,18 +286,26 @@ static int copy_phys(struct exporter *x, uint64_t paddr, uint64_t len,
 	return 0;
 }
 
-/* Copy chunk @i to file offset @off, checking its checksum on the way. */
+/*
+ * Copy chunk @i to file offset @off, checking its checksum on the way. The
+ * pages a filtered dump left out are zeros in the vmcore, as makedumpfile
+ * maps them: holes in the file, not written.
+ */
 static int copy_chunk(struct exporter *x, uint64_t i, uint64_t off)
 {
 	struct tsb_dump *d = x->dump;
 	uint64_t len = tsb_chunk_len(d, i);
 	uint64_t h = tsb_sum64_start(0, len);
+	uint32_t skip = tsb_chunk_skip(d->h.filter, &d->chunks[i]);
 
 	for (uint64_t done = 0; done < len; ) {
 		size_t n = len - done < EXPORT_BUF ? (size_t)(len - done) : EXPORT_BUF;
-		int err = tsb_chunk_read(d, i, done, x->buf, n);
+		int err;
 
-		if (!err)
+		if (skip && n > TSB_PAGE - done % TSB_PAGE)
+			n = (size_t)(TSB_PAGE - done % TSB_PAGE);	/* a page at a time */
+		err = tsb_chunk_read(d, i, done, x->buf, n);
+		if (!err && !tsb_chunk_skipped(d, i, done))
 			err = write_at(x, x->buf, n, off + done);
 		if (err)
 			return err;
@@ -329,6 +338,8 @@ static int copy_ram_seg(struct exporter *x, const struct tsb_elf_seg *s)
 
 static int copy_data(struct exporter *x)
 {
+	uint64_t end = 0;
+	struct stat st;
 	int err = 0;
 
 	for (unsigned int i = 0; i < x->core.nsegs; i++)
@@ -341,7 +352,14 @@ static int copy_data(struct exporter *x)
 			err = copy_phys(x, s->paddr, s->size, s->offset);
 		else
 			err = copy_ram_seg(x, s);
+		if (s->offset + s->size > end)
+			end = s->offset + s->size;
 	}
+	/* Left-out pages at the very end are holes too: the file has its full size. */
+	if (!err && fstat(x->fd, &st) == 0 && (uint64_t)st.st_size < end &&
+	    ftruncate(x->fd, (off_t)end))
+		err = tsb_error(x->dump->disk, TSB_E_FORMAT, "writing the vmcore: %s",
+				strerror(errno));
 	return err;
 }
 

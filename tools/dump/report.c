@@ -165,6 +165,15 @@ static void info_ram(const struct tsb_dump *d, FILE *out)
 		c.n[TSB_CHUNK_NO_ROOM], c.n[TSB_CHUNK_EXCLUDED]);
 	fprintf(out, "  written    %" PRIu64 " bytes (bytes_written), %" PRIu64 " bytes of RAM in OK chunks\n",
 		h->bytes_written, c.ok_bytes);
+	if (h->filter || h->bytes_skipped)
+		fprintf(out, "  filter     level %u%s: %" PRIu64 " bytes %s (zero %" PRIu64 ", free %" PRIu64 ", cache or user %" PRIu64 ")\n",
+			h->filter & TSB_FILTER_ALL,
+			h->filter & TSB_FILTER_AUDIT ? " (audit: every page written)" : "",
+			c.skipped[TSB_SKIP_ZERO] + c.skipped[TSB_SKIP_FREE] +
+			c.skipped[TSB_SKIP_OTHER],
+			h->filter & TSB_FILTER_AUDIT ? "it would leave out" : "left out",
+			c.skipped[TSB_SKIP_ZERO],
+			c.skipped[TSB_SKIP_FREE], c.skipped[TSB_SKIP_OTHER]);
 	fprintf(out, "  disk       slot at 0x%" PRIx64 ", %" PRIu64 " bytes, data at +0x%" PRIx64 "\n",
 		d->s.offset, d->s.size, h->data_offset);
 }
@@ -314,6 +323,12 @@ static void json_ram(struct json *j, const struct tsb_dump *d)
 	json_close(j, '}');
 	json_u64(j, "bytes_written", d->h.bytes_written);
 	json_u64(j, "ok_bytes", c.ok_bytes);
+	json_u64(j, "filter", d->h.filter);
+	json_open(j, "skipped", '{');
+	json_u64(j, "zero", c.skipped[TSB_SKIP_ZERO]);
+	json_u64(j, "free", c.skipped[TSB_SKIP_FREE]);
+	json_u64(j, "cache_or_user", c.skipped[TSB_SKIP_OTHER]);
+	json_close(j, '}');
 	json_u64(j, "slot_offset", d->s.offset);
 	json_u64(j, "slot_size", d->s.size);
 	json_u64(j, "data_offset", d->h.data_offset);
@@ -363,6 +378,7 @@ int cmd_info(const char *path, const char *sel, bool json, FILE *out, FILE *err)
 static void verify_notes(const struct tsb_dump *d, FILE *err)
 {
 	struct tsb_chunk_counts c;
+	uint64_t on_disk;
 	struct vmci v;
 	char why[160];
 
@@ -375,10 +391,14 @@ static void verify_notes(const struct tsb_dump *d, FILE *err)
 	if (!d->h.vmcoreinfo_size)
 		msg(err, "verify: note: no VMCOREINFO (the kernel never registered it)");
 	tsb_chunk_count(d, &c);
-	if (c.ok_bytes > d->h.bytes_written ||
-	    d->h.bytes_written - c.ok_bytes >= d->h.chunk_size)
-		msg(err, "verify: note: bytes_written %" PRIu64 " but the OK chunks hold %" PRIu64 " bytes",
-		    d->h.bytes_written, c.ok_bytes);
+	on_disk = c.ok_bytes;
+	if (!(d->h.filter & TSB_FILTER_AUDIT))
+		on_disk -= c.skipped[TSB_SKIP_ZERO] + c.skipped[TSB_SKIP_FREE] +
+			   c.skipped[TSB_SKIP_OTHER];
+	if (on_disk > d->h.bytes_written ||
+	    d->h.bytes_written - on_disk >= d->h.chunk_size)
+		msg(err, "verify: note: bytes_written %" PRIu64 " but the OK chunks hold %" PRIu64 " bytes on disk",
+		    d->h.bytes_written, on_disk);
 }
 
 static int verify_chunks(struct tsb_dump *d, FILE *out, FILE *err,
