@@ -6,6 +6,7 @@
 #   make demo       the demonstration scenario
 #   make test       unit tests + QEMU system tests
 #   make unit       host unit tests only
+#   make fuzz       fuzz the dump reader and the page-data reader (FUZZ_SECONDS each)
 #   make bench      the paper's evaluation -> bench/results/<date>/ (long; bench/README.md)
 #   make setup      install the Debian packages that are missing
 
@@ -29,6 +30,7 @@ WINDOW ?= auto
 SPARE ?= 0
 MEMORY ?= 0
 GRANT ?= 8
+FILTER ?= 0
 
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
@@ -74,7 +76,8 @@ $(O)/tools/tsubaki-dump: $(wildcard tools/dump/*.c tools/dump/*.h) include/tsuba
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -Itools/dump -o $@ $(filter %.c,$^)
 
-# Fuzz the dump reader for FUZZ_SECONDS (libFuzzer, Debian's clang).
+# Fuzz the dump reader and the page-data reader for FUZZ_SECONDS each (libFuzzer,
+# Debian's clang; make test: 15 s each), then report the page-data reader's coverage.
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -89,7 +92,8 @@ $(O)/tools/tsubaki-pack: tools/tsubaki-pack.c firmware/boot/pack.c firmware/lib/
 
 run: all
 	tools/tsubaki-run --mem $(MEM) --cpus $(CPUS) --disk $(DISK) --disk-size $(DISK_SIZE) \
-		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --append "$(APPEND)" \
+		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --filter $(FILTER) \
+		--append "$(APPEND)" \
 		$(if $(filter 1,$(SPARE)),--spare) $(if $(filter 1,$(MEMORY)),--memory) \
 		$(if $(OVERLAY),--overlay $(OVERLAY))
 
@@ -113,6 +117,7 @@ bigmem: all
 test: setup kernel
 	@$(MAKE) -s lint
 	@$(MAKE) -s unit
+	@$(MAKE) -s fuzz FUZZ_SECONDS=15
 	@$(MAKE) -s systest
 	@$(MAKE) -s soak SOAK_CYCLES=5
 	@$(MAKE) -s bench-smoke

@@ -30,6 +30,7 @@
 #include <gicv3.h>
 #include <ledger.h>
 #include <log.h>
+#include <pageclass.h>
 #include <platform_def.h>
 #include <restart.h>
 #include <spinlock.h>
@@ -59,6 +60,13 @@ _Static_assert(SCR_READ + TSB_DISK_HEADER_COPIES * TSB_BLOCK <= PLAT_SCRATCH_SIZ
 #define SECONDARY_FALLBACK_US	10000000ULL
 
 #define MAX_REGIONS	8
+/*
+ * A filtered dump classifies at most this many chunks in one refill() call
+ * (each a few dozen struct page reads and one pass over its data) before it
+ * lets the FIQ return; the dump timer goes on from there.
+ */
+#define SCAN_PER_CALL	32
+#define SCAN_TICK_US	1000ULL
 
 static struct {
 	spinlock_t lock;
@@ -66,6 +74,8 @@ static struct {
 	uint64_t window, chunk, grant;	/* window: the primary dump, 0 in spare mode */
 	int memory;			/* memory=1: no dump disk, the dump stays in RAM */
 	uint32_t inflight_max;
+	uint32_t filter;		/* option filter=: TSB_FILTER_* to leave out */
+	uint32_t filter_audit;		/* option filter_audit=1: TSB_FILTER_AUDIT */
 	uint64_t primary_max_s;		/* the primary dump's overall deadline */
 	uint64_t primary_deadline;
 	struct boot_windows win;
@@ -110,6 +120,18 @@ static struct {
 	struct tsb_cpu_record cpu[TSB_MAX_CPUS];
 	uint8_t vmci[TSB_VMCOREINFO_MAX];
 	struct tsb_region region[MAX_REGIONS];
+	/* a filtered dump: the crashed kernel's struct pages, read through pk */
+	struct pc_kernel pk;
+	struct pc_mem mem;
+	int pk_ok;			/* pk is usable: the scan classifies struct pages */
+	uint32_t scanned;		/* chunks [0, scanned) have their struct-page verdicts */
+	int skipped_new;		/* chunks were done without a write: describe them */
+	/* the chunks whose writes are in flight: one request per run of pages on disk */
+	struct {
+		uint32_t chunk;
+		uint8_t left;		/* requests not yet completed */
+		uint8_t bad;		/* one of them failed */
+	} fly[VBLK_MAX_REQS];
 	/* per chunk, from the secure heap at boot (alloc_chunk_tables()) */
 	struct tsb_chunk *chunks;	/* the dump's chunk table */
 	uint8_t *tries;			/* failed writes of each chunk */
@@ -186,6 +208,42 @@ uint64_t dump_table_bytes(void)
 	return d.table_bytes;
 }
 
+/*
+ * Option filter=: makedumpfile's dump level (TSB_FILTER_*). A filtered dump
+ * has chunks of TSB_SKIP_PAGES pages, each page's fate in its chunk table
+ * entry.
+ */
+#define FILTER_CHUNK	(TSB_SKIP_PAGES * TSB_PAGE)
+
+static void plan_filter(const char *cfg, uint64_t cfg_len)
+{
+	uint64_t v = 0, c;
+
+	cfg_get_u64(cfg, cfg_len, "filter", &v);
+	if (v > TSB_FILTER_ALL) {
+		ERROR("dump: filter=%llu refused: a dump level is 0..%u (1 zero pages, 2 and 4 page "
+		      "cache, 8 user pages, 16 free pages); every page is dumped",
+		      (unsigned long long)v, TSB_FILTER_ALL);
+		log_event("option-refused", "key=filter value=%llu", (unsigned long long)v);
+		v = 0;
+	}
+	d.filter = (uint32_t)v;
+	d.filter_audit = opt(cfg, cfg_len, "filter_audit", 0) ? TSB_FILTER_AUDIT : 0;
+	if (!d.filter)
+		return;
+	if (d.memory) {
+		WARN("dump: filter=%u ignored in memory mode: the dump stays whole in RAM until "
+		     "Linux saves it", d.filter);
+		d.filter = 0;
+		return;
+	}
+	if (!cfg_get_u64(cfg, cfg_len, "chunk", &c) && c != FILTER_CHUNK)
+		ERROR("dump: chunk=%llu KiB refused with filter=%u: a filtered dump has chunks of "
+		      "%llu KiB", (unsigned long long)(c >> 10), d.filter,
+		      (unsigned long long)(FILTER_CHUNK >> 10));
+	d.chunk = FILTER_CHUNK;
+}
+
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win)
 {
@@ -212,7 +270,16 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		     (unsigned long long)d.chunk);
 		d.chunk = 1ULL << 20;
 	}
+	plan_filter(cfg, cfg_len);
 	fit_chunk_table();
+	if (d.filter && d.chunk != FILTER_CHUNK) {
+		ERROR("dump: filter=%u refused: %llu MiB of RAM need chunks over %llu KiB, whose pages "
+		      "the chunk table cannot tell apart; every page is dumped", d.filter,
+		      (unsigned long long)((d.ram_size - PLAT_SCRATCH_SIZE) >> 20),
+		      (unsigned long long)(FILTER_CHUNK >> 10));
+		log_event("option-refused", "key=filter value=%u", d.filter);
+		d.filter = 0;
+	}
 	alloc_chunk_tables();
 	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)
 		d.inflight_max = 4;
@@ -220,10 +287,11 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.grant = d.chunk;
 	if (!d.memory)
 		gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
-	NOTICE("dump: %s, window %llu MiB, chunk %llu KiB, grant %llu MiB, %u in flight",
-	       d.memory ? "memory mode (no dump disk: Linux saves the dump)" : "dump disk",
-	       (unsigned long long)(win->size >> 20), (unsigned long long)(d.chunk >> 10),
-	       (unsigned long long)(d.grant >> 20), d.inflight_max);
+	NOTICE("dump: %s, window %llu MiB, chunk %llu KiB, grant %llu MiB, %u in flight, "
+	       "filter %u", d.memory ? "memory mode (no dump disk: Linux saves the dump)" :
+	       "dump disk", (unsigned long long)(win->size >> 20),
+	       (unsigned long long)(d.chunk >> 10), (unsigned long long)(d.grant >> 20),
+	       d.inflight_max, d.filter);
 }
 
 int dump_has_disk(void)
@@ -310,6 +378,7 @@ static void device_failed(const char *why)
 	vblk_stop(&d.dev);
 	d.dev_up = 0;
 	d.describing = 0;
+	memset(d.fly, 0, sizeof(d.fly));
 	for (i = 0; i < d.led.nchunks; i++)
 		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
 			ledger_set(&d.led, i, LG_LOST);
@@ -328,7 +397,8 @@ static void describe(void)
 	uint64_t len;
 
 	if (d.describing || d.closing || d.failed || d.meta_started || d.ready_ns ||
-	    d.state != TSB_STATE_SECONDARY || !ledger_describe_wanted(&d.led))
+	    d.state != TSB_STATE_SECONDARY || d.scanned < d.led.nchunks ||
+	    !ledger_describe_wanted(&d.led))
 		return;
 	d.describe_upto = ledger_done_end(&d.led);
 	len = build_meta();
@@ -365,6 +435,39 @@ static int meta_retry(uint32_t tag)
 	return 0;
 }
 
+/* The in-flight entry of chunk @i, or -1. */
+static int fly_find(uint32_t i)
+{
+	int k;
+
+	for (k = 0; k < VBLK_MAX_REQS; k++)
+		if (d.fly[k].left && d.fly[k].chunk == i)
+			return k;
+	return -1;
+}
+
+/* Bytes of chunk @i the filter left out. */
+static uint64_t skipped_bytes(uint32_t i)
+{
+	uint64_t n = 0;
+	unsigned int p;
+
+	for (p = 0; p < TSB_SKIP_PAGES; p++)
+		n += tsb_skip_code(tsb_chunk_skip(d.hdr.filter, &d.chunks[i]), p) != TSB_SKIP_NONE;
+	return n * TSB_PAGE;
+}
+
+/* Chunk @i is on disk, the pages the filter left out aside. */
+static void chunk_done(uint32_t i)
+{
+	uint64_t skipped = skipped_bytes(i);
+
+	ledger_set(&d.led, i, LG_DURABLE);
+	d.chunks[i].state = TSB_CHUNK_OK;
+	d.hdr.bytes_written += ledger_chunk_len(&d.led, i) - skipped;
+	d.hdr.bytes_skipped += skipped;
+}
+
 /*
  * The device failed a chunk's write: write it again, up to WRITE_TRIES
  * times; then record it as failed and go on with the others (its memory
@@ -393,6 +496,8 @@ static void chunk_write_failed(uint32_t i)
 /* One completed request. Return 1 if Linux should be told about a grant. */
 static int complete(uint32_t tag, int ok)
 {
+	int k;
+
 	if ((tag & READER_TAG_MASK) == READER_TAG) {
 		reader_complete(tag, ok);
 		return 0;
@@ -428,17 +533,19 @@ static int complete(uint32_t tag, int ok)
 			d.meta_left--;
 		return 0;
 	}
-	if (tag >= d.led.nchunks || d.led.st[tag] != LG_INFLIGHT) {
+	k = tag < d.led.nchunks && d.led.st[tag] == LG_INFLIGHT ? fly_find(tag) : -1;
+	if (k < 0) {
 		device_failed("completion for no request");
 		return 1;
 	}
-	if (ok) {
-		ledger_set(&d.led, tag, LG_DURABLE);
-		d.chunks[tag].state = TSB_CHUNK_OK;
-		d.hdr.bytes_written += ledger_chunk_len(&d.led, tag);
-	} else {
+	if (!ok)
+		d.fly[k].bad = 1;
+	if (--d.fly[k].left)
+		return 0;	/* more runs of this chunk to come */
+	if (!d.fly[k].bad)
+		chunk_done(tag);
+	else
 		chunk_write_failed(tag);
-	}
 	/*
 	 * A grant already announced and not yet fetched: no rescan (this runs
 	 * in the FIQ handler; with no module fetching, every completion would
@@ -448,28 +555,214 @@ static int complete(uint32_t tag, int ok)
 	return grant_news();
 }
 
+/* ---- the filter (filter=): which pages stay off the disk ---- */
+
+/*
+ * The crashed kernel's RAM as the page-data reader may read it: the dumped
+ * range only (reads are at most a struct page or a descriptor: one chunk or two).
+ */
+static int ram_read(void *ctx, uint64_t pa, void *buf, uint32_t len)
+{
+	uint64_t off = pa - d.led.base;
+
+	(void)ctx;
+	if (pa < d.led.base || off >= d.led.size || len > d.led.size - off)
+		return -1;
+	/* never the restarted kernel's window: none of the crashed kernel's data is there */
+	if (d.led.role[off / d.led.chunk] == LR_NONE ||
+	    d.led.role[(off + len - 1) / d.led.chunk] == LR_NONE)
+		return -1;
+	memcpy(buf, (const void *)pa, len);
+	return 0;
+}
+
+/*
+ * A new dump: the filter it applies. Leaving out page cache, user or free
+ * pages needs the crashed kernel's struct pages, found through its
+ * VMCOREINFO (the ELF note Linux registered, copied at the crash); without a
+ * usable one only zero pages are left out, and the dump says so.
+ */
+static void filter_start(void)
+{
+	uint32_t namesz = 0, descsz = 0, size = d.hdr.vmcoreinfo_size;
+	const char *bad = NULL;
+	uint64_t off;
+
+	d.pk_ok = 0;
+	d.scanned = d.led.nchunks;
+	d.skipped_new = 0;
+	d.hdr.filter = d.filter ? d.filter | d.filter_audit : 0;
+	if (!(d.filter & ~TSB_FILTER_ZERO))
+		return;
+	if (size >= 12) {
+		memcpy(&namesz, d.vmci, 4);
+		memcpy(&descsz, d.vmci + 4, 4);
+	}
+	off = 12 + (((uint64_t)namesz + 3) & ~3ULL);
+	d.mem = (struct pc_mem){ d.led.base, d.led.size, ram_read, NULL };
+	if (size >= 12 && namesz <= 16 && off <= size && descsz <= size - off &&
+	    !pc_init(&d.pk, (const char *)d.vmci + off, descsz, &bad)) {
+		d.pk_ok = 1;
+		d.scanned = 0;
+		return;
+	}
+	d.hdr.filter &= TSB_FILTER_ZERO | TSB_FILTER_AUDIT;
+	WARN("dump %llu: filter=%u: the crashed kernel's VMCOREINFO %s%s: its page cache, user "
+	     "and free pages are dumped", (unsigned long long)d.hdr.dump_id, d.filter,
+	     size ? "has no usable " : "is missing", size && bad ? bad : "");
+	log_event("filter-degraded", "dump=%llu filter=%u applied=%u", (unsigned long long)d.hdr.dump_id,
+		  d.filter, d.hdr.filter);
+}
+
+/*
+ * Classify the next chunks by the crashed kernel's struct pages, at most
+ * @max of them: their pages' verdicts go to the chunk table, and a chunk
+ * left out whole is done at once. The struct pages and the tables that map
+ * them lie in the crashed kernel's memory, which is only handed back once
+ * the scan is over (describe()). Return 1 while chunks are left.
+ */
+static int scan_step(uint32_t max)
+{
+	uint8_t code[TSB_SKIP_PAGES];
+
+	while (d.scanned < d.led.nchunks && max--) {
+		uint32_t i = d.scanned++, skip = 0;
+		unsigned int p, n = (unsigned int)(ledger_chunk_len(&d.led, i) / TSB_PAGE), nskip;
+
+		if (d.led.st[i] != LG_PENDING)
+			continue;
+		nskip = pc_classify(&d.pk, &d.mem, d.hdr.filter & TSB_FILTER_ALL,
+				    ledger_chunk_addr(&d.led, i) / TSB_PAGE, n, code);
+		for (p = 0; p < n; p++)
+			skip |= (uint32_t)(code[p] & 3) << (2 * p);
+		d.chunks[i].skip = skip;
+		if (nskip == n && !(d.hdr.filter & TSB_FILTER_AUDIT)) {
+			d.chunks[i].checksum = tsb_sum64_start(0, ledger_chunk_len(&d.led, i));
+			d.chunks[i].checksum = tsb_sum64_zeros(d.chunks[i].checksum,
+							       ledger_chunk_len(&d.led, i) / 8);
+			chunk_done(i);
+			d.skipped_new = 1;
+		}
+	}
+	return d.scanned < d.led.nchunks;
+}
+
+/*
+ * The checksum of chunk @i with its left-out pages as zeros; pages of zeros
+ * are left out too when the filter says so. Return the chunk's verdicts.
+ */
+static uint32_t sum_filtered(uint32_t i, uint64_t pa, uint64_t len)
+{
+	uint32_t skip = d.chunks[i].skip;
+	uint64_t h = tsb_sum64_start(0, len);
+	unsigned int p, n = (unsigned int)(len / TSB_PAGE);
+
+	for (p = 0; p < n; p++) {
+		const uint64_t *w = (const uint64_t *)(pa + p * TSB_PAGE);
+		uint64_t any = 0;
+		unsigned int k;
+
+		if (tsb_skip_code(skip, p) != TSB_SKIP_NONE) {
+			h = tsb_sum64_zeros(h, TSB_PAGE / 8);
+			continue;
+		}
+		for (k = 0; k < TSB_PAGE / 8; k += 4) {
+			any |= w[k] | w[k + 1] | w[k + 2] | w[k + 3];
+			h = tsb_sum64_words(h, w + k, 4);
+		}
+		if (!any && (d.hdr.filter & TSB_FILTER_ZERO))
+			skip |= (uint32_t)TSB_SKIP_ZERO << (2 * p);
+	}
+	d.chunks[i].checksum = h;
+	return skip;
+}
+
+/*
+ * Queue chunk @i's pages that go to disk, one request per run of them.
+ * Return 0 when queued (or done: nothing of it goes to disk), 1 when the
+ * device has no room for its runs now, -1 when the device failed.
+ */
+static int submit_chunk(uint32_t i)
+{
+	uint64_t pa = ledger_chunk_addr(&d.led, i), len = ledger_chunk_len(&d.led, i);
+	uint64_t disk = dump_off() + d.hdr.data_offset + (uint64_t)i * d.led.chunk;
+	unsigned int p, q, n = (unsigned int)(len / TSB_PAGE), runs = 0;
+	uint32_t skip = 0;
+	int k;
+
+	if (!d.hdr.filter) {
+		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
+		runs = 1;
+	} else if (d.hdr.filter & TSB_FILTER_AUDIT) {
+		/* the verdicts on record, every page on disk */
+		d.chunks[i].skip = sum_filtered(i, pa, len);
+		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
+		runs = 1;
+	} else {
+		skip = d.chunks[i].skip = sum_filtered(i, pa, len);
+		for (p = 0; p < n; p++)
+			runs += tsb_skip_code(skip, p) == TSB_SKIP_NONE &&
+				(!p || tsb_skip_code(skip, p - 1) != TSB_SKIP_NONE);
+	}
+	if (!runs) {
+		chunk_done(i);
+		d.skipped_new = 1;
+		return 0;
+	}
+	if (d.dev.inflight && d.dev.inflight + runs > d.inflight_max)
+		return 1;
+	for (k = 0; k < VBLK_MAX_REQS && d.fly[k].left; k++)
+		;
+	if (k == VBLK_MAX_REQS || d.dev.inflight + runs > VBLK_MAX_REQS)
+		return 1;
+	d.fly[k].chunk = i;
+	d.fly[k].left = (uint8_t)runs;
+	d.fly[k].bad = 0;
+	ledger_set(&d.led, i, LG_INFLIGHT);
+	if (!skip)
+		return vblk_submit(&d.dev, 1, disk, pa, (uint32_t)len, i) ? -1 : 0;
+	for (p = 0; p < n; p = q) {
+		for (; p < n && tsb_skip_code(skip, p) != TSB_SKIP_NONE; p++)
+			;
+		for (q = p; q < n && tsb_skip_code(skip, q) == TSB_SKIP_NONE; q++)
+			;
+		if (q > p && vblk_submit(&d.dev, 1, disk + p * TSB_PAGE, pa + p * TSB_PAGE,
+					 (uint32_t)((q - p) * TSB_PAGE), i))
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Queue the next pending chunks in [from, to) up to the in-flight limit. The
- * cursor keeps this O(1) per completion: it runs in the FIQ handler.
+ * cursor keeps this O(1) per completion: it runs in the FIQ handler. A
+ * filtered dump goes no further than its scan, which it moves on a bounded
+ * step at a time, and looks at SCAN_PER_CALL chunks at most in one call.
  */
 static void refill(uint32_t from, uint32_t to)
 {
+	uint32_t looked = 0;
+	int stepped = 0;
+
 	while (!d.failed && d.dev.inflight < d.inflight_max) {
-		int64_t i = ledger_find(&d.led, from > d.cursor ? from : d.cursor, to,
-					LG_PENDING);
-		uint64_t pa, len;
+		int64_t i = ledger_find(&d.led, from > d.cursor ? from : d.cursor,
+					to < d.scanned ? to : d.scanned, LG_PENDING);
 		int err;
 
-		if (i < 0)
+		if (i < 0) {
+			if (d.scanned >= to || stepped)
+				return;
+			scan_step(SCAN_PER_CALL);
+			stepped = 1;
+			continue;
+		}
+		if (d.hdr.filter && looked++ == SCAN_PER_CALL)
+			return;
+		err = submit_chunk((uint32_t)i);
+		if (err > 0)
 			return;
 		d.cursor = (uint32_t)i + 1;
-		pa = ledger_chunk_addr(&d.led, (uint32_t)i);
-		len = ledger_chunk_len(&d.led, (uint32_t)i);
-		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
-		ledger_set(&d.led, (uint32_t)i, LG_INFLIGHT);
-		err = vblk_submit(&d.dev, 1, dump_off() + d.hdr.data_offset +
-				  (uint64_t)i * d.led.chunk, pa, (uint32_t)len, (uint32_t)i);
-		if (err) {
+		if (err < 0) {
 			ledger_set(&d.led, (uint32_t)i, LG_PENDING);
 			d.cursor = (uint32_t)i;
 			device_failed("cannot queue a write");
@@ -778,6 +1071,8 @@ static int start_dump(unsigned int crashed)
 		return -1;
 	}
 	reader_reset();
+	memset(d.fly, 0, sizeof(d.fly));
+	d.scanned = d.led.nchunks;	/* no scan unless filter_start() wants one */
 	d.dev_up = 0;
 	if (vblk_init(&d.dev, PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE,
 		      d.scratch + SCR_RING)) {
@@ -849,6 +1144,16 @@ static void primary_give_up(void)
 static void run_primary(void)
 {
 	copy_vmcoreinfo();
+	filter_start();
+	/*
+	 * Linux restarts in the boot window, which may hold struct pages or
+	 * the tables that map them: the scan is done first. In the spare-window
+	 * mode nothing of the crashed kernel's is touched before it is handed
+	 * back, and the scan runs while Linux does.
+	 */
+	if (d.win.mode != BOOT_MODE_SPARE)
+		while (scan_step(~0U))
+			;
 	write_meta_sync();	/* the dump exists (in progress) before any data */
 	window_end = d.led.window_chunks;
 	d.primary_deadline = fw_deadline_us(d.primary_max_s * 1000000ULL);
@@ -888,6 +1193,8 @@ static void start_secondary(const char *why)
 	d.last_progress = arch_counter();
 	log_event("secondary-start", "dump=%llu by=%s", (unsigned long long)d.hdr.dump_id, why);
 	refill(0, d.led.nchunks);
+	if (d.scanned < d.led.nchunks)
+		stimer_arm(STIMER_DUMP, SCAN_TICK_US);
 }
 
 /* ---- the memory mode: no disk, Linux saves the dump ---- */
@@ -1052,8 +1359,12 @@ static int64_t memory_read(uint64_t id, uint64_t off, uint64_t len, uint64_t *pa
 	return TSB_E_OK;
 }
 
+static int service_disk(void);
+
 void dump_timer_fiq(void)
 {
+	int notify = 0;
+
 	spin_lock(&d.lock);
 	if (d.memory && d.state == TSB_STATE_MEMORY) {
 		stimer_arm(STIMER_DUMP, 0);
@@ -1061,10 +1372,27 @@ void dump_timer_fiq(void)
 			memory_start("timer");
 		else if (sum_step())
 			stimer_arm(STIMER_DUMP, SUM_TICK_US);
+	} else if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
+		/* a filtered dump's scan, a step a tick, whatever the disk does */
+		uint64_t t0 = arch_counter(), dt;
+
+		stimer_arm(STIMER_DUMP, 0);
+		scan_step(SCAN_PER_CALL);
+		d.skipped_new = 1;
+		notify = service_disk();
+		if (d.scanned < d.led.nchunks)
+			stimer_arm(STIMER_DUMP, SCAN_TICK_US);
+		dt = arch_counter() - t0;
+		d.fiq_count++;
+		d.fiq_ticks += dt;
+		if (dt > d.fiq_ticks_max)
+			d.fiq_ticks_max = dt;
 	} else {
 		start_secondary("timer");
 	}
 	spin_unlock(&d.lock);
+	if (notify)
+		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
 }
 
 /* The crash path, on the restart's owner with every CPU seized and recorded. */
@@ -1143,6 +1471,11 @@ static int service_disk(void)
 		notify |= complete(tag, ok);
 	if (d.state == TSB_STATE_SECONDARY && d.sec_started) {
 		refill(0, d.led.nchunks);
+		if (d.skipped_new) {	/* chunks left out whole: on record, then handed back */
+			d.skipped_new = 0;
+			describe();
+			notify |= grant_news();
+		}
 		/* The full scan only once nothing is in flight: at the end. */
 		if (!d.meta_started && !d.dev.inflight && ledger_secondary_done(&d.led)) {
 			set_time(TSB_T_SECONDARY_DONE);
@@ -1154,10 +1487,12 @@ static int service_disk(void)
 		if (d.meta_started && (d.meta_left == 0 || d.failed)) {
 			ledger_describe(&d.led, d.led.nchunks);	/* the final metadata is down */
 			finish_state();
-			log_event("dump-done", "dump=%llu state=%s bytes=%llu failed=%u fiq=%llu "
-				  "fiq_ns=%llu fiq_ns_max=%llu", (unsigned long long)d.hdr.dump_id,
+			log_event("dump-done", "dump=%llu state=%s bytes=%llu skipped=%llu filter=%u "
+				  "failed=%u fiq=%llu fiq_ns=%llu fiq_ns_max=%llu",
+				  (unsigned long long)d.hdr.dump_id,
 				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
-				  (unsigned long long)d.hdr.bytes_written, d.chunks_failed,
+				  (unsigned long long)d.hdr.bytes_written,
+				  (unsigned long long)d.hdr.bytes_skipped, d.hdr.filter, d.chunks_failed,
 				  (unsigned long long)d.fiq_count,
 				  (unsigned long long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
 				  (unsigned long long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
@@ -1413,7 +1748,9 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		follow_cpu();
 		check_stalled();
 		if (d.have_dev || d.mem_ids)
-			smc_ret(ctx, d.state, d.hdr.bytes_written, d.to_dump, d.hdr.dump_id);
+			/* done: on disk, or left out by the filter */
+			smc_ret(ctx, d.state, d.hdr.bytes_written + d.hdr.bytes_skipped, d.to_dump,
+				d.hdr.dump_id);
 		else
 			smc_ret(ctx, d.state, 0, 0, 0);
 		spin_unlock(&d.lock);

@@ -169,8 +169,10 @@ static const struct attribute_group tsb_group = { .attrs = tsb_attrs };
 static const struct attribute_group *tsb_groups[] = { &tsb_group, &tsb_vmcore_group, NULL };
 
 /*
- * The VMCOREINFO the collector copies at a crash: the kernel's own, plus the
- * CRASHTIME line its kexec path would add (makedumpfile wants it). Kept in a
+ * The VMCOREINFO the collector copies at a crash: the kernel's own, plus
+ * where the struct pages are (SYMBOL(vmemmap), for the collector's dump
+ * levels) and the CRASHTIME line its kexec path would add (makedumpfile
+ * wants it). Kept in a
  * buffer of our own, as the kernel's note is only rewritten by kexec.
  */
 static u8 *tsb_vmci_note;
@@ -187,6 +189,12 @@ static void tsb_vmci_fill(bool crashed)
 
 	len = min(len, room);
 	memmove(desc, text, len);
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+	/* where the struct pages are: the collector's filter= reads them */
+	if (room > len)
+		len += scnprintf(desc + len, room - len, "SYMBOL(vmemmap)=%lx\n",
+				 (unsigned long)vmemmap);
+#endif
 	if (crashed && room > len)
 		len += scnprintf(desc + len, room - len, "CRASHTIME=%lld\n",
 				 (long long)ktime_get_real_seconds());
