@@ -235,3 +235,24 @@ def test_bad_filter_options_are_refused_at_boot(machine_factory):
     assert "chunk 64 KiB" in log and "filter 17" in log
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
+
+
+def test_level_1_without_struct_pages(machine_factory, test_overlay):
+    """Zero pages alone (no struct-page scan): on a fresh machine long runs of
+    chunks are all zeros, left out with no write and nothing in flight -- the
+    dump still goes on to the end, every pattern page in it."""
+    m = machine_factory(cpus=2, mem=256, overlay=[test_overlay], extra=["--spare", "--filter", "1"])
+    m.wait_ready(boot=1)
+    pages, nonce = td.fill(m, 32)
+    td.crash(m, "oops")
+    m.wait_ready(boot=2)
+    assert td.wait_dump_done(m) == "complete"
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+    disk = td.disk_of(m)
+    d = dumpdisk.read_disk(disk).dumps[0]
+    assert d.filter == 1
+    verdict = codes(d)
+    assert verdict and set(verdict.values()) == {dumpdisk.SKIP_ZERO}
+    matched, corrupt, bad, skipped = memcheck(disk, d.slot, nonce, pages)
+    assert (matched, corrupt, bad, skipped) == (pages, 0, 0, len(verdict))
