@@ -79,8 +79,11 @@ def parse_args(argv=None):
                         "kdump-c-d31 (makedumpfile -c -d 31, as Debian's kdump-tools), "
                         "kdump-d1 (makedumpfile -d 1)")
     p.add_argument("--dirty-mib", type=int, default=0, metavar="MiB",
-                   help="figure b: fill this much memory and free it again before the "
-                        "crash (a used machine's RAM is not zeros)")
+                   help="figures b and s: fill this much memory and free it again before "
+                        "the measured crash (a used machine's RAM is not zeros)")
+    p.add_argument("--filters", default="31", metavar="LIST",
+                   help="figure s: also run the spare-window mode at these dump levels "
+                        "(filter=, makedumpfile's -d); empty: none")
     p.add_argument("--floor-mib", type=int, default=16,
                    help="the prober stops allocating at this MemAvailable")
     p.add_argument("--spin-n", type=int, help="increments per spin run (full: 1e8)")
@@ -120,6 +123,9 @@ def parse_args(argv=None):
     if set(a.figures) - set(FIGURES):
         p.error("--figures takes letters of %s" % FIGURES)
     a.kdump = [k.strip() for k in a.kdump.split(",") if k.strip()]
+    a.filters = [int(x) for x in a.filters.split(",") if x.strip()]
+    if any(not 1 <= x <= 31 for x in a.filters):
+        p.error("--filters takes dump levels 1..31")
     for k in a.kdump:
         if k not in scenarios.KDUMP_SAVERS:
             p.error("--kdump %s: one of %s" % (k, ", ".join(scenarios.KDUMP_SAVERS)))
@@ -146,6 +152,8 @@ def estimate_s(cfg):
     for f in "cs":
         if f in cfg.figures:
             t += per + mb / rate + cfg.tail_s
+    if "s" in cfg.figures:      # filtered: a few MB a dump, both crashes
+        t += len(cfg.filters) * (cfg.spare_crashes * per + 20 + cfg.tail_s)
     if "m" in cfg.figures:
         t += cfg.spare_crashes * (per + mb / rate + 5)
     if "d" in cfg.figures:
@@ -164,6 +172,7 @@ def plan(cfg):
             runs.append(("c", "w%d" % cfg.mem_window, rep))
         if "s" in cfg.figures:
             runs.append(("s", "spare", rep))
+            runs += [("s", "spare-f%d" % x, rep) for x in cfg.filters]
         if "m" in cfg.figures:
             runs.append(("m", "memory", rep))
         if "d" in cfg.figures:
@@ -237,7 +246,8 @@ def run_all(cfg, results):
             elif fig == "c":
                 row.update(scenarios.run_memory(cfg, logdir))
             elif fig == "s":
-                row.update(scenarios.run_memory(cfg, logdir, spare=True))
+                level = int(label.split("-f")[1]) if "-f" in label else 0
+                row.update(scenarios.run_memory(cfg, logdir, spare=True, level=level))
             elif fig == "m":
                 row.update(scenarios.run_save(cfg, logdir))
             elif fig == "d":

@@ -330,6 +330,7 @@ def _secondary(m, row, boot=2):
     row["dump_done_after_up_s"] = ev_t(done) - ev_t(up)
     row["dump_done_after_panic_s"] = ev_t(done) - ev_t(panic)
     row["dumped_bytes"] = int(done["bytes"])
+    row["skipped_bytes"] = int(done.get("skipped", 0))
     if prim and start:
         sec = int(done["bytes"]) - int(prim["bytes"])
         dt = ev_t(done) - ev_t(start)
@@ -364,16 +365,20 @@ def _wait_handback(m, cfg):
     raise BenchError("the dump did not end")
 
 
-def run_memory(cfg, logdir, spare=False):
+def run_memory(cfg, logdir, spare=False, level=0):
     """Figure c (and, with @spare, figure s: the spare-window mode, which
     restarts at once in a second window of the same size). Figure s crashes
     twice: the first crash after power-on restarts in a window no kernel ran
     in yet (under QEMU that costs a translation of the whole kernel, as a
     cold boot does); the second, measured like figure c, restarts in the
-    window the first boot used -- the steady state of a device."""
+    window the first boot used -- the steady state of a device. @level: the
+    dump level (filter=). With cfg.dirty_mib, the measured crash comes after
+    that much memory was written and freed again (a used machine)."""
     extra = common_args(cfg) + ["--window", str(cfg.mem_window)]
     if spare:
         extra.append("--spare")
+    if level:
+        extra += ["--filter", str(level)]
     m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=extra)
     boot, first = 2, {}
     try:
@@ -386,6 +391,8 @@ def run_memory(cfg, logdir, spare=False):
             first["fw_downtime_crash%d_s" % n] = int(up["downtime_ns"]) / 1e9
             _wait_handback(m, cfg)
             boot += 1
+        if cfg.dirty_mib:
+            dirty(m, cfg.dirty_mib)
         t_panic = m.crash()
         t_ready = m.ready(boot, timeout=BOOT_TIMEOUT + xfer_timeout(cfg, cfg.mem_window * MIB))
         m.p.sendline("bg /bin/prober %d" % cfg.floor_mib)
@@ -410,6 +417,10 @@ def run_memory(cfg, logdir, spare=False):
         else row["samples"][1][1]          # at t = 1 s (t = 0 is before any malloc)
     row["final_mib"] = final
     row["t_final_s"] = next(t for t, mb in row["samples"] if mb >= 0.99 * final)
+    # 90 % of the memory usable: of what the prober got at the end, from the panic
+    row["t90_after_panic_s"] = row["host_s"] + next(
+        t for t, mb in row["samples"] if mb >= 0.9 * final)
+    row["filter"] = level
     return row
 
 
