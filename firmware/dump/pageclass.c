@@ -157,6 +157,15 @@ static int bit_ok(uint64_t v)
 	return v < 64;
 }
 
+/* The struct page fields read, and their sizes: each must lie inside SIZE(page). */
+static const struct {
+	int key;
+	unsigned int size;
+} fields[] = {
+	{ K_FLAGS, 8 }, { K_REFCOUNT, 4 }, { K_MAPPING, 8 },
+	{ K_MAPCOUNT, 4 }, { K_PRIVATE, 8 }, { K_CHEAD, 8 },
+};
+
 static int fail(const char **bad_key, int key, int err)
 {
 	if (bad_key)
@@ -226,18 +235,9 @@ int pc_init(struct pc_kernel *k, const char *text, size_t len, const char **bad_
 		return fail(bad_key, K_VMEMMAP, PC_ERR_RANGE);
 	if (v[K_SIZE] < 32 || v[K_SIZE] > 256 || (v[K_SIZE] & 7))
 		return fail(bad_key, K_SIZE, PC_ERR_RANGE);
-	if (!field_ok(v[K_FLAGS], 8, v[K_SIZE]))
-		return fail(bad_key, K_FLAGS, PC_ERR_RANGE);
-	if (!field_ok(v[K_REFCOUNT], 4, v[K_SIZE]))
-		return fail(bad_key, K_REFCOUNT, PC_ERR_RANGE);
-	if (!field_ok(v[K_MAPPING], 8, v[K_SIZE]))
-		return fail(bad_key, K_MAPPING, PC_ERR_RANGE);
-	if (!field_ok(v[K_MAPCOUNT], 4, v[K_SIZE]))
-		return fail(bad_key, K_MAPCOUNT, PC_ERR_RANGE);
-	if (!field_ok(v[K_PRIVATE], 8, v[K_SIZE]))
-		return fail(bad_key, K_PRIVATE, PC_ERR_RANGE);
-	if (!field_ok(v[K_CHEAD], 8, v[K_SIZE]))
-		return fail(bad_key, K_CHEAD, PC_ERR_RANGE);
+	for (i = 0; i < (int)(sizeof(fields) / sizeof(fields[0])); i++)
+		if (!field_ok(v[fields[i].key], fields[i].size, v[K_SIZE]))
+			return fail(bad_key, fields[i].key, PC_ERR_RANGE);
 	if (v[K_MAXORDER] < 1 || v[K_MAXORDER] > PC_MAX_ORDER)
 		return fail(bad_key, K_MAXORDER, PC_ERR_RANGE);
 	for (i = K_LRU; i <= K_SLAB; i++)
