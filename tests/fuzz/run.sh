@@ -11,7 +11,7 @@
 #
 #   tests/fuzz/run.sh [SECONDS]          (default 60, for each target)
 #
-# Needs Debian's clang (apt-get install -y clang; llvm-cov and llvm-profdata
+# Needs Debian's clang and llvm (scripts/setup.sh installs both; llvm-cov and llvm-profdata
 # come with it). Environment:
 #   FUZZ_OUT=DIR   build and corpus directory (default build/fuzz)
 #   FUZZ_JOBS=N    parallel fuzzing processes (default 1)
