@@ -9,7 +9,7 @@ PKGS=(
 	qemu-system-arm qemu-utils
 	linux-source-6.1 bc bison flex libssl-dev libelf-dev cpio xz-utils kmod
 	device-tree-compiler libfdt-dev
-	libcmocka-dev pkg-config cppcheck clang llvm binutils
+	libcmocka-dev liblz4-dev pkg-config cppcheck clang llvm binutils
 	python3 python3-pytest python3-pexpect
 	e2fsprogs
 	gdb-multiarch python3-drgn python3-matplotlib

@@ -22,7 +22,7 @@
 
 #define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
 #define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
-#define TSB_FORMAT_VERSION	3	/* what the firmware writes */
+#define TSB_FORMAT_VERSION	4	/* what the firmware writes */
 #define TSB_FORMAT_OLDEST	1	/* the oldest readers still take */
 
 #define TSB_BLOCK		4096ULL
@@ -109,10 +109,26 @@ struct tsb_dump_header {
 	uint32_t cause_cpus;	/* CPUs the cause names (bit = CPU index) */
 	/* version 3 on (0 in version 2, whose checksum covers them too) */
 	uint32_t filter;	/* TSB_FILTER_*: pages of these kinds are left out */
-	uint32_t reserved3;
+	/* version 4 on (0 in version 3) */
+	uint32_t compress;	/* TSB_COMPRESS_*: how chunks with a zlen are stored */
+	/* version 3 on */
 	uint64_t bytes_skipped;	/* of the chunks on disk, bytes left out by the filter */
-	uint64_t reserved2;
+	/* version 4 on (0 in version 3) */
+	uint64_t bytes_stored;	/* the disk bytes the OK chunks take (bytes_written less compression) */
 };
+
+/*
+ * Compression (tsb_dump_header.compress, the firmware option compress=,
+ * version 4 on). A chunk whose tsb_chunk.zlen is not 0 is stored compressed:
+ * the first zlen bytes at its place on disk are one LZ4 block (the LZ4 block
+ * format, no frame; include/tsubaki/lz4.h) that decodes to exactly the
+ * chunk's data, its skipped pages as zeros -- what the checksum is over. The
+ * rest of the chunk's place is not written. A chunk with zlen 0 is stored as
+ * ever. A compressed dump has chunks of TSB_SKIP_PAGES pages, as a filtered
+ * one.
+ */
+#define TSB_COMPRESS_NONE	0
+#define TSB_COMPRESS_LZ4	1
 
 /* Dump causes (tsb_dump_header.cause; version 1 dumps: unknown). */
 #define TSB_CAUSE_UNKNOWN	0
@@ -199,13 +215,32 @@ struct tsb_region {
 
 struct tsb_chunk {
 	uint64_t checksum;	/* tsb_sum64 of the chunk's data */
-	uint32_t state;		/* TSB_CHUNK_* */
+	uint16_t state;		/* TSB_CHUNK_* */
+	uint16_t zlen;		/* stored compressed in this many bytes; 0: as is (version 1-3: 0) */
 	uint32_t skip;		/* TSB_SKIP_* of each page (version 1, 2: 0) */
 };
+
+/* Where a compressed chunk's block must fit: it is only stored so if smaller. */
+#define TSB_ZLEN_MAX		(TSB_SKIP_PAGES * TSB_PAGE - 512)
+/* The disk bytes a compressed chunk's block takes (whole 512-byte sectors). */
+static inline uint64_t tsb_zlen_stored(uint32_t zlen)
+{
+	return ((uint64_t)zlen + 511) & ~511ULL;
+}
 
 static inline unsigned int tsb_skip_code(uint32_t skip, unsigned int page)
 {
 	return page < TSB_SKIP_PAGES ? (skip >> (2 * page)) & 3 : TSB_SKIP_NONE;
+}
+
+/* How many of the first @n pages of a chunk @skip leaves out. */
+static inline unsigned int tsb_skip_pages(uint32_t skip, unsigned int n)
+{
+	unsigned int p, k = 0;
+
+	for (p = 0; p < n; p++)
+		k += tsb_skip_code(skip, p) != TSB_SKIP_NONE;
+	return k;
 }
 
 /* The pages of a chunk that are not on disk (0 when every page is). */

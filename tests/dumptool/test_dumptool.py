@@ -49,7 +49,8 @@ DUMP_HDR = dict(magic=(0, "Q"), version=(8, "I"), state=(12, "I"),
                 data_offset=(104, "Q"), bytes_written=(112, "Q"),
                 ncpus=(120, "I"), panic_cpu=(124, "I"),
                 vmcoreinfo_size=(128, "I"), nregions=(132, "I"),
-                boot_count=(136, "Q"), checksum=(144, "Q"))
+                boot_count=(136, "Q"), checksum=(144, "Q"),
+                compress=(164, "I"), bytes_stored=(176, "Q"))
 CHUNK_RE = re.compile(r"verify: chunk (\d+) \(paddr (0x[0-9a-f]+)\): checksum mismatch")
 
 
@@ -347,7 +348,7 @@ def _damage_cases():
          "truncated"),
         ("bad disk magic", lambda p, i: set_disk(p, magic=0x1234), "magic"),
         ("bad dump magic", lambda p, i: set_dump(p, base, magic=7), "magic"),
-        ("disk version", lambda p, i: set_disk(p, version=4), "version"),
+        ("disk version", lambda p, i: set_disk(p, version=5), "version"),
         ("dump version", lambda p, i: set_dump(p, base, version=9), "version"),
         ("disk checksum", lambda p, i: set_disk(p, fix=False, next_dump_id=99),
          "checksum"),
@@ -819,3 +820,146 @@ def test_filtered_dump_with_bad_skip_bits_is_refused(run, tmp_path):
     assert p.returncode != 0 and "leaves out pages" in p.stderr, p.stderr
     with pytest.raises(ValueError, match="leaves out pages"):
         dumpdisk.read_disk(path)
+
+
+# ---- version 4: compressed chunks -------------------------------------------
+V4_BASE, V4_CHUNK = 0x40000000, 64 * 1024
+
+
+def _v4(tmp_path, name="v4.img", version=4, **kw):
+    """A dump of 8 chunks of compressible RAM, LZ4 blocks where they save a
+    sector: (path, its spec with mkfakedump's defaults, make_disk's info)."""
+    path = str(tmp_path / name)
+    spec = dict(mkfakedump.DUMP_DEFAULTS, dump_id=1, ram_size=8 * V4_CHUNK,
+                chunk_size=V4_CHUNK, compress=version >= 4, text_fill=True,
+                vmcoreinfo=synth.vmcoreinfo_note("OSRELEASE=6.1.0-fake\n"))
+    spec.update(kw)
+    return path, spec, mkfakedump.make_disk(path, [dict(spec)], version=version)[0]
+
+
+def _memcheck(tmp_path, *args):
+    memcheck = str(tmp_path / "memcheck")
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-Iinclude", "-o", memcheck,
+                    "tests/tools/memcheck.c"], cwd=TOP, check=True)
+    return subprocess.run([memcheck] + [str(a) for a in args], capture_output=True, text=True)
+
+
+def test_compressed_dump_reads_as_its_ram(run, tmp_path):
+    """Version 4: verify decodes and checks each compressed chunk, info counts
+    them and the disk bytes they take, export writes the decoded RAM -- the
+    fake RAM byte for byte, pages left out as zeros -- and memcheck finds the
+    pattern pages (in a chunk stored as is: they do not compress)."""
+    first = V4_BASE // 4096
+    pattern = list(range(first + 16, first + 32))      # all of chunk 1
+    skip = {first + 3: 1, first + 40: 2}               # in chunks 0 and 2, compressed
+    path, spec, info = _v4(tmp_path, pattern_pfns=pattern, filter=17, skip_pfns=skip)
+    assert info["zlens"][1] == 0 and all(info["zlens"][i] for i in (0, 2, 3, 4, 5, 6, 7))
+    p = run("verify", path, 1, check=0)
+    assert "8 chunks on disk, all checksums ok" in p.stdout and "note" not in p.stderr, p.stderr
+
+    written = info["ok_bytes"] - info["skipped"]
+    out = run("info", path, 1, check=0).stdout
+    assert "compress   lz4: %d bytes stored (bytes_stored), ratio %.2f; 7 of 8 OK chunks compressed" % (
+        info["bytes_stored"], written / info["bytes_stored"]) in out, out
+    assert info["bytes_stored"] < written // 2
+    j = json.loads(run("info", path, 1, "--json", check=0).stdout)
+    assert (j["compress"], j["bytes_stored"], j["compressed_chunks"], j["bytes_written"]) == (
+        "lz4", info["bytes_stored"], 7, written)
+
+    core = tmp_path / "v4.core"
+    run("export", path, 1, "--elf", core, check=0)
+    _, roff, _, _, rsz = [s for s in elf_segments(core) if s[0] == 1 and s[3] == V4_BASE][0]
+    assert rsz == 8 * V4_CHUNK
+    assert read_at(core, roff, rsz) == mkfakedump.ram_image(spec, 4)
+
+    p = _memcheck(tmp_path, path, 0, hex(spec["nonce"]), len(pattern))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "matched=16 corrupt=0 bad_chunks=0 missing_chunks=0" in p.stdout, p.stdout
+    assert "skipped_pages=2" in p.stdout, p.stdout
+
+
+def test_uncompressed_dumps_say_none(run, tmp_path):
+    """A version 3 dump and a version 4 one without compression: info says
+    none, bytes_stored is what was written, and verify has no note."""
+    for version in (3, 4):
+        path, _, info = _v4(tmp_path, name="v%d.img" % version, version=version,
+                            compress=False)
+        assert "compress   none\n" in run("info", path, 1, check=0).stdout
+        j = json.loads(run("info", path, 1, "--json", check=0).stdout)
+        assert (j["compress"], j["bytes_stored"], j["compressed_chunks"]) == (
+            "none", info["ok_bytes"], 0)
+        p = run("verify", path, 1, check=0)
+        assert "note" not in p.stderr, (version, p.stderr)
+
+
+def test_compressed_chunk_that_does_not_decode_is_bad(run, tmp_path):
+    """A block one byte short of its zlen, or whose bytes decode to more or
+    less than its chunk, is a bad chunk: verify and export name it and exit 1,
+    export leaves it as zeros and the others intact; memcheck counts it bad.
+    A flipped byte that still decodes (the block's last, a literal) is a
+    checksum mismatch."""
+    _, spec, info = _v4(tmp_path)
+    cut, _, _ = _v4(tmp_path, name="cut.img", zlens={2: info["zlens"][2] - 1})
+    p = run("verify", cut, 1, check=1)
+    assert "verify: chunk 2 (paddr 0x40020000): its compressed block (%d bytes) does not decode" % (
+        info["zlens"][2] - 1) in p.stderr, p.stderr
+    assert "1 of 8 chunks on disk have a bad checksum" in p.stdout
+
+    core = tmp_path / "cut.core"
+    p = run("export", cut, 1, "--elf", core, check=1)
+    assert "chunk 2 (paddr 0x40020000): its compressed block" in p.stderr, p.stderr
+    _, roff, _, _, rsz = [s for s in elf_segments(core) if s[0] == 1 and s[3] == V4_BASE][0]
+    ram = mkfakedump.ram_image(spec, 4)
+    got = read_at(core, roff, rsz)
+    assert got[2 * V4_CHUNK:3 * V4_CHUNK] == bytes(V4_CHUNK)
+    assert got[:2 * V4_CHUNK] == ram[:2 * V4_CHUNK] and got[3 * V4_CHUNK:] == ram[3 * V4_CHUNK:]
+
+    p = _memcheck(tmp_path, "--verify", cut, 0)
+    assert p.returncode == 1 and "bad 2\n" in p.stdout, p.stdout + p.stderr
+
+    flipped, _, _ = _v4(tmp_path, name="flip.img", zflip=[(5, info["zlens"][5] - 1)])
+    p = run("verify", flipped, 1, check=1)
+    assert [m.groups() for m in CHUNK_RE.finditer(p.stderr)] == [("5", "0x40050000")], p.stderr
+    p = _memcheck(tmp_path, "--verify", flipped, 0)
+    assert p.returncode == 1 and "bad 5\n" in p.stdout, p.stdout + p.stderr
+
+
+def _v4_damage_cases():
+    chunk = lambda i: 0x100000 + dumpdisk.OFF_CHUNKS + 16 * i   # noqa: E731
+    base = 0x100000
+
+    def zlen(i, v):
+        return lambda p: wr(p, chunk(i) + 10, "H", v)
+
+    def hdr(**kw):
+        return lambda p: set_dump(p, base, **kw)
+
+    return [
+        ("zlen in version 3", dict(version=3), zlen(1, 100), "unknown state 0x640001"),
+        ("zlen of a missing chunk", dict(chunk_states={3: 0}), zlen(3, 100), "has a zlen"),
+        ("zlen of an excluded chunk", dict(chunk_states={3: 4}), zlen(3, 100), "has a zlen"),
+        ("zlen not compressed", dict(compress=False), zlen(1, 100), "compression is none"),
+        ("zlen too long", dict(), zlen(2, 65025), "zlen 65025"),
+        ("zlen of a short chunk", dict(ram_size=8 * V4_CHUNK - 61440), zlen(7, 4096),
+         "zlen 4096"),
+        ("compress unknown", dict(), hdr(compress=2), "unknown compression 2"),
+        ("compress in version 3", dict(version=3), hdr(compress=1),
+         "compress 1 in a version 3 dump"),
+        ("compress with big chunks", dict(compress=False, chunk_size=1 << 20,
+                                          ram_size=4 << 20), hdr(compress=1),
+         "at most 65536 bytes"),
+    ]
+
+
+@pytest.mark.parametrize("name,kw,damage,words", _v4_damage_cases(),
+                         ids=[c[0] for c in _v4_damage_cases()])
+def test_malformed_compression(run, tmp_path, name, kw, damage, words):
+    """The version 4 fields out of the format's rules: malformed (exit 2)."""
+    path, _, _ = _v4(tmp_path, **kw)
+    damage(path)
+    for args in (("info", path, 1), ("verify", path, 1),
+                 ("export", path, 1, "--elf", tmp_path / "out.core")):
+        p = run(*args)
+        assert p.returncode == 2 and words in p.stderr, (name, args, p.stderr)
+    p = _memcheck(tmp_path, "--verify", path, 0)
+    assert p.returncode == 2, (name, p.stdout, p.stderr)

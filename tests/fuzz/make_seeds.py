@@ -34,12 +34,12 @@ def compact(img):
 
 def seeds(tmp):
     """(name, path of a disk image) for each seed."""
-    def fake(name, **kw):
+    def fake(name, version=mkfakedump.VERSION, **kw):
         p = os.path.join(tmp, name)
         spec = dict(TINY)
         spec.update(kw)
         spec["slot_size"] = spec["data_offset"] + spec["ram_size"]
-        mkfakedump.make_disk(p, [spec], disk_size=MIB + spec["slot_size"])
+        mkfakedump.make_disk(p, [spec], disk_size=MIB + spec["slot_size"], version=version)
         return name, p
 
     def kern(name, **kw):
@@ -64,6 +64,10 @@ def seeds(tmp):
         f.seek(16)
         f.write(struct.pack("<Q", 3 * MIB))
     yield name, p
+    # version 4: chunks stored as LZ4 blocks (4 KiB chunks: small inputs)
+    yield fake("fake-lz4", version=4, compress=True, text_fill=True)
+    yield fake("fake-lz4-filtered", version=4, compress=True, text_fill=True, filter=17,
+               skip_pfns={0x40000 + 2: 1, 0x40000 + 5: 2}, chunk_states={6: 2}, state=3)
     yield kern("kernel-panic1")
     yield kern("kernel-panic0", panic_cpu=0)
     yield kern("kernel-partial", state=3, chunk_states={20: 2, 21: 0})

@@ -5,10 +5,14 @@
     for d in disk.dumps:                      # non-empty slots only
         print(d.slot, d.dump_id, d.state_name, d.ram_base, d.nchunks)
     bad = verify_chunks("dump.img", disk.dumps[0])   # [] when all OK chunks check
+    data = read_chunk("dump.img", disk.dumps[0], 3)  # chunk 3 as RAM held it
 
 Everything on disk is untrusted: every offset and size is checked against the
 format's limits, the slot and the file, and any inconsistency raises
-ValueError with a message saying what and where. Python 3 stdlib only.
+ValueError with a message saying what and where. Compressed chunks (version
+4, compress == 1) are LZ4 blocks, decoded by lz4_decode() -- bounded by the
+chunk's length, a malformed block is a ValueError naming the chunk. Python 3
+stdlib only.
 """
 import array
 import os
@@ -21,12 +25,17 @@ from dataclasses import dataclass, field
 # ---- the format (keep in sync with include/tsubaki/dump_format.h) ----------
 DISK_MAGIC = 0x4B5349444B425354     # "TSBKDISK"
 DUMP_MAGIC = 0x504D55444B425354     # "TSBKDUMP"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 PAGE = 4096
 SKIP_PAGES = 16                     # a filtered dump's chunk: 2 bits a page
 SKIP_NONE, SKIP_ZERO, SKIP_FREE, SKIP_OTHER = 0, 1, 2, 3
 SKIP_NAMES = {1: "zero", 2: "free", 3: "cache_or_user"}
 FILTER_AUDIT = 0x100                # every page written, the verdicts recorded
+COMPRESS_NONE, COMPRESS_LZ4 = 0, 1  # tsb_dump_header.compress (version 4)
+COMPRESS_NAMES = {0: "none", 1: "lz4"}
+SECTOR = 512                        # a compressed chunk takes whole sectors
+ZLEN_MAX = SKIP_PAGES * PAGE - SECTOR   # TSB_ZLEN_MAX: a block must save a sector
+LZ4_MINMATCH = 4
 
 BLOCK = 4096
 DUMP_ALIGN = 1 << 20
@@ -61,7 +70,7 @@ DISK_HEADER_V1 = struct.Struct("<QIIQQQ" + "32s" * MAX_DUMPS)
 DISK_HEADER = struct.Struct(DISK_HEADER_V1.format + "QQ")     # + generation reserved2
 DISK_CHECKSUM_OFF = 32
 DUMP_HEADER_V1 = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
-# + cause cause_cpus (version 2) filter reserved3 bytes_skipped reserved2 (version 3)
+# + cause cause_cpus (version 2) filter (3) compress (4) bytes_skipped (3) bytes_stored (4)
 DUMP_HEADER = struct.Struct(DUMP_HEADER_V1.format + "IIIIQQ")
 DUMP_CHECKSUM_OFF = 144
 CAUSES = {0: "unknown", 1: "panic", 2: "hard-lockup", 3: "watchdog"}
@@ -70,7 +79,7 @@ CPU_FIELDS = ("sp_el0", "sp_el1", "pc", "pstate", "elr_el1", "spsr_el1",
               "vbar_el1", "esr_el1", "far_el1", "tpidr_el1", "tpidr_el0")
 CPU_RECORD = struct.Struct("<IIQ" + "Q" * 31 + "Q" * len(CPU_FIELDS) + "Q" * 6)
 REGION = struct.Struct("<QQQII")
-CHUNK = struct.Struct("<QII")
+CHUNK = struct.Struct("<QHHI")                  # checksum state zlen (version 4) skip (3)
 MAX_CHUNKS = (META_SIZE - OFF_CHUNKS) // CHUNK.size
 
 assert DISK_HEADER_V1.size == 552 and DUMP_HEADER_V1.size == 152
@@ -100,6 +109,83 @@ def _sum64_update(h, data):
         h = ((h ^ w) * 0x100000001B3) & m
         h ^= h >> 29
     return h
+
+
+# ---- LZ4 blocks (include/tsubaki/lz4.h) -------------------------------------
+class Lz4Error(ValueError):
+    """A block that is not a well-formed LZ4 block of the expected size."""
+
+
+def _lz4_len(src, ip, n, length, limit, what):
+    """A length field's extension bytes from @src at @ip (before @n) added to
+    @length: (length, new ip). Refuses a length above @limit as soon as it
+    passes it, so a run of 255s costs no more than the bytes it takes."""
+    while True:
+        if ip >= n:
+            raise Lz4Error("the block ends inside a %s at byte %d" % (what, ip))
+        b = src[ip]
+        ip += 1
+        length += b
+        if length > limit:
+            raise Lz4Error("%s %d+ at byte %d is more than the %d bytes to decode"
+                           % (what, length, ip - 1, limit))
+        if b != 255:
+            return length, ip
+
+
+def lz4_decode(src, dstlen):
+    """The bytes the LZ4 block @src (bytes-like) decodes to, which must be
+    exactly @dstlen; raise Lz4Error (a ValueError) saying what is wrong and
+    where, never writing past @dstlen. Accepts what tsb_lz4_decode() accepts:
+    the block ends after the literals of the sequence that reaches its end."""
+    src = bytes(src)
+    n = len(src)
+    out = bytearray()
+    ip = 0
+    while True:
+        if ip >= n:
+            raise Lz4Error("the block ends before a token at byte %d" % ip)
+        token = src[ip]
+        ip += 1
+        lit = token >> 4
+        if lit == 15:
+            lit, ip = _lz4_len(src, ip, n, lit, dstlen, "literal length")
+        op = len(out)
+        if lit > n - ip:
+            raise Lz4Error("%d literals at byte %d run past the block's end (%d bytes)"
+                           % (lit, ip, n))
+        if lit > dstlen - op:
+            raise Lz4Error("%d literals at output byte %d run past the %d bytes to decode"
+                           % (lit, op, dstlen))
+        out += src[ip:ip + lit]
+        ip += lit
+        if ip == n:                     # the last sequence: literals only
+            if len(out) != dstlen:
+                raise Lz4Error("the block decodes to %d bytes, not %d" % (len(out), dstlen))
+            return bytes(out)
+        if n - ip < 2:
+            raise Lz4Error("the block ends inside a match offset at byte %d" % ip)
+        off = src[ip] | src[ip + 1] << 8
+        ip += 2
+        op = len(out)
+        if not off:
+            raise Lz4Error("match offset 0 at byte %d" % (ip - 2))
+        if off > op:
+            raise Lz4Error("match offset %d at output byte %d points before the start"
+                           % (off, op))
+        mlen = token & 15
+        if mlen == 15:
+            mlen, ip = _lz4_len(src, ip, n, mlen, dstlen, "match length")
+        mlen += LZ4_MINMATCH
+        if mlen > dstlen - op:
+            raise Lz4Error("a match of %d bytes at output byte %d runs past the %d bytes "
+                           "to decode" % (mlen, op, dstlen))
+        start = op - off
+        if off >= mlen:                 # no overlap: one slice
+            out += out[start:start + mlen]
+        else:                           # overlaps what it writes: the last @off bytes repeated
+            pat = out[start:]
+            out += pat * (mlen // off) + pat[:mlen % off]
 
 
 # ---- parsed objects --------------------------------------------------------
@@ -135,6 +221,10 @@ class Dump:
     filter: int = 0             # TSB_FILTER_* applied (version 3)
     bytes_skipped: int = 0      # left out by the filter
     skips: list = field(default_factory=list)       # per chunk: 2 bits a page, SKIP_*
+    version: int = 0            # of the dump header
+    compress: int = 0           # COMPRESS_* (version 4)
+    bytes_stored: int = 0       # disk bytes of the OK chunks (before version 4: bytes_written)
+    zlens: list = field(default_factory=list)       # per chunk: its LZ4 block's bytes, 0: as is
 
     def skip_code(self, i, page):
         """SKIP_* of page @page (0-based, in chunk @i)."""
@@ -160,6 +250,25 @@ class Dump:
                 lo, hi = max(p * PAGE, within), min((p + 1) * PAGE, within + len(data))
                 b[lo - within:hi - within] = bytes(hi - lo)
         return bytes(b)
+
+    def stored_len(self, i):
+        """The disk bytes OK chunk @i takes: its block's sectors if compressed,
+        else its pages less those left out."""
+        if self.zlens[i]:
+            return -(-self.zlens[i] // SECTOR) * SECTOR
+        skip = 0 if self.filter & FILTER_AUDIT else self.skips[i]
+        return self.chunk_len(i) - PAGE * sum(1 for p in range(SKIP_PAGES)
+                                              if skip >> (2 * p) & 3)
+
+    @property
+    def stored_bytes(self):
+        """Disk bytes the OK chunks take (what bytes_stored should say)."""
+        return sum(self.stored_len(i) for i, (st, _) in enumerate(self.chunks)
+                   if st == CHUNK_OK)
+
+    @property
+    def compress_name(self):
+        return COMPRESS_NAMES[self.compress]
 
     @property
     def cause_name(self):
@@ -341,13 +450,13 @@ def _read_dump(f, file_size, index, slot, where):
     if version not in range(1, FORMAT_VERSION + 1):
         raise ValueError("%s: unsupported dump version %d (want 1..%d)"
                          % (where, version, FORMAT_VERSION))
-    cause = cause_cpus = filt = skipped = 0
+    cause = cause_cpus = filt = compress = skipped = stored = 0
     if version == 1:
         raw = raw[:DUMP_HEADER_V1.size]
         v = DUMP_HEADER_V1.unpack(raw)
     else:
         v = DUMP_HEADER.unpack(raw)
-        cause, cause_cpus, filt, _, skipped = v[4 + len(TIME_NAMES) + 13:][:5]
+        cause, cause_cpus, filt, compress, skipped, stored = v[4 + len(TIME_NAMES) + 13:]
         if version < 3:
             filt = skipped = 0
     magic, version, state, dump_id = v[:4]
@@ -386,6 +495,14 @@ def _read_dump(f, file_size, index, slot, where):
     if nchunks != -(-ram_size // chunk_size):
         raise ValueError("%s: nchunks %d but ram_size/chunk_size needs %d"
                          % (where, nchunks, -(-ram_size // chunk_size)))
+    if version < 4 and compress:
+        raise ValueError("%s: compress %d in a version %d dump (compression is "
+                         "version 4 on)" % (where, compress, version))
+    if compress not in COMPRESS_NAMES:
+        raise ValueError("%s: unknown compress %d" % (where, compress))
+    if compress and chunk_size > SKIP_PAGES * PAGE:
+        raise ValueError("%s: compressed, but chunk_size %d > %d"
+                         % (where, chunk_size, SKIP_PAGES * PAGE))
     meta_end = OFF_CHUNKS + nchunks * CHUNK.size
     if data_offset < meta_end or data_offset % 8 or data_offset > ssize:
         raise ValueError("%s: data_offset 0x%x outside [0x%x, slot size 0x%x] "
@@ -397,6 +514,9 @@ def _read_dump(f, file_size, index, slot, where):
              vmcoreinfo_size, nregions, boot_count, checksum)
     d.cause, d.cause_cpus = cause, cause_cpus
     d.filter, d.bytes_skipped = filt, skipped
+    # before version 4 nothing is compressed: the disk holds what was written
+    d.version, d.compress = version, compress
+    d.bytes_stored = stored if version >= 4 else bytes_written
 
     d.vmcoreinfo = _read(f, file_size, base + OFF_VMCOREINFO, vmcoreinfo_size,
                          "%s: VMCOREINFO" % where)
@@ -410,7 +530,7 @@ def _read_dump(f, file_size, index, slot, where):
 
     raw = _read(f, file_size, base + OFF_CHUNKS, nchunks * CHUNK.size,
                 "%s: the chunk table" % where)
-    for i, (csum, cstate, skip) in enumerate(CHUNK.iter_unpack(raw)):
+    for i, (csum, cstate, zlen, skip) in enumerate(CHUNK.iter_unpack(raw)):
         if version < 3 or cstate != CHUNK_OK:
             skip = 0
         if skip and (d.chunk_len(i) % PAGE or d.chunk_len(i) // PAGE > SKIP_PAGES
@@ -420,8 +540,14 @@ def _read_dump(f, file_size, index, slot, where):
         d.skips.append(skip)
         if cstate not in CHUNK_STATES:
             raise ValueError("%s: chunk %d: unknown state %d" % (where, i, cstate))
+        if zlen:
+            _check_zlen(d, i, cstate, zlen, where)
+        d.zlens.append(zlen)
         if cstate == CHUNK_OK:
+            # a compressed chunk takes its block's sectors of its place
             start, clen = data_offset + i * chunk_size, d.chunk_len(i)
+            if zlen:
+                clen = -(-zlen // SECTOR) * SECTOR
             if start + clen > ssize:
                 raise ValueError("%s: OK chunk %d at dump offset 0x%x (+0x%x) "
                                  "is beyond the slot (size 0x%x)"
@@ -445,9 +571,63 @@ def _read_dump(f, file_size, index, slot, where):
     return d
 
 
+def _check_zlen(d, i, state, zlen, where):
+    """A chunk table entry with a zlen (a compressed chunk): only in a version
+    4 LZ4 dump, only OK, a block that fits TSB_ZLEN_MAX and saves room."""
+    w = "%s: chunk %d has zlen %d" % (where, i, zlen)
+    if d.version < 4:
+        raise ValueError("%s in a version %d dump (compression is version 4 on)"
+                         % (w, d.version))
+    if d.compress != COMPRESS_LZ4:
+        raise ValueError("%s, but the dump's compress is %d, not LZ4" % (w, d.compress))
+    if state != CHUNK_OK:
+        raise ValueError("%s, but is %s (only OK chunks are stored compressed)"
+                         % (w, CHUNK_STATES[state]))
+    if zlen > ZLEN_MAX:
+        raise ValueError("%s: zlen too large (at most %d)" % (w, ZLEN_MAX))
+    if zlen >= d.chunk_len(i):
+        raise ValueError("%s: zlen too large: not shorter than the chunk's %d bytes"
+                         % (w, d.chunk_len(i)))
+
+
+def _decode_chunk(f, file_size, dump, i):
+    """Compressed chunk @i's data: its block decoded, to exactly its length
+    (ValueError naming the chunk when the block is malformed)."""
+    zlen, clen = dump.zlens[i], dump.chunk_len(i)
+    block = _read(f, file_size, dump.chunk_file_offset(i), zlen,
+                  "chunk %d's LZ4 block" % i)
+    try:
+        return lz4_decode(block, clen)
+    except Lz4Error as e:
+        raise Lz4Error("%s: slot %d: chunk %d (paddr 0x%x): bad LZ4 block (zlen %d): %s"
+                       % (f.name, dump.slot, i, dump.chunk_paddr(i), zlen, e)) from None
+
+
+def _chunk_data(f, file_size, dump, i, within, n):
+    """@n bytes of OK chunk @i from @within, as the RAM held them (decoded,
+    the pages left out as zeros)."""
+    if dump.zlens[i]:
+        data = _decode_chunk(f, file_size, dump, i)[within:within + n]
+    else:
+        data = _read(f, file_size, dump.chunk_file_offset(i) + within, n, "chunk %d" % i)
+    return dump.zero_skipped(i, within, data)
+
+
+def read_chunk(path, dump, i):
+    """OK chunk @i of @dump, whole, as the RAM held it (ValueError if it is
+    not on disk, or its LZ4 block is malformed)."""
+    if not 0 <= i < dump.nchunks:
+        raise ValueError("chunk %d: the dump has %d" % (i, dump.nchunks))
+    if dump.chunks[i][0] != CHUNK_OK:
+        raise ValueError("chunk %d is %s" % (i, CHUNK_STATES[dump.chunks[i][0]]))
+    with open(path, "rb") as f:
+        return _chunk_data(f, _file_size(f), dump, i, 0, dump.chunk_len(i))
+
+
 def read_phys(path, dump, paddr, size):
     """@size bytes of the crashed kernel's RAM at @paddr, from OK chunks only
-    (ValueError if part of the range is not in the dump)."""
+    (ValueError if part of the range is not in the dump, or its chunk is a
+    malformed LZ4 block)."""
     if paddr < dump.ram_base or paddr + size > dump.ram_base + dump.ram_size:
         raise ValueError("0x%x+0x%x is outside the dumped RAM" % (paddr, size))
     out = bytearray()
@@ -460,8 +640,7 @@ def read_phys(path, dump, paddr, size):
                     paddr, i, CHUNK_STATES[dump.chunks[i][0]]))
             within = paddr - dump.chunk_paddr(i)
             n = min(size, dump.chunk_len(i) - within)
-            out += dump.zero_skipped(i, within, _read(
-                f, file_size, dump.chunk_file_offset(i) + within, n, "chunk %d" % i))
+            out += _chunk_data(f, file_size, dump, i, within, n)
             paddr += n
             size -= n
     return bytes(out)
@@ -484,7 +663,7 @@ def find_memcheck():
         t = os.stat(exe).st_mtime
         srcs = [os.path.join(_TOP, p) for p in (
             "tests/tools/memcheck.c", "tests/tools/pattern.h",
-            "include/tsubaki/dump_format.h")]
+            "include/tsubaki/dump_format.h", "include/tsubaki/lz4.h")]
         if all(os.stat(s).st_mtime <= t for s in srcs if os.path.exists(s)):
             return exe
     except OSError:
@@ -494,7 +673,9 @@ def find_memcheck():
 
 def verify_chunks(path, dump, memcheck="auto"):
     """Recompute the checksum of every OK chunk of @dump (from read_disk(path))
-    and return the sorted indexes of those that do not match.
+    and return the sorted indexes of those that do not match -- over the
+    decoded data for a compressed chunk, and a chunk whose LZ4 block does not
+    decode cannot match (lz4_decode() or read_chunk() say why).
 
     @memcheck: "auto" uses the C helper (memcheck --verify) when find_memcheck()
     finds it, else pure Python (~20 s per GiB); None forces Python; a path
@@ -511,6 +692,15 @@ def verify_chunks(path, dump, memcheck="auto"):
                 continue
             clen, off = dump.chunk_len(i), dump.chunk_file_offset(i)
             h = 0x9E3779B97F4A7C15 ^ clen
+            if dump.zlens[i]:
+                try:
+                    data = dump.zero_skipped(i, 0, _decode_chunk(f, file_size, dump, i))
+                except Lz4Error:
+                    bad.append(i)
+                    continue
+                if _sum64_update(h, data) != csum:
+                    bad.append(i)
+                continue
             done = 0
             while done < clen:
                 n = min(_READ, clen - done)
@@ -547,6 +737,9 @@ def main(argv):
                   d.boot_count, d.ram_base, d.ram_size, d.window,
                   d.chunk_counts(), d.bytes_written, d.ncpus, d.panic_cpu,
                   len(d.regions), len(d.vmcoreinfo)))
+        if d.compress:
+            print("  compress %s: %d chunks compressed, bytes_stored %d"
+                  % (d.compress_name, sum(1 for z in d.zlens if z), d.bytes_stored))
         if "--verify" in argv[2:]:
             print("  bad chunks: %s" % (verify_chunks(disk.path, d) or "none"))
     return 0

@@ -37,6 +37,10 @@
  * checksum of each chunk the metadata says is in the dump from the file's
  * bytes: bad_chunks counts mismatches, missing_chunks chunks not in the file.
  *
+ * A compressed chunk (version 4, tsb_chunk.zlen) is read as its LZ4 block
+ * and decoded (tsb_lz4_decode(), include/tsubaki/lz4.h) before the checks; a
+ * block that does not decode to exactly the chunk's length is a bad chunk.
+ *
  * Malformed input (bad magic, version or header checksum, a field out of
  * the format's limits, an offset beyond the slot or the file, a truncated
  * file...) exits 2 with a message on stderr, as do usage and I/O errors.
@@ -56,6 +60,7 @@
 #include <sys/stat.h>
 
 #include "tsubaki/dump_format.h"
+#include "tsubaki/lz4.h"
 #include "pattern.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -68,6 +73,7 @@
 _Static_assert(MEMCHECK_BUF % TSB_PATTERN_PAGE == 0, "buffer of whole pages");
 
 #define MAX_DETAILS	10	/* corrupt pages / bad chunks shown on stderr */
+#define ZCHUNK_MAX	(TSB_SKIP_PAGES * TSB_PAGE)	/* a compressed dump's chunks */
 
 struct dump {
 	const char *path;
@@ -273,6 +279,16 @@ static void open_dump(struct dump *d, uint64_t index)
 	    h->data_offset > s->size)
 		fail("%s: slot %" PRIu64 ": data_offset 0x%" PRIx64 " outside [0x%" PRIx64 ", slot size 0x%" PRIx64 "] or unaligned",
 		     d->path, index, h->data_offset, meta_end, s->size);
+	if (h->version == 1)
+		h->compress = 0;	/* not part of a version 1 header */
+	if (h->version < 4 && h->compress)
+		fail("%s: slot %" PRIu64 ": compress %u in a version %u dump", d->path, index,
+		     h->compress, h->version);
+	if (h->compress > TSB_COMPRESS_LZ4)
+		fail("%s: slot %" PRIu64 ": unknown compression %u", d->path, index, h->compress);
+	if (h->compress && h->chunk_size > ZCHUNK_MAX)
+		fail("%s: slot %" PRIu64 ": chunk_size %" PRIu64 " with lz4 compression (at most %llu)",
+		     d->path, index, h->chunk_size, (unsigned long long)ZCHUNK_MAX);
 
 	d->chunks = calloc(h->nchunks ? h->nchunks : 1, sizeof(*d->chunks));
 	if (!d->chunks)
@@ -284,19 +300,44 @@ static void open_dump(struct dump *d, uint64_t index)
 	for (uint64_t i = 0; i < h->nchunks; i++) {
 		uint64_t start = h->data_offset + i * h->chunk_size;
 		uint64_t len = h->ram_size - i * h->chunk_size;
+		uint32_t zlen = d->chunks[i].zlen;
 
-		if (d->chunks[i].state > TSB_CHUNK_EXCLUDED)
-			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 ": unknown state %u",
-			     d->path, index, i, d->chunks[i].state);
+		/* before version 4, zlen was the upper half of a 32-bit state */
+		if (d->chunks[i].state > TSB_CHUNK_EXCLUDED || (zlen && h->version < 4))
+			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 ": unknown state 0x%x",
+			     d->path, index, i, zlen << 16 | d->chunks[i].state);
+		if (zlen && d->chunks[i].state != TSB_CHUNK_OK)
+			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 " is not on disk but has a zlen (%u)",
+			     d->path, index, i, zlen);
 		if (d->chunks[i].state != TSB_CHUNK_OK)
 			continue;
 		if (len > h->chunk_size)
 			len = h->chunk_size;
+		if (zlen && !h->compress)
+			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 " has a zlen (%u) but the dump is not compressed",
+			     d->path, index, i, zlen);
+		if (zlen > TSB_ZLEN_MAX || zlen >= len)
+			fail("%s: slot %" PRIu64 ": chunk %" PRIu64 ": zlen %u, not below its %" PRIu64 " bytes and at most %llu",
+			     d->path, index, i, zlen, len, (unsigned long long)TSB_ZLEN_MAX);
 		/* i * chunk_size < ram_size, and data_offset <= slot size */
 		if (start < h->data_offset || start > s->size || len > s->size - start)
 			fail("%s: slot %" PRIu64 ": OK chunk %" PRIu64 " at dump offset 0x%" PRIx64 " (+0x%" PRIx64 ") is beyond the slot (size 0x%" PRIx64 ")",
 			     d->path, index, i, start, len, s->size);
 	}
+}
+
+/*
+ * Decode compressed chunk @i (@len bytes) into @data with @block as scratch:
+ * false if its block does not decode.
+ */
+static bool chunk_decode(const struct dump *d, uint64_t i, uint64_t len, uint8_t *block,
+			 uint8_t *data)
+{
+	uint32_t zlen = d->chunks[i].zlen;
+
+	read_at(d, block, zlen, d->slot.offset + d->hdr.data_offset + i * d->hdr.chunk_size,
+		"a compressed chunk");
+	return !tsb_lz4_decode(block, zlen, data, len);
 }
 
 struct counts {
@@ -332,8 +373,9 @@ static void scan(struct dump *d, bool verify_only, uint64_t nonce,
 {
 	const struct tsb_dump_header *h = &d->hdr;
 	uint64_t *buf = malloc(MEMCHECK_BUF);
+	uint8_t *zblock = malloc(TSB_ZLEN_MAX), *zdata = malloc(ZCHUNK_MAX);
 
-	if (!buf)
+	if (!buf || !zblock || !zdata)
 		fail("out of memory");
 	posix_fadvise(d->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (uint64_t i = 0; i < h->nchunks; i++) {
@@ -349,11 +391,24 @@ static void scan(struct dump *d, bool verify_only, uint64_t nonce,
 		c->ok++;
 		if (len > h->chunk_size)
 			len = h->chunk_size;
+		if (d->chunks[i].zlen && !chunk_decode(d, i, len, zblock, zdata)) {
+			if (verify_only)
+				printf("bad %" PRIu64 "\n", i);
+			else if (c->bad < MAX_DETAILS)
+				fprintf(stderr,
+					"memcheck: chunk %" PRIu64 " (phys 0x%" PRIx64 "): its compressed block (%u bytes) does not decode\n",
+					i, base, d->chunks[i].zlen);
+			c->bad++;
+			continue;
+		}
 		sum = sum64_start(len);
 		for (done = 0; done < len; ) {
 			size_t n = len - done > MEMCHECK_BUF ? MEMCHECK_BUF : len - done;
 
-			read_at(d, buf, n, off + done, "chunk data");
+			if (d->chunks[i].zlen)
+				memcpy(buf, zdata + done, n);
+			else
+				read_at(d, buf, n, off + done, "chunk data");
 			/* version 3: pages a filtered dump left out are zeros */
 			for (uint64_t pg = done / 4096; h->version >= 3 &&
 			     tsb_chunk_skip(h->filter, &d->chunks[i]) &&
@@ -380,6 +435,8 @@ static void scan(struct dump *d, bool verify_only, uint64_t nonce,
 			c->bad++;
 		}
 	}
+	free(zdata);
+	free(zblock);
 	free(buf);
 }
 

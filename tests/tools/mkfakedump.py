@@ -10,15 +10,25 @@ that the two check each other. Python 3 stdlib only.
     info = mkfakedump.make_disk("disk.img", [dict(nonce=0x1234, pattern_pfns=range(0x40010, 0x40020))])
 
     mkfakedump.py disk.img --nonce 0x1234 --pattern 0x40010:16 [--corrupt PFN]
-                  [--flip CHUNK:BYTE] [--chunk-state CHUNK:STATE] [--dumps K] ...
+                  [--flip CHUNK:BYTE] [--chunk-state CHUNK:STATE] [--dumps K]
+                  [--compress [--text-fill] [--zlen CHUNK:ZLEN] [--zflip CHUNK:BYTE]] ...
 
 Each dump spec (a dict; missing keys take DUMP_DEFAULTS) gives the RAM range,
 chunking and state, the pages that hold memfill's pattern, and damage to do:
 "corrupt_pfns" breaks word 7 of those pattern pages *before* the chunk
 checksums are computed (a corrupt page in a good chunk), "flip" XORs a byte
 of a chunk *after* (a bad chunk). RAM that is not pattern is pseudo-random
-(seeded) unless "zero_fill" is set. Non-OK chunks get their data written
-anyway ("fill_missing", default true) so readers must skip them by state.
+(seeded) unless "zero_fill" is set, or "text_fill" (compressible: seeded
+words and runs). Non-OK chunks get their data written anyway ("fill_missing",
+default true) so readers must skip them by state.
+
+Version 4 with "compress" stores each OK chunk as one LZ4 block (lz4_compress()
+below, independent of firmware/lib/lz4.c) where that takes fewer sectors than
+its pages, zeros to the sector's end, junk (0xa5) over the rest of its place.
+"flip" then breaks the data inside a well-formed block; "zflip" breaks the
+block itself (a byte XORed after compressing), "zlens" writes a chunk's zlen
+as given (too large, shorter than the block: truncated; in a version 3 dump;
+on a chunk stored as is).
 make_disk() returns, per dump, where things went (JSON-able dicts).
 """
 import argparse
@@ -30,12 +40,15 @@ import sys
 
 DISK_MAGIC = 0x4B5349444B425354
 DUMP_MAGIC = 0x504D55444B425354
-VERSION = 2            # what make_disk() writes unless told otherwise (1, or 3: dump levels)
+VERSION = 2            # what make_disk() writes unless told otherwise (1, 3: dump levels,
+                       # 4: compression)
 MIB = 1 << 20
 META_SIZE = MIB
 MAX_DUMPS = 16
 PAGE = 4096
 M64 = (1 << 64) - 1
+SECTOR = 512
+ZLEN_MAX = 16 * PAGE - SECTOR   # TSB_ZLEN_MAX
 
 DUMP_DEFAULTS = dict(
     dump_id=None,           # default: slot index + 1
@@ -67,6 +80,11 @@ DUMP_DEFAULTS = dict(
     filter=0,               # version 3: the dump level in the header
     skip_pfns=None,         # version 3: {pfn: why (1 zero, 2 free, 3 other)}, pages left out:
                             # not in the checksum (zeros there), junk (0xa5) on the disk
+    text_fill=False,        # non-pattern RAM compresses: seeded words, runs, zeros
+    compress=False,         # version 4: OK chunks as LZ4 blocks where that saves a sector
+    zlens=None,             # version 3, 4: {chunk: zlen} written to the table as is
+    zflip=(),               # [(chunk, byte offset in its block)]: XOR 0xff after compressing
+    bytes_stored=None,      # version 4; default: what the OK chunks take on disk
 )
 
 
@@ -89,9 +107,114 @@ def tsb_pattern(nonce, pfn, i):
     return z ^ (z >> 31)
 
 
+# ---- LZ4 blocks (include/tsubaki/lz4.h) ------------------------------------
+LZ4_MINMATCH = 4
+LZ4_LAST_LITERALS = 5   # the block's last 5 bytes are literals
+LZ4_MF_LIMIT = 12       # and no match starts in its last 12
+LZ4_MAX_OFFSET = 65535
+
+
+def _lz4_len(out, n):
+    """A length field's extension bytes for @n (>= 15 already in the token)."""
+    n -= 15
+    while n >= 255:
+        out.append(255)
+        n -= 255
+    out.append(n)
+
+
+def lz4_sequence(out, literals, offset=0, mlen=0):
+    """Append one sequence to bytearray @out: @literals, then a match of
+    @mlen (>= 4) bytes @offset back; @mlen 0: the last sequence (literals
+    only). Any lengths and offsets -- for making malformed blocks too."""
+    lit = len(literals)
+    m = mlen - LZ4_MINMATCH if mlen else 0
+    out.append(min(lit, 15) << 4 | min(m, 15))
+    if lit >= 15:
+        _lz4_len(out, lit)
+    out += literals
+    if mlen:
+        out += struct.pack("<H", offset)
+        if m >= 15:
+            _lz4_len(out, m)
+
+
+def _match_len(src, a, b, limit):
+    """Bytes that match at @a and @b (@b < @a), @a's end at @limit: slices
+    compared, doubling then halving (the bytes at @a may overlap @b's)."""
+    n, k = 0, 8
+    while a + n < limit:            # find a bound by doubling
+        k = min(k, limit - a - n)
+        if src[a + n:a + n + k] != src[b + n:b + n + k]:
+            break
+        n += k
+        k *= 2
+    else:
+        return n
+    while k > 1:                    # the first difference is in [n, n + k)
+        h = k // 2
+        if src[a + n:a + n + h] == src[b + n:b + n + h]:
+            n += h
+            k -= h
+        else:
+            k = h
+    return n
+
+
+def lz4_compress(src):
+    """@src (bytes) as one LZ4 block: greedy, the last position with the same
+    4 bytes as a match candidate, extended both ways; moving on faster the
+    longer nothing matched. Keeps the format's end rules (the last 5 bytes are
+    literals, no match starts in the last 12), so liblz4 reads it too."""
+    src = bytes(src)
+    n = len(src)
+    out = bytearray()
+    anchor = 0
+    if n > LZ4_MF_LIMIT:
+        mf_limit, match_limit = n - LZ4_MF_LIMIT, n - LZ4_LAST_LITERALS
+        last = {}                   # 4 bytes -> the last position they were seen at
+        ip = 0
+        while ip < mf_limit:
+            key = src[ip:ip + 4]
+            ref = last.get(key)
+            last[key] = ip
+            if ref is None or ip - ref > LZ4_MAX_OFFSET:
+                ip += 1 + ((ip - anchor) >> 6)
+                continue
+            while ip > anchor and ref > 0 and src[ip - 1] == src[ref - 1]:
+                ip -= 1
+                ref -= 1
+            mlen = LZ4_MINMATCH + _match_len(src, ip + LZ4_MINMATCH, ref + LZ4_MINMATCH,
+                                             match_limit)
+            lz4_sequence(out, src[anchor:ip], ip - ref, mlen)
+            ip += mlen
+            anchor = ip
+            if ip - 2 < mf_limit:   # the positions just matched over: finds runs
+                last[src[ip - 2:ip + 2]] = ip - 2
+    lz4_sequence(out, src[anchor:])
+    return bytes(out)
+
+
 def pattern_page(nonce, pfn):
     """The 4 KiB memfill writes into frame @pfn."""
     return struct.pack("<512Q", *(tsb_pattern(nonce, pfn, i) for i in range(512)))
+
+
+def _text(rnd, words, n):
+    """@n compressible bytes: mostly words (matches near and far), runs of
+    one byte (overlapping matches), some zeros and random bytes."""
+    out = bytearray()
+    while len(out) < n:
+        r = rnd.random()
+        if r < 0.85:
+            out += rnd.choice(words) + b" "
+        elif r < 0.92:
+            out += bytes([rnd.randrange(256)]) * rnd.randint(1, 300)
+        elif r < 0.95:
+            out += bytes(rnd.randint(1, 1000))
+        else:
+            out += rnd.randbytes(rnd.randint(1, 40))
+    return out[:n]
 
 
 def _ram(spec):
@@ -100,7 +223,12 @@ def _ram(spec):
     nchunks = -(-size // csz)
     rnd = random.Random(spec["seed"])
     chunks = {}     # with zero_fill, only the chunks written to
-    if not spec["zero_fill"]:
+    if spec["text_fill"]:
+        words = [bytes(rnd.choice(b"etaoinshrdlucmfwyp_") for _ in range(rnd.randint(2, 12)))
+                 for _ in range(300)]
+        for i in range(nchunks):
+            chunks[i] = _text(rnd, words, min(csz, size - i * csz))
+    elif not spec["zero_fill"]:
         for i in range(nchunks):
             chunks[i] = bytearray(rnd.randbytes(min(csz, size - i * csz)))
 
@@ -125,6 +253,33 @@ def _ram(spec):
     return chunks
 
 
+def _source(spec, version):
+    """({chunk index: bytearray}, skip words) of the fake RAM as the chunk
+    checksums see it: the pages left out as zeros."""
+    base, size, csz = spec["ram_base"], spec["ram_size"], spec["chunk_size"]
+    chunks = _ram(spec)
+    skips = [0] * -(-size // csz)
+    for pfn, why in (spec["skip_pfns"] or {}).items():
+        off = pfn * PAGE - base
+        assert version >= 3 and csz <= 16 * PAGE and 0 <= off < size and 1 <= why <= 3
+        i, p = off // csz, off % csz // PAGE
+        skips[i] |= why << (2 * p)
+        chunks.setdefault(i, bytearray(min(csz, size - i * csz)))[p * PAGE:(p + 1) * PAGE] = \
+            bytes(PAGE)
+    return chunks, skips
+
+
+def ram_image(spec, version=VERSION):
+    """The bytes of dump @spec's whole fake RAM, as the chunk checksums are
+    over (the pages left out as zeros, "corrupt_pfns" done, "flip" not)."""
+    s = dict(DUMP_DEFAULTS)
+    s.update(spec)
+    chunks, _ = _source(s, version)
+    size, csz = s["ram_size"], s["chunk_size"]
+    return b"".join(bytes(chunks[i]) if i in chunks else bytes(min(csz, size - i * csz))
+                    for i in range(-(-size // csz)))
+
+
 def _dump_image(spec, slot, version=VERSION):
     """(metadata bytes, {chunk: data}, info) of one dump."""
     base, size, csz = spec["ram_base"], spec["ram_size"], spec["chunk_size"]
@@ -135,15 +290,7 @@ def _dump_image(spec, slot, version=VERSION):
     states = [1] * nchunks
     for i, st in (spec["chunk_states"] or {}).items():
         states[i] = st
-    chunks = _ram(spec)
-    skips = [0] * nchunks
-    for pfn, why in (spec["skip_pfns"] or {}).items():
-        off = pfn * PAGE - base
-        assert version >= 3 and csz <= 16 * PAGE and 0 <= off < size and 1 <= why <= 3
-        i, p = off // csz, off % csz // PAGE
-        skips[i] |= why << (2 * p)
-        chunks.setdefault(i, bytearray(min(csz, size - i * csz)))[p * PAGE:(p + 1) * PAGE] = \
-            bytes(PAGE)
+    chunks, skips = _source(spec, version)
     zero_sums = {}
     sums = []
     for i in range(nchunks):
@@ -159,10 +306,33 @@ def _dump_image(spec, slot, version=VERSION):
     ok_bytes = sum(min(csz, size - i * csz) for i in range(nchunks) if states[i] == 1)
     skipped = PAGE * sum(1 for i in range(nchunks) if states[i] == 1 for p in range(16)
                          if skips[i] >> 2 * p & 3)
-    for i in range(nchunks):            # what the disk holds where nothing was written
-        for p in range(16):
+    zlens = [0] * nchunks
+    stored = 0
+    for i in range(nchunks):
+        clen = min(csz, size - i * csz)
+        kept = clen - PAGE * sum(1 for p in range(16) if skips[i] >> 2 * p & 3)
+        if spec["compress"] and states[i] == 1:
+            assert version >= 4 and csz <= 16 * PAGE, "compression: version 4, 64 KiB chunks"
+            block = lz4_compress(chunks.get(i, bytes(clen)))
+            sectors = -(-len(block) // SECTOR) * SECTOR
+            if sectors < kept:      # saves a sector: the block, zeros, junk after
+                zlens[i] = len(block)
+                chunks[i] = bytearray(block + bytes(sectors - len(block)) +
+                                      b"\xa5" * (clen - sectors))
+                stored += sectors
+                continue
+        stored += kept if states[i] == 1 else 0
+        for p in range(16):         # what the disk holds where nothing was written
             if skips[i] >> 2 * p & 3:
                 chunks[i][p * PAGE:(p + 1) * PAGE] = b"\xa5" * PAGE
+    for i, off in spec["zflip"]:
+        assert zlens[i] and off < zlens[i], "zflip: chunk %d has no byte %d in a block" % (i, off)
+        chunks[i][off] ^= 0xFF
+    table_zlens = list(zlens)
+    for i, z in (spec["zlens"] or {}).items():
+        if not 0 <= z <= 0xFFFF:
+            raise ValueError("zlens: chunk %d: %d does not fit tsb_chunk.zlen (16 bits)" % (i, z))
+        table_zlens[i] = z
 
     meta = bytearray(META_SIZE if spec["data_offset"] >= META_SIZE else spec["data_offset"])
     hdr = bytearray(struct.pack(
@@ -174,7 +344,11 @@ def _dump_image(spec, slot, version=VERSION):
     if version >= 2:
         cpus = spec["cause_cpus"]
         cpus = 1 << spec["panic_cpu"] if cpus is None else cpus
-        if version >= 3:
+        if version >= 4:
+            hdr += struct.pack("<IIIIQQ", spec["cause"], cpus, spec["filter"],
+                               1 if spec["compress"] else 0, skipped,
+                               stored if spec["bytes_stored"] is None else spec["bytes_stored"])
+        elif version >= 3:
             hdr += struct.pack("<IIIIQQ", spec["cause"], cpus, spec["filter"], 0, skipped, 0)
         else:
             hdr += struct.pack("<II3Q", spec["cause"], cpus, 0, 0, 0)
@@ -192,10 +366,11 @@ def _dump_image(spec, slot, version=VERSION):
     for k, (pa, sz, first, kind) in enumerate(regions):
         meta[0x5000 + k * 32:0x5000 + (k + 1) * 32] = struct.pack("<QQQII", pa, sz, first, kind, 0)
     for i in range(nchunks):
-        meta[0x6000 + i * 16:0x6000 + (i + 1) * 16] = struct.pack("<QII", sums[i], states[i],
-                                                                  skips[i])
+        meta[0x6000 + i * 16:0x6000 + (i + 1) * 16] = struct.pack(
+            "<QHHI", sums[i], states[i], table_zlens[i], skips[i])
     info = dict(slot=slot, dump_id=spec["dump_id"], nchunks=nchunks, window=window,
                 chunk_states=states, chunk_sums=sums, ok_bytes=ok_bytes, skipped=skipped,
+                zlens=zlens, compressed=sum(1 for z in zlens if z), bytes_stored=stored,
                 matched=sorted(set(spec["pattern_pfns"]) - set(spec["corrupt_pfns"])),
                 data_len=spec["data_offset"] + size)
     return bytes(meta), chunks, info
@@ -296,13 +471,25 @@ def main(argv=None):
     ap.add_argument("--state", type=_int, default=2, help="dump state")
     ap.add_argument("--dumps", type=int, default=1, help="identical dumps in slots 0..")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--version", type=int, default=None,
+                    help="format version (default %d; 4 with --compress)" % VERSION)
+    ap.add_argument("--compress", action="store_true",
+                    help="LZ4 blocks for the chunks that shrink (version 4)")
+    ap.add_argument("--text-fill", action="store_true", help="compressible RAM")
+    ap.add_argument("--zero-fill", action="store_true", help="RAM of zeros")
+    ap.add_argument("--zlen", type=_pair, action="append", default=[],
+                    metavar="CHUNK:ZLEN", help="write this zlen to the chunk table")
+    ap.add_argument("--zflip", type=_pair, action="append", default=[],
+                    metavar="CHUNK:BYTE", help="break a byte of a chunk's LZ4 block")
     a = ap.parse_args(argv)
     pfns = [p + k for p, n in a.pattern for k in range(n)]
     spec = dict(nonce=a.nonce, ram_base=a.ram_base, ram_size=a.ram_size,
                 chunk_size=a.chunk_size, pattern_pfns=pfns, corrupt_pfns=a.corrupt,
                 flip=a.flip, chunk_states=dict(a.chunk_state), state=a.state,
-                seed=a.seed)
-    info = make_disk(a.out, [dict(spec) for _ in range(a.dumps)])
+                seed=a.seed, compress=a.compress, text_fill=a.text_fill,
+                zero_fill=a.zero_fill, zlens=dict(a.zlen), zflip=a.zflip)
+    version = a.version if a.version is not None else 4 if a.compress else VERSION
+    info = make_disk(a.out, [dict(spec) for _ in range(a.dumps)], version=version)
     for i in info:
         i.pop("chunk_sums")
         print(json.dumps(i))

@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Host self-tests of the dump test tooling: tests/tools/memcheck.c,
 tests/tools/pattern.h, tests/system/dumpdisk.py, userland/memfill.c, using
-synthetic disks from tests/tools/mkfakedump.py.
+synthetic disks from tests/tools/mkfakedump.py; and the two Python LZ4 codecs
+(dumpdisk's decoder, mkfakedump's compressor) against each other, against
+include/tsubaki/lz4.h's decoder and firmware/lib/lz4.c's compressor built for
+the host, and against liblz4 (liblz4-dev).
 
     /usr/bin/python3 -m pytest -q tests/tools        (or: python3 tests/tools/test_tools.py)
 
 Needs gcc. The memfill end-to-end test needs root (to see PFNs) and is
 skipped otherwise.
 """
+import json
 import os
 import random
 import re
@@ -16,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +48,17 @@ REF_C = r"""
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && argv[1][0] == 'v') {	/* version 4: compression */
+		printf("%zu %zu %zu %zu %zu %zu %zu %llu %d %d\n",
+		       offsetof(struct tsb_dump_header, filter),
+		       offsetof(struct tsb_dump_header, compress),
+		       offsetof(struct tsb_dump_header, bytes_skipped),
+		       offsetof(struct tsb_dump_header, bytes_stored),
+		       offsetof(struct tsb_chunk, state), offsetof(struct tsb_chunk, zlen),
+		       offsetof(struct tsb_chunk, skip), (unsigned long long)TSB_ZLEN_MAX,
+		       TSB_COMPRESS_LZ4, TSB_FORMAT_VERSION);
+		return 0;
+	}
 	if (argc == 2) {
 		printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
 		       sizeof(struct tsb_disk_header), offsetof(struct tsb_disk_header, checksum),
@@ -68,14 +84,70 @@ int main(int argc, char **argv)
 }
 """
 
+# The C LZ4 codecs on files, several at a time:
+#   lz4ref c CAP IN OUT...      firmware/lib/lz4.c into at most CAP bytes: "LEN" (0: no fit)
+#   lz4ref d LEN IN OUT...      tsb_lz4_decode() to exactly LEN bytes: "ok" or "bad"
+#   lz4ref l LEN IN OUT...      liblz4's LZ4_decompress_safe() (-DHAVE_LIBLZ4): the same
+LZ4_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tsubaki/lz4.h"
+#include "lz4_compress.h"
+#ifdef HAVE_LIBLZ4
+#include <lz4.h>
+#endif
+
+static unsigned char in[1 << 18], out[1 << 18];
+static uint16_t table[LZ4C_TABLE_ENTRIES];
+
+int main(int argc, char **argv)
+{
+	for (int k = 2; k + 2 < argc; k += 3) {
+		size_t arg = strtoul(argv[k], NULL, 0), n, len = 0;
+		FILE *f = fopen(argv[k + 1], "rb");
+		int ok = 1;
+
+		if (!f || arg > sizeof(out))
+			return 2;
+		n = fread(in, 1, sizeof(in), f);
+		fclose(f);
+		if (argv[1][0] == 'c') {
+			len = lz4_compress(in, n, out, arg, table);
+			printf("%zu\n", len);
+		} else if (argv[1][0] == 'd') {
+			ok = !tsb_lz4_decode(in, n, out, arg);
+			len = ok ? arg : 0;
+			puts(ok ? "ok" : "bad");
+		} else {
+#ifdef HAVE_LIBLZ4
+			int r = LZ4_decompress_safe((const char *)in, (char *)out, (int)n, (int)arg);
+
+			ok = r == (int)arg;
+			len = ok ? arg : 0;
+			puts(ok ? "ok" : "bad");
+#else
+			return 2;
+#endif
+		}
+		f = fopen(argv[k + 2], "wb");
+		if (!f || fwrite(out, 1, len, f) != len || fclose(f))
+			return 2;
+	}
+	return 0;
+}
+"""
+
 TMP = None
 MEMCHECK = None         # the build/tools/memcheck command line
 MEMCHECK_SAN = None     # ASan/UBSan build, reading 8 KiB at a time
 REF = None
+LZ4REF = None           # LZ4_C built with firmware/lib/lz4.c
+LIBLZ4 = False          # and liblz4 in it
 
 
 def setUpModule():
-    global TMP, MEMCHECK, MEMCHECK_SAN, REF
+    global TMP, MEMCHECK, MEMCHECK_SAN, REF, LZ4REF, LIBLZ4
     TMP = tempfile.mkdtemp(prefix="tsb-tools-")
     src = os.path.join(HERE, "memcheck.c")
     inc = "-I" + os.path.join(TOP, "include")
@@ -91,6 +163,15 @@ def setUpModule():
     REF = os.path.join(TMP, "ref")
     subprocess.run(["gcc"] + CFLAGS + [inc, "-I" + HERE, "-o", REF,
                                        os.path.join(TMP, "ref.c")], check=True)
+    with open(os.path.join(TMP, "lz4ref.c"), "w") as f:
+        f.write(LZ4_C)
+    LZ4REF = os.path.join(TMP, "lz4ref")
+    cmd = ["cc"] + CFLAGS + [inc, "-I" + os.path.join(TOP, "firmware", "include"), "-o", LZ4REF,
+                             os.path.join(TMP, "lz4ref.c"),
+                             os.path.join(TOP, "firmware", "lib", "lz4.c")]
+    # liblz4 (liblz4-dev, installed by scripts/setup.sh) is the reference: required
+    subprocess.run(cmd + ["-DHAVE_LIBLZ4", "-llz4"], check=True)
+    LIBLZ4 = True
 
 
 def tearDownModule():
@@ -182,6 +263,16 @@ class TestHashes(Case):
             dumpdisk.SLOT.size, dumpdisk.DUMP_HEADER.size,
             dumpdisk.DUMP_CHECKSUM_OFF, 120, 136, dumpdisk.CPU_RECORD.size,
             8 + 8 + 31 * 8 + 16, dumpdisk.REGION.size, dumpdisk.MAX_CHUNKS])
+
+    def test_layout_v4(self):
+        """Version 4's fields where the C header has them, and its limits."""
+        got = subprocess.run([REF, "v4"], capture_output=True, text=True,
+                             check=True).stdout.split()
+        self.assertEqual([int(x) for x in got], [
+            160, 164, 168, 176, 8, 10, 12, dumpdisk.ZLEN_MAX,
+            dumpdisk.COMPRESS_LZ4, dumpdisk.FORMAT_VERSION])
+        self.assertEqual(dumpdisk.ZLEN_MAX, mkfakedump.ZLEN_MAX)
+        self.assertEqual(dumpdisk.CHUNK.format, "<QHHI")
 
     def test_sum64(self):
         rnd = random.Random(7)
@@ -339,10 +430,11 @@ class TestMalformed(Case):
         self.assertRaisesRegex(ValueError, "bad dump magic", dumpdisk.read_disk, self.img)
 
     def test_bad_version(self):
-        patch(self.img, 8, "<I", 4)
+        patch(self.img, 8, "<I", dumpdisk.FORMAT_VERSION + 1)
         refix_checksums(self.img)
-        self.assert_malformed("version 4")
-        self.assertRaisesRegex(ValueError, "version 4", dumpdisk.read_disk, self.img)
+        self.assert_malformed("version %d" % (dumpdisk.FORMAT_VERSION + 1))
+        self.assertRaisesRegex(ValueError, "version %d" % (dumpdisk.FORMAT_VERSION + 1),
+                               dumpdisk.read_disk, self.img)
 
     def test_bad_checksums(self):
         patch(self.img, 16, "<Q", 1 << 40)              # disk_size, checksum not fixed
@@ -552,6 +644,531 @@ class TestDumpdisk(Case):
                               self.img, "--verify"],
                              capture_output=True, text=True, check=True).stdout
         self.assertIn("bad chunks: [1]", out)
+
+
+def lz4_sequences(block):
+    """[(output offset, literals, match offset, match length)] of a well-formed
+    LZ4 block, parsed independently of both codecs; the last has length 0."""
+    seqs, ip, op = [], 0, 0
+
+    def length(n):
+        nonlocal ip
+        if n == 15:
+            while True:
+                b = block[ip]
+                ip += 1
+                n += b
+                if b != 255:
+                    break
+        return n
+
+    while True:
+        token = block[ip]
+        ip += 1
+        lit = length(token >> 4)
+        ip += lit
+        op += lit
+        if ip == len(block):
+            seqs.append((op - lit, lit, 0, 0))
+            return seqs
+        off = block[ip] | block[ip + 1] << 8
+        ip += 2
+        mlen = length(token & 15) + 4
+        seqs.append((op - lit, lit, off, mlen))
+        op += mlen
+
+
+def lz4_inputs():
+    """{name: bytes} for the codecs: zeros, random, patterns of every period
+    that matters (overlapping matches), text, the length fields' boundaries
+    (15 and 15 + 255 literals or match - 4), the end rules' edges."""
+    rnd = random.Random(99)
+    words = [bytes(rnd.choice(b"abcdefgh") for _ in range(rnd.randint(2, 9))) for _ in range(40)]
+    out = {}
+    for n in list(range(0, 26)) + [64, 255, 256, 269, 270, 271, 4096, 65535, 65536]:
+        out["zeros%d" % n] = bytes(n)
+        out["random%d" % n] = rnd.randbytes(n)
+        out["text%d" % n] = bytes(mkfakedump._text(rnd, words, n))
+    for period in (1, 2, 3, 4, 5, 7, 8, 15, 16, 255, 4096, 65535):
+        unit = rnd.randbytes(period)
+        out["period%d" % period] = (unit * (70000 // period + 1))[:65536]
+    # a literal run of L, then a match of M at offset L (overlapping when M > L)
+    for lit in (1, 3, 14, 15, 16, 19, 20, 63):
+        for mlen in (4, 5, 18, 19, 20, 273, 274, 275, 529):
+            x = rnd.randbytes(lit)
+            rep = (x * (mlen // lit + 1))[:mlen]
+            tail = bytes(b ^ 0x80 for b in x[mlen % lit:] + x)[:1] + rnd.randbytes(30)
+            out["lit%d_match%d" % (lit, mlen)] = x + rep + tail
+    out["runs"] = b"".join(bytes([rnd.randrange(256)]) * rnd.randint(1, 600) for _ in range(300))
+    # far matches (zeros between: random bytes there, the compressors skip ahead)
+    far = rnd.randbytes(3000)
+    out["far"] = far + bytes(40000) + far + b"\x01" + rnd.randbytes(100)    # offset 43000
+    far = rnd.randbytes(200)            # just within a match's reach, and just beyond
+    out["offset65535"] = far + bytes(65535 - 200) + far + b"\x01" + rnd.randbytes(20)
+    out["offset65536"] = far + bytes(65536 - 200) + far + b"\x01" + rnd.randbytes(20)
+    return out
+
+
+class TestLz4(Case):
+    """The LZ4 block codecs: dumpdisk.lz4_decode(), mkfakedump.lz4_compress(),
+    tsb_lz4_decode() (include/tsubaki/lz4.h), lz4_compress() (firmware), and
+    liblz4 when built with it."""
+
+    def c_batch(self, mode, items):
+        """Run lz4ref @mode on [(arg, input bytes)]: [(status line, output bytes)]."""
+        args = []
+        for k, (arg, data) in enumerate(items):
+            src = os.path.join(self.dir, "in%d" % k)
+            with open(src, "wb") as f:
+                f.write(data)
+            args += [str(arg), src, os.path.join(self.dir, "out%d" % k)]
+        out = []
+        for lo in range(0, len(args), 3 * 400):        # within the argument limits
+            p = subprocess.run([LZ4REF, mode] + args[lo:lo + 3 * 400], capture_output=True,
+                               text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out += p.stdout.split()
+        self.assertEqual(len(out), len(items))
+        res = []
+        for k, status in enumerate(out):
+            with open(os.path.join(self.dir, "out%d" % k), "rb") as f:
+                res.append((status, f.read()))
+        return res
+
+    def assert_end_rules(self, block, n, name):
+        """The format's end rules: the last 5 bytes literals, no match
+        starting in the last 12 (so a block of 12 bytes or less is literals)."""
+        seqs = lz4_sequences(block)
+        self.assertEqual(seqs[-1][3], 0, name)
+        self.assertEqual(sum(lit + mlen for _, lit, _, mlen in seqs), n, name)
+        for op, lit, off, mlen in seqs[:-1]:
+            self.assertLess(op + lit, n - 12, name)             # the match's start
+            self.assertLessEqual(op + lit + mlen, n - 5, name)
+            self.assertTrue(1 <= off <= min(op + lit, 65535), name)
+        return seqs
+
+    def test_round_trips(self):
+        """mkfakedump's compressor, dumpdisk's decoder: every input back
+        exactly, the end rules kept, the length fields' boundaries met."""
+        seen, blocks = set(), {}
+        for name, data in lz4_inputs().items():
+            block = blocks[name] = mkfakedump.lz4_compress(data)
+            self.assertEqual(dumpdisk.lz4_decode(block, len(data)), data, name)
+            for _, lit, _, mlen in self.assert_end_rules(block, len(data), name):
+                seen |= {("lit", lit), ("match", mlen)}
+            if name.startswith("lit") and "_match" in name:
+                lit, mlen = map(int, re.findall(r"\d+", name))
+                self.assertEqual(lz4_sequences(block)[0][1:], (lit, lit, mlen), name)
+            if name.startswith("zeros") and len(data) >= 4096:
+                self.assertLess(len(block), len(data) // 100 + 16, name)
+            if name.startswith("period") and len(data) // int(name[6:]) >= 16:
+                self.assertLess(len(block), len(data) // 10, name)
+            if name.startswith("random") and len(data) > 12:
+                self.assertEqual(len(lz4_sequences(block)), 1, name)    # all literals
+            for wrong in (len(data) - 1, len(data) + 1):
+                if wrong >= 0:
+                    self.assertRaises(dumpdisk.Lz4Error, dumpdisk.lz4_decode, block, wrong)
+        # a match as far back as there can be, and none further
+        self.assertIn((65535, 200), [(off, mlen) for _, _, off, mlen in
+                                     lz4_sequences(blocks["offset65535"])])
+        self.assertEqual([o for _, _, o, _ in lz4_sequences(blocks["offset65536"]) if o > 9], [])
+        self.assertIn((43000, 3000), [(off, mlen) for _, _, off, mlen in
+                                      lz4_sequences(blocks["far"])])
+        # the length fields' boundaries: 15 + 0 and 15 + 255 + 0, and one past
+        for want in (("lit", 15), ("lit", 16), ("lit", 270), ("lit", 271),
+                     ("match", 19), ("match", 20), ("match", 274), ("match", 275)):
+            self.assertIn(want, seen)
+
+    def test_handmade_blocks(self):
+        """Blocks of every length-field boundary and overlap, written
+        sequence by sequence: dumpdisk's decoder and tsb_lz4_decode() give
+        the same bytes -- what a byte-by-byte copy gives."""
+        rnd = random.Random(5)
+        cases = []
+        for lit in (0, 1, 14, 15, 16, 269, 270, 271, 524, 525, 526):
+            for mlen in (4, 18, 19, 20, 273, 274, 275, 528, 529, 530, 65536 - 600):
+                for off in (1, 2, 3, 4, 7, 16, 255, 256, 65535):
+                    if off > lit + 600 or rnd.random() < 0.7:
+                        continue
+                    head = rnd.randbytes(600)
+                    blk = bytearray()
+                    mkfakedump.lz4_sequence(blk, head, 600, 4)          # head, then lits
+                    lits = rnd.randbytes(lit)
+                    mkfakedump.lz4_sequence(blk, lits, off, mlen)
+                    want = bytearray(head + head[:4] + lits)
+                    for _ in range(mlen):
+                        want.append(want[-off])
+                    tail = rnd.randbytes(rnd.choice((0, 1, 5, 15, 300)))
+                    mkfakedump.lz4_sequence(blk, tail)
+                    cases.append((bytes(blk), bytes(want + tail)))
+        self.assertGreater(len(cases), 100)
+        res = self.c_batch("d", [(len(want), blk) for blk, want in cases])
+        for (blk, want), (status, got) in zip(cases, res):
+            self.assertEqual((status, got), ("ok", want))
+            self.assertEqual(dumpdisk.lz4_decode(blk, len(want)), want)
+
+    def test_malformed_blocks(self):
+        """Broken blocks (cut, bytes changed, wrong sizes, huge lengths):
+        dumpdisk's decoder refuses exactly those tsb_lz4_decode() refuses,
+        with an Lz4Error, never more output than asked for; and decodes the
+        others to the same bytes."""
+        rnd = random.Random(6)
+        inputs = lz4_inputs()
+        names = sorted(k for k in inputs if 0 < len(inputs[k]) <= 4096)
+        cases = []
+        for name in names:
+            data = inputs[name]
+            blk = mkfakedump.lz4_compress(data)
+            for _ in range(6):
+                b, n = bytearray(blk), len(data)
+                how = rnd.randrange(6)
+                if how == 0:
+                    b = b[:rnd.randrange(len(b))]
+                elif how == 1:
+                    b[rnd.randrange(len(b))] ^= 1 << rnd.randrange(8)
+                elif how == 2:
+                    b[rnd.randrange(len(b))] = rnd.choice((0, 15, 0xF0, 0xFF))
+                elif how == 3:
+                    n += rnd.choice((-1, 1, -16, 1000))
+                elif how == 4:
+                    del b[rnd.randrange(len(b))]
+                else:
+                    b.insert(rnd.randrange(len(b) + 1), rnd.randrange(256))
+                cases.append((bytes(b), max(n, 0)))
+        # no bytes, lengths that never end, an offset of 0 or before the start
+        cases += [(b"", 0), (b"", 5), (b"\x00", 0), (b"\x00", 1), (b"\xf0" + b"\xff" * 5000, 100),
+                  (b"\x0f" + b"\xff" * 3000, 65536), (b"\x10a\x00\x00\x00", 10),
+                  (b"\x10a\x02\x00\x00", 10), (b"\x10a\x01\x00", 5), (b"\x10a\x01\x00\x00", 5),
+                  (b"\x10a\x01", 5), (b"\x1fa\x01\x00", 5000), (b"\x1fa\x01\x00\xff\x00", 275)]
+        res = self.c_batch("d", [(n, b) for b, n in cases])
+        refused = 0
+        for (b, n), (status, got) in zip(cases, res):
+            try:
+                py = dumpdisk.lz4_decode(b, n)
+            except dumpdisk.Lz4Error as e:
+                self.assertEqual(status, "bad", (b[:40], n, str(e)))
+                self.assertTrue(str(e))
+                refused += 1
+                continue
+            self.assertEqual(status, "ok", (b[:40], n))
+            self.assertEqual(py, got)
+        self.assertGreater(refused, len(cases) // 2)
+        self.assertLess(refused, len(cases))
+
+    def test_decoder_is_bounded(self):
+        """A block that would expand without end is refused at once: its
+        lengths are checked against the chunk before anything is copied."""
+        t = time.monotonic()
+        for blk, n, msg in ((b"\xf0" + b"\xff" * 60000, 65536, r"literal length \d+\+ at "
+                             "byte 257 is more than"),
+                            (b"\x1fa\x01\x00" + b"\xff" * 60000, 65536, "match length"),
+                            (b"\x1fa\x01\x00\x00" * 5000, 65536, "runs past the 65536")):
+            self.assertRaisesRegex(dumpdisk.Lz4Error, msg, dumpdisk.lz4_decode, blk, n)
+        self.assertLess(time.monotonic() - t, 2)
+
+    def test_firmware_compressor(self):
+        """firmware/lib/lz4.c's blocks: dumpdisk's decoder (and
+        tsb_lz4_decode()) give the input back; the end rules hold; a block
+        that does not fit the room asked is not made."""
+        inputs = {k: v for k, v in lz4_inputs().items() if len(v) <= 65536}
+        names = sorted(inputs)
+        res = self.c_batch("c", [(len(inputs[k]) + 1024, inputs[k]) for k in names])
+        blocks = {}
+        for name, (status, blk) in zip(names, res):
+            data = inputs[name]
+            self.assertEqual(int(status), len(blk), name)
+            self.assertGreater(len(blk), 0, name)
+            self.assertEqual(dumpdisk.lz4_decode(blk, len(data)), data, name)
+            self.assert_end_rules(blk, len(data), name)
+            blocks[name] = blk
+        dec = self.c_batch("d", [(len(inputs[k]), blocks[k]) for k in names])
+        self.assertEqual([d for d in dec], [("ok", inputs[k]) for k in names])
+        # the firmware's cap: kept - 512, what saves a sector; random data does not fit
+        data = inputs["random65536"]
+        (status, blk), = self.c_batch("c", [(65536 - 512, data)])
+        self.assertEqual((status, blk), ("0", b""))
+        # and the fake disk's compressor keeps up with the firmware's on text
+        text = inputs["text65536"]
+        (status, blk), = self.c_batch("c", [(65536, text)])
+        self.assertLess(len(mkfakedump.lz4_compress(text)), 2 * int(status))
+
+    def test_python_blocks_in_c_and_liblz4(self):
+        """mkfakedump's blocks decode with tsb_lz4_decode(), and with liblz4's
+        LZ4_decompress_safe() (which relies on the end rules)."""
+        inputs = lz4_inputs()
+        names = sorted(inputs)
+        items = [(len(inputs[k]), mkfakedump.lz4_compress(inputs[k])) for k in names]
+        for mode in ("d", "l"):
+            self.assertEqual(self.c_batch(mode, items), [("ok", inputs[k]) for k in names], mode)
+
+
+class TestCompressed(Case):
+    """Version 4 dumps with LZ4 chunks (mkfakedump compress=True) through
+    dumpdisk.py: fields, reads and checksums over the decoded data, and the
+    malformed ones refused or reported bad, naming the chunk."""
+
+    PFN0 = 0x40000000 // 4096
+
+    def spec(self, **kw):
+        spec = dict(ram_size=24 * 65536, chunk_size=65536, text_fill=True, compress=True,
+                    pattern_pfns=range(self.PFN0 + 32, self.PFN0 + 48),    # chunk 2: no gain
+                    pages={self.PFN0 + 64 + k: bytes(4096) for k in range(16)},  # 4: zeros
+                    seed=3)
+        spec.update(kw)
+        return spec
+
+    def make4(self, version=4, **kw):
+        spec = self.spec(**kw)
+        return spec, self.make(spec, version=version)[0]
+
+    def test_fields_and_reads(self):
+        spec, info = self.make4()
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertEqual((d.version, d.compress, d.compress_name), (4, 1, "lz4"))
+        self.assertEqual(d.zlens, info["zlens"])
+        self.assertEqual(d.zlens[2], 0)                  # pattern pages: stored as they are
+        self.assertTrue(0 < d.zlens[4] < 512)             # zeros: a sector
+        self.assertEqual(sum(1 for z in d.zlens if z), 23)
+        self.assertEqual(d.bytes_stored, info["bytes_stored"])
+        self.assertEqual(d.bytes_stored, d.stored_bytes)
+        self.assertEqual(d.bytes_stored, 65536 + sum(-(-z // 512) * 512 for z in d.zlens))
+        self.assertEqual(d.bytes_written, 24 * 65536)
+        self.assertLess(d.bytes_stored, d.bytes_written // 3)
+        ram = mkfakedump.ram_image(spec, 4)
+        self.assertEqual(dumpdisk.read_phys(self.img, d, d.ram_base, d.ram_size), ram)
+        for i in (0, 2, 4, 23):
+            self.assertEqual(dumpdisk.read_chunk(self.img, d, i), ram[i * 65536:(i + 1) * 65536])
+        pa = d.ram_base + 5 * 65536 - 100                 # across two compressed chunks
+        self.assertEqual(dumpdisk.read_phys(self.img, d, pa, 300),
+                         ram[5 * 65536 - 100:5 * 65536 + 200])
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [])
+        # on disk: the block, zeros to its sector's end, then what was there (junk)
+        with open(self.img, "rb") as f:
+            f.seek(d.chunk_file_offset(7))
+            raw = f.read(65536)
+        z, s = d.zlens[7], -(-d.zlens[7] // 512) * 512
+        self.assertEqual(dumpdisk.lz4_decode(raw[:z], 65536), ram[7 * 65536:8 * 65536])
+        self.assertEqual(raw[z:s], bytes(s - z))
+        self.assertEqual(raw[s:], b"\xa5" * (65536 - s))
+
+    def test_filtered_and_compressed(self):
+        """Pages left out of a compressed chunk: zeros in its block, and in
+        what readers see; the chunk takes its block's sectors, not its pages."""
+        skip = {self.PFN0 + 16 * 6 + 3: 1, self.PFN0 + 16 * 6 + 9: 2,       # compressed
+                self.PFN0 + 32 + 5: 3}                                    # pattern, as is
+        spec, info = self.make4(filter=17, skip_pfns=skip)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertEqual((d.filter, d.bytes_skipped), (17, 3 * 4096))
+        self.assertTrue(d.zlens[6] and not d.zlens[2])
+        self.assertEqual(d.stored_len(2), 15 * 4096)
+        self.assertEqual(d.bytes_stored, d.stored_bytes)
+        self.assertEqual(d.bytes_written, 24 * 65536 - 3 * 4096)
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [])
+        ram = mkfakedump.ram_image(spec, 4)
+        self.assertEqual(dumpdisk.read_phys(self.img, d, d.ram_base, d.ram_size), ram)
+        for pfn in skip:
+            self.assertEqual(dumpdisk.read_phys(self.img, d, pfn * 4096, 4096), bytes(4096))
+
+    def test_bad_data_in_a_good_block(self):
+        """"flip" after the checksums: the block decodes, its data does not
+        match -- a bad chunk, compressed or not."""
+        self.make4(flip=[(5, 1000), (2, 7)])
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertTrue(d.zlens[5] and not d.zlens[2])
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [2, 5])
+
+    def test_broken_blocks(self):
+        """A block broken on disk, or cut short by its zlen: reads raise an
+        error naming the chunk, verification calls it bad, the others read."""
+        _, info = self.make4()
+        zl = info["zlens"]
+        undecodable = 0
+        for spec_kw, chunk in ((dict(zflip=[(3, 0)]), 3),               # the first token
+                               (dict(zflip=[(9, zl[9] // 2)]), 9),
+                               (dict(zflip=[(10, zl[10] // 3)]), 10),
+                               (dict(zflip=[(11, zl[11] - 1)]), 11),    # the last literal
+                               (dict(zlens={6: zl[6] - 7}), 6),          # cut short
+                               (dict(zlens={8: zl[8] + 3}), 8)):         # zeros after it
+            with self.subTest(**spec_kw):
+                spec, _ = self.make4(**spec_kw)
+                d = dumpdisk.read_disk(self.img).dumps[0]
+                self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [chunk])
+                ram = mkfakedump.ram_image(spec, 4)
+                pa = d.chunk_paddr(chunk)
+                self.assertEqual(dumpdisk.read_phys(self.img, d, pa - 65536, 65536),
+                                 ram[(chunk - 1) * 65536:chunk * 65536])
+                with open(self.img, "rb") as f:
+                    f.seek(d.chunk_file_offset(chunk))
+                    block = f.read(d.zlens[chunk])
+                try:
+                    got = dumpdisk.lz4_decode(block, 65536)
+                except dumpdisk.Lz4Error:
+                    got = None
+                if got is not None:     # a block still well formed: other bytes
+                    self.assertNotEqual(got, ram[chunk * 65536:(chunk + 1) * 65536])
+                    self.assertEqual(dumpdisk.read_chunk(self.img, d, chunk), got)
+                    continue
+                undecodable += 1
+                with self.assertRaisesRegex(ValueError, r"chunk %d \(paddr 0x%x\): bad LZ4 "
+                                            r"block \(zlen %d\): " % (chunk, pa, d.zlens[chunk])):
+                    dumpdisk.read_phys(self.img, d, pa + 4096, 8)
+                self.assertRaisesRegex(ValueError, "chunk %d" % chunk, dumpdisk.read_chunk,
+                                       self.img, d, chunk)
+        self.assertGreaterEqual(undecodable, 3)
+
+    def test_malformed_tables(self):
+        """zlens and compress fields the format does not allow: read_disk()
+        refuses the dump, naming the chunk or the field."""
+        _, info = self.make4()
+        cases = [(dict(zlens={4: dumpdisk.ZLEN_MAX + 1}), 4, r"has zlen 65025.*too large"),
+                 (dict(zlens={4: 65535}), 4, "too large"),
+                 (dict(zlens={4: 0xFFFF}, ram_size=23 * 65536 + 8192), 4, "too large"),
+                 (dict(zlens={23: 8192}, ram_size=23 * 65536 + 8192), 23,
+                  r"not shorter than the chunk's 8192"),
+                 (dict(zlens={2: 100}, compress=False), 2, "compress is 0"),
+                 (dict(zlens={1: 100}, chunk_states={1: 2}, state=3), 1, "FAILED"),
+                 (dict(zlens={1: 100}, chunk_states={1: 0}, state=3), 1, "MISSING")]
+        for kw, chunk, msg in cases:
+            with self.subTest(msg=msg, **{k: str(v) for k, v in kw.items()}):
+                self.make4(**kw)
+                self.assertRaisesRegex(ValueError, "slot 0: chunk %d.*%s" % (chunk, msg),
+                                       dumpdisk.read_disk, self.img)
+        for version in (2, 3):          # nothing is compressed before version 4
+            with self.subTest(version=version):
+                self.make4(version=version, compress=False, zlens={5: 300})
+                self.assertRaisesRegex(ValueError, "chunk 5 has zlen 300 in a version %d dump"
+                                       % version, dumpdisk.read_disk, self.img)
+        dump = info["offset"]
+        for version, compress, msg in ((4, 2, "unknown compress 2"),
+                                       (3, 1, "compress 1 in a version 3 dump")):
+            with self.subTest(msg=msg):
+                self.make4(version=3 if version == 3 else 4, compress=False)
+                patch(self.img, dump + 164, "<I", compress)
+                refix_checksums(self.img)
+                self.assertRaisesRegex(ValueError, msg, dumpdisk.read_disk, self.img)
+        self.make4(compress=False, chunk_size=1 << 20, text_fill=False, pages=None,
+                   pattern_pfns=(), ram_size=4 << 20)
+        patch(self.img, dump + 164, "<I", 1)
+        refix_checksums(self.img)
+        self.assertRaisesRegex(ValueError, "compressed, but chunk_size 1048576",
+                               dumpdisk.read_disk, self.img)
+
+    def test_version3_dumps_still_read(self):
+        """The same RAM as version 3 (nothing compressed) and as version 4
+        reads the same; a version 4 dump without compression too."""
+        spec, _ = self.make4()
+        ram = mkfakedump.ram_image(spec, 4)
+        for version, compress in ((3, False), (4, False), (2, False), (1, False)):
+            with self.subTest(version=version, compress=compress):
+                self.make4(version=version, compress=compress)
+                d = dumpdisk.read_disk(self.img).dumps[0]
+                self.assertEqual((d.version, d.compress, set(d.zlens)), (version, 0, {0}))
+                self.assertEqual(d.bytes_stored, d.stored_bytes)       # as written, before 4
+                self.assertEqual(d.bytes_stored, d.bytes_written)
+                self.assertEqual(dumpdisk.read_phys(self.img, d, d.ram_base, d.ram_size), ram)
+                self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [])
+
+    def test_hundreds_of_chunks(self):
+        """300 compressed 64 KiB chunks read and verify in a few seconds."""
+        spec = dict(ram_size=300 * 65536, chunk_size=65536, text_fill=True, compress=True,
+                    seed=11)
+        info = self.make(spec, version=4)[0]
+        self.assertEqual(info["compressed"], 300)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        t = time.monotonic()
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [])
+        self.assertEqual(dumpdisk.read_phys(self.img, d, d.ram_base, d.ram_size),
+                         mkfakedump.ram_image(spec, 4))
+        self.assertLess(time.monotonic() - t, 20)
+
+    def test_memcheck_agrees(self):
+        """memcheck (C) on a compressed dump: the pattern pages found inside
+        LZ4 blocks, and --verify's bad chunks those dumpdisk finds."""
+        pfns = [self.PFN0 + 16 * 5 + k for k in (0, 3, 15)] + \
+            list(range(self.PFN0 + 32, self.PFN0 + 48))
+        self.make4(pattern_pfns=pfns, flip=[(12, 99)], zflip=[(14, 5)])
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertTrue(d.zlens[5] and d.zlens[12] and d.zlens[14] and not d.zlens[2])
+        py = dumpdisk.verify_chunks(self.img, d, memcheck=None)
+        self.assertIn(12, py)
+        rc, out, err = memcheck("--verify", self.img, 0)
+        self.assertEqual(rc, 1, (out, err))
+        self.assertEqual([int(x) for x in re.findall(r"^bad (\d+)$", out, re.M)], py)
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=MEMCHECK), py)
+        for exe in (MEMCHECK, MEMCHECK_SAN):
+            rc, c = self.check(0, NONCE, len(pfns), exe=exe)
+            self.assertEqual((c["matched"], c["corrupt"], c["bad"]), (len(pfns), 0, len(py)))
+
+    def test_tsubaki_dump(self):
+        """build/tools/tsubaki-dump on the same disks: verify, info and export
+        agree with dumpdisk and with the fake's RAM; a block that does not
+        decode is a bad chunk (exported as zeros), a zlen out of bounds a
+        malformed dump."""
+        def tool(*args):
+            p = subprocess.run([TSUBAKI_DUMP] + [str(a) for a in args], capture_output=True,
+                               text=True, timeout=300)
+            self.assertGreaterEqual(p.returncode, 0, (args, p.stderr))     # no signal
+            return p
+
+        skip = {self.PFN0 + 16 * 6 + 3: 1, self.PFN0 + 32 + 5: 3}
+        spec, info = self.make4(filter=17, skip_pfns=skip)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        p = tool("verify", self.img, 1)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        j = json.loads(tool("info", self.img, 1, "--json").stdout)
+        self.assertEqual((j["compress"], j["bytes_stored"], j["compressed_chunks"],
+                          j["bytes_written"]),
+                         ("lz4", d.bytes_stored, sum(1 for z in d.zlens if z), d.bytes_written))
+        core = os.path.join(self.dir, "v4.core")
+        self.assertEqual(tool("export", self.img, 1, "--elf", core).returncode, 0)
+        self.assertEqual(self.ram_segment(core, d.ram_size), mkfakedump.ram_image(spec, 4))
+
+        spec, _ = self.make4(zlens={6: info["zlens"][6] - 5})          # cut short
+        p = tool("verify", self.img, 1)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stderr, r"chunk 6 \(paddr 0x40060000\): .*compressed block")
+        p = tool("export", self.img, 1, "--elf", core, "--force")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        ram = bytearray(mkfakedump.ram_image(spec, 4))
+        ram[6 * 65536:7 * 65536] = bytes(65536)
+        self.assertEqual(self.ram_segment(core, d.ram_size), bytes(ram))
+
+        self.make4(zlens={6: dumpdisk.ZLEN_MAX + 1})
+        for args in (("info", self.img, 1), ("verify", self.img, 1)):
+            p = tool(*args)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertRegex(p.stderr, r"^tsubaki-dump: .*chunk 6.*zlen 65025")
+
+    @staticmethod
+    def ram_segment(core, size):
+        """The bytes of a vmcore's one PT_LOAD segment of @size bytes."""
+        with open(core, "rb") as f:
+            eh = f.read(64)
+            phoff, = struct.unpack_from("<Q", eh, 32)
+            phnum, = struct.unpack_from("<H", eh, 56)
+            f.seek(phoff)
+            segs = [struct.unpack("<IIQQQQQQ", f.read(56)) for _ in range(phnum)]
+            (off, filesz), = [(s[2], s[5]) for s in segs if s[0] == 1 and s[5] == size]
+            f.seek(off)
+            return f.read(filesz)
+
+    def test_cli(self):
+        out = subprocess.run([sys.executable, os.path.join(HERE, "mkfakedump.py"), self.img,
+                              "--compress", "--text-fill", "--ram-size", str(6 * 65536),
+                              "--zflip", "2:10", "--flip", "4:1"],
+                             capture_output=True, text=True, check=True).stdout
+        info = json.loads(out)
+        self.assertEqual(info["compressed"], 6)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertEqual((d.version, d.compress, d.zlens), (4, 1, info["zlens"]))
+        self.assertEqual(dumpdisk.verify_chunks(self.img, d, memcheck=None), [2, 4])
+        out = subprocess.run([sys.executable, os.path.join(TOP, "tests/system/dumpdisk.py"),
+                              self.img], capture_output=True, text=True, check=True).stdout
+        self.assertIn("compress lz4: 6 chunks compressed, bytes_stored %d" % d.bytes_stored, out)
+        p = subprocess.run([sys.executable, os.path.join(HERE, "mkfakedump.py"), self.img,
+                            "--zlen", "1:70000", "--compress"], capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("16 bits", p.stderr)
 
 
 class TestMemfill(Case):

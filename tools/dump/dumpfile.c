@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dumpfile.h"
+#include <tsubaki/lz4.h>
 #include <tsubaki/vmcore_elf.h>
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -401,6 +402,23 @@ static int check_header_ram(struct tsb_dump *dump)
 	return 0;
 }
 
+/* Version 4: how the chunks are stored. */
+static int check_header_compress(struct tsb_dump *dump)
+{
+	const struct tsb_dump_header *h = &dump->h;
+
+	if (h->version < 4 && h->compress)
+		return dump_err(dump, "compress %u in a version %u dump (compression came with version 4)",
+				h->compress, h->version);
+	if (h->compress > TSB_COMPRESS_LZ4)
+		return dump_err(dump, "unknown compression %u (want 0 none or 1 lz4)",
+				h->compress);
+	if (h->compress == TSB_COMPRESS_LZ4 && h->chunk_size > TSB_ZCHUNK_MAX)
+		return dump_err(dump, "chunk_size %" PRIu64 " with lz4 compression: a compressed dump has chunks of at most %llu bytes",
+				h->chunk_size, (unsigned long long)TSB_ZCHUNK_MAX);
+	return 0;
+}
+
 static int read_header(struct tsb_dump *dump)
 {
 	int err = read_in_dump(dump, &dump->h, sizeof(dump->h), TSB_OFF_HEADER,
@@ -410,9 +428,9 @@ static int read_header(struct tsb_dump *dump)
 		/* not part of a version 1 header: its cause is unknown */
 		dump->h.cause = TSB_CAUSE_UNKNOWN;
 		dump->h.cause_cpus = 0;
-		/* nor is anything of version 3 */
-		dump->h.filter = dump->h.reserved3 = 0;
-		dump->h.bytes_skipped = dump->h.reserved2 = 0;
+		/* nor is anything of versions 3 and 4 */
+		dump->h.filter = dump->h.compress = 0;
+		dump->h.bytes_skipped = dump->h.bytes_stored = 0;
 	}
 	if (!err)
 		err = check_header_ids(dump);
@@ -420,6 +438,11 @@ static int read_header(struct tsb_dump *dump)
 		err = check_header_limits(dump);
 	if (!err)
 		err = check_header_ram(dump);
+	if (!err)
+		err = check_header_compress(dump);
+	/* Before version 4 nothing is compressed: the disk holds what was written. */
+	if (!err && dump->h.version < 4)
+		dump->h.bytes_stored = dump->h.bytes_written;
 	return err;
 }
 
@@ -495,23 +518,47 @@ static int read_regions(struct tsb_dump *dump)
 	return err;
 }
 
+/* A compressed chunk's zlen (@c OK, of @len bytes, in a version 4 dump). */
+static int check_zlen(struct tsb_dump *dump, uint64_t i, const struct tsb_chunk *c,
+		      uint64_t len)
+{
+	if (dump->h.compress != TSB_COMPRESS_LZ4)
+		return dump_err(dump, "chunk %" PRIu64 " is stored compressed (zlen %u) but the dump's compression is none",
+				i, c->zlen);
+	if (c->zlen > TSB_ZLEN_MAX || c->zlen >= len)
+		return dump_err(dump, "chunk %" PRIu64 ": zlen %u, but a compressed block is smaller than its chunk (%" PRIu64 " bytes) and at most %llu bytes",
+				i, c->zlen, len, (unsigned long long)TSB_ZLEN_MAX);
+	return 0;
+}
+
 static int check_chunk(struct tsb_dump *dump, uint64_t i)
 {
 	const struct tsb_dump_header *h = &dump->h;
+	struct tsb_chunk *c = &dump->chunks[i];
 	uint64_t start, len;
+	int err;
 
-	if (dump->chunks[i].state > TSB_CHUNK_EXCLUDED)
-		return dump_err(dump, "chunk %" PRIu64 ": unknown state %u", i,
-				dump->chunks[i].state);
+	/* Before version 4, state was 32 bits: zlen is its upper half. */
+	if (h->version < 4 && c->zlen)
+		return dump_err(dump, "chunk %" PRIu64 ": unknown state 0x%x (a version %u chunk has no zlen)",
+				i, (uint32_t)c->zlen << 16 | c->state, h->version);
+	if (c->state > TSB_CHUNK_EXCLUDED)
+		return dump_err(dump, "chunk %" PRIu64 ": unknown state %u", i, c->state);
 	if (h->version < 3)
-		dump->chunks[i].skip = 0;	/* reserved before version 3 */
-	if (dump->chunks[i].state != TSB_CHUNK_OK) {
-		dump->chunks[i].skip = 0;
+		c->skip = 0;	/* reserved before version 3 */
+	if (c->state != TSB_CHUNK_OK) {
+		if (c->zlen)
+			return dump_err(dump, "chunk %" PRIu64 " is %s but has a zlen (%u): only chunks on disk are stored compressed",
+					i, tsb_chunk_state_name(c->state), c->zlen);
+		c->skip = 0;
 		return 0;
 	}
 	/* i * chunk_size < ram_size and data_offset <= slot size: no overflow */
 	start = i * h->chunk_size;
 	len = tsb_chunk_len(dump, i);
+	err = c->zlen ? check_zlen(dump, i, c, len) : 0;
+	if (err)
+		return err;
 	if (dump->chunks[i].skip && (len % TSB_PAGE || len / TSB_PAGE > TSB_SKIP_PAGES ||
 	    (len / TSB_PAGE < TSB_SKIP_PAGES &&
 	     dump->chunks[i].skip >> (2 * (len / TSB_PAGE)))))
@@ -547,6 +594,7 @@ int tsb_dump_open(struct tsb_disk *d, unsigned int slot, struct tsb_dump *dump)
 	dump->disk = d;
 	dump->slot = slot;
 	dump->kernel_region = -1;
+	dump->zchunk = UINT64_MAX;
 	if (slot >= d->hdr.nslots || d->hdr.slot[slot].state == TSB_DUMP_EMPTY)
 		return tsb_error(d, TSB_E_FORMAT, "%s: slot %u is empty", d->name,
 				 slot);
@@ -569,7 +617,11 @@ int tsb_dump_open(struct tsb_disk *d, unsigned int slot, struct tsb_dump *dump)
 void tsb_dump_close(struct tsb_dump *dump)
 {
 	free(dump->chunks);
+	free(dump->zdata);
+	free(dump->zblock);
 	dump->chunks = NULL;
+	dump->zdata = dump->zblock = NULL;
+	dump->zchunk = UINT64_MAX;
 }
 
 /* ---- chunks ---- */
@@ -590,15 +642,70 @@ void tsb_chunk_count(const struct tsb_dump *dump, struct tsb_chunk_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (uint64_t i = 0; i < dump->h.nchunks; i++) {
-		c->n[dump->chunks[i].state]++;
-		if (dump->chunks[i].state != TSB_CHUNK_OK)
+		const struct tsb_chunk *k = &dump->chunks[i];
+		uint64_t len = tsb_chunk_len(dump, i), on_disk = len;
+
+		c->n[k->state]++;
+		if (k->state != TSB_CHUNK_OK)
 			continue;
-		c->ok_bytes += tsb_chunk_len(dump, i);
-		for (uint64_t off = 0; dump->chunks[i].skip && off < tsb_chunk_len(dump, i);
-		     off += TSB_PAGE)
-			c->skipped[tsb_skip_code(dump->chunks[i].skip,
-						 (unsigned int)(off / TSB_PAGE))] += TSB_PAGE;
+		c->ok_bytes += len;
+		for (uint64_t off = 0; k->skip && off < len; off += TSB_PAGE) {
+			unsigned int code = tsb_skip_code(k->skip, (unsigned int)(off / TSB_PAGE));
+
+			c->skipped[code] += TSB_PAGE;
+			if (code != TSB_SKIP_NONE && tsb_chunk_skip(dump->h.filter, k))
+				on_disk -= TSB_PAGE;
+		}
+		if (k->zlen) {
+			c->compressed++;
+			on_disk = tsb_zlen_stored(k->zlen);
+		}
+		c->stored_bytes += on_disk;
 	}
+}
+
+/* Where chunk @i's data (or its compressed block) starts in the file. */
+static uint64_t chunk_at(const struct tsb_dump *dump, uint64_t i)
+{
+	return dump->s.offset + dump->h.data_offset + i * dump->h.chunk_size;
+}
+
+/*
+ * Bring compressed chunk @i into dump->zdata: read its block, decode it to
+ * exactly the chunk's length. The last chunk decoded stays there, as does
+ * the verdict on a block that did not decode.
+ */
+static int chunk_decode(struct tsb_dump *dump, uint64_t i)
+{
+	const struct tsb_chunk *c = &dump->chunks[i];
+	uint64_t len = tsb_chunk_len(dump, i);
+	int err;
+
+	if (dump->zchunk != i) {
+		if (!dump->zdata) {
+			dump->zdata = malloc(TSB_ZCHUNK_MAX);
+			dump->zblock = malloc(TSB_ZLEN_MAX);
+			if (!dump->zdata || !dump->zblock) {
+				free(dump->zdata);
+				free(dump->zblock);
+				dump->zdata = dump->zblock = NULL;
+				return tsb_error(dump->disk, TSB_E_FORMAT, "out of memory");
+			}
+		}
+		dump->zchunk = UINT64_MAX;
+		/* tsb_dump_open(): zlen <= TSB_ZLEN_MAX, len <= TSB_ZCHUNK_MAX */
+		err = read_at(dump->disk, dump->zblock, c->zlen, chunk_at(dump, i),
+			      "a compressed chunk");
+		if (err)
+			return err;
+		dump->zbad = tsb_lz4_decode(dump->zblock, c->zlen, dump->zdata, (size_t)len) != 0;
+		dump->zchunk = i;
+	}
+	if (dump->zbad)
+		return tsb_error(dump->disk, TSB_E_DATA,
+				 "chunk %" PRIu64 " (paddr 0x%" PRIx64 "): its compressed block (%u bytes) does not decode to the chunk's %" PRIu64 " bytes",
+				 i, tsb_chunk_paddr(dump, i), c->zlen, len);
+	return 0;
 }
 
 int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
@@ -614,8 +721,16 @@ int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
 	if (off > clen || len > clen - off)
 		return tsb_error(dump->disk, TSB_E_FORMAT,
 				 "%s: read beyond chunk %" PRIu64, dump->disk->name, i);
-	err = read_at(dump->disk, buf, len, dump->s.offset + dump->h.data_offset +
-		      i * dump->h.chunk_size + off, "chunk data");
+	if (dump->chunks[i].zlen) {
+		err = chunk_decode(dump, i);
+		if (err == TSB_E_DATA)
+			memset(buf, 0, len);	/* nothing of it is known */
+		if (err)
+			return err;
+		memcpy(buf, dump->zdata + off, len);
+	} else {
+		err = read_at(dump->disk, buf, len, chunk_at(dump, i) + off, "chunk data");
+	}
 	/* What a filtered dump left out reads as zeros, whatever the disk holds there. */
 	for (uint64_t pos = off; !err && tsb_chunk_skip(dump->h.filter, &dump->chunks[i]) &&
 	     pos < off + len; ) {
@@ -718,7 +833,8 @@ uint64_t tsb_print_missing(const struct tsb_dump *dump, FILE *f,
 int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len)
 {
 	const struct tsb_dump_header *h = &dump->h;
-	char *p = buf;
+	char *p = buf, first_bad[TSB_ERRLEN];
+	int bad = 0;
 
 	if (paddr < h->ram_base || len > h->ram_size ||
 	    paddr - h->ram_base > h->ram_size - len)
@@ -734,13 +850,18 @@ int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len)
 		if (n > len)
 			n = len;
 		err = tsb_chunk_read(dump, i, in, p, (size_t)n);
-		if (err)
+		if (err && err != TSB_E_DATA)
 			return err;
+		if (err && !bad++)	/* the first bad chunk is the one named */
+			memcpy(first_bad, dump->disk->err, sizeof(first_bad));
 		p += n;
 		paddr += n;
 		len -= (size_t)n;
 	}
-	return 0;
+	if (!bad)
+		return 0;
+	memcpy(dump->disk->err, first_bad, sizeof(first_bad));
+	return TSB_E_DATA;
 }
 
 uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r)

@@ -9,7 +9,9 @@
  * slot and the file. After that every OK chunk lies inside the file and
  * every region inside the dumped RAM, so the accessors below need no more
  * checks than "is this chunk OK". Chunk data is read piecewise with pread():
- * memory use does not depend on the dump's size.
+ * memory use does not depend on the dump's size. A compressed chunk (version
+ * 4, tsb_chunk.zlen) is read whole and decoded into a buffer of the dump's,
+ * which keeps the last one decoded for the reads that follow.
  *
  * Errors: functions return 0 or a TSB_E* code (which is also the tool's exit
  * status) and leave a message in disk->err.
@@ -29,6 +31,7 @@
 
 #define TSB_ERRLEN	512
 #define TSB_MAX_MISSING_SHOWN	20	/* missing ranges listed by tsb_print_missing() */
+#define TSB_ZCHUNK_MAX		(TSB_SKIP_PAGES * TSB_PAGE)	/* a compressed dump's chunks */
 
 struct tsb_disk {
 	int fd;
@@ -50,12 +53,19 @@ struct tsb_dump {
 	struct tsb_region reg[TSB_MAX_REGIONS];		/* h.nregions of them */
 	struct tsb_chunk *chunks;			/* h.nchunks of them */
 	int kernel_region;	/* index in reg[] of the KERNEL region, or -1 */
+	/* The last compressed chunk decoded (UINT64_MAX: none yet), and how. */
+	uint64_t zchunk;
+	bool zbad;		/* its block did not decode */
+	uint8_t *zdata;		/* its data, TSB_ZCHUNK_MAX bytes (allocated on first use) */
+	uint8_t *zblock;	/* its block as read, TSB_ZLEN_MAX bytes */
 };
 
 struct tsb_chunk_counts {
 	uint64_t n[TSB_CHUNK_EXCLUDED + 1];	/* by TSB_CHUNK_* state */
 	uint64_t ok_bytes;			/* RAM bytes in OK chunks */
 	uint64_t skipped[4];			/* of them, left out by the filter: by TSB_SKIP_* */
+	uint64_t compressed;			/* OK chunks stored compressed (zlen) */
+	uint64_t stored_bytes;			/* disk bytes the OK chunks take */
 };
 
 int tsb_disk_open(struct tsb_disk *d, const char *path);
@@ -100,10 +110,19 @@ uint64_t tsb_print_missing(const struct tsb_dump *dump, FILE *f,
  * reads as zeros).
  */
 bool tsb_chunk_skipped(const struct tsb_dump *dump, uint64_t i, uint64_t off);
-/* @len bytes at @off inside OK chunk @i (left-out pages read as zeros). */
+/*
+ * @len bytes at @off inside OK chunk @i (left-out pages read as zeros): 0,
+ * TSB_E_DATA when the chunk is compressed and its block does not decode (a
+ * bad chunk: @buf is then zeros, and the message names the chunk), or
+ * TSB_E_FORMAT.
+ */
 int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
 		   size_t len);
-/* @len bytes of RAM at @paddr, all in OK chunks: 0, or TSB_E_FORMAT. */
+/*
+ * @len bytes of RAM at @paddr, all in OK chunks: 0, TSB_E_FORMAT, or
+ * TSB_E_DATA when a compressed chunk among them does not decode (its bytes
+ * read as zeros, the others are read all the same).
+ */
 int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len);
 
 /* The stack pointer of the mode the CPU was in (SP_EL0 for EL0t/EL1t). */
@@ -112,7 +131,8 @@ uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r);
 /*
  * Recompute OK chunk @i's checksum using @buf (@bufsz bytes, a non-zero
  * multiple of 8) as scratch: 0 if it matches, TSB_E_DATA (with a message
- * naming the chunk and its address) if not, TSB_E_FORMAT on I/O errors.
+ * naming the chunk and its address) if not or if its compressed block does
+ * not decode, TSB_E_FORMAT on I/O errors.
  */
 int tsb_chunk_verify(struct tsb_dump *dump, uint64_t i, void *buf, size_t bufsz);
 

@@ -29,9 +29,17 @@ struct exporter {
 	int kernel_seg;		/* index in core.seg, or -1 */
 	uint8_t *buf;		/* EXPORT_BUF bytes */
 	uint64_t done, total;	/* segment bytes written / to write */
-	uint64_t nbad;		/* chunks whose checksum did not match */
+	uint64_t nbad;		/* chunks whose checksum did not match, or did not decode */
 	char first_bad[TSB_ERRLEN];
 };
+
+/* A compressed chunk whose block did not decode (its message in disk->err). */
+static void bad_block(struct exporter *x)
+{
+	if (!x->nbad++)
+		snprintf(x->first_bad, sizeof(x->first_bad), "%.400s (exported as zeros)",
+			 x->dump->disk->err);
+}
 
 static void __attribute__((format(printf, 2, 3)))
 warn(struct exporter *x, const char *fmt, ...)
@@ -274,6 +282,9 @@ static int copy_phys(struct exporter *x, uint64_t paddr, uint64_t len,
 		size_t n = len < EXPORT_BUF ? (size_t)len : EXPORT_BUF;
 		int err = tsb_read_phys(x->dump, paddr, x->buf, n);
 
+		/* Chunks that do not decode read as zeros; copy_chunk() counts them. */
+		if (err == TSB_E_DATA)
+			err = 0;
 		if (!err)
 			err = write_at(x, x->buf, n, off);
 		if (err)
@@ -289,7 +300,8 @@ static int copy_phys(struct exporter *x, uint64_t paddr, uint64_t len,
 /*
  * Copy chunk @i to file offset @off, checking its checksum on the way. The
  * pages a filtered dump left out are zeros in the vmcore, as makedumpfile
- * maps them: holes in the file, not written.
+ * maps them: holes in the file, not written. So is a compressed chunk whose
+ * block does not decode, a bad chunk.
  */
 static int copy_chunk(struct exporter *x, uint64_t i, uint64_t off)
 {
@@ -305,6 +317,11 @@ static int copy_chunk(struct exporter *x, uint64_t i, uint64_t off)
 		if (skip && n > TSB_PAGE - done % TSB_PAGE)
 			n = (size_t)(TSB_PAGE - done % TSB_PAGE);	/* a page at a time */
 		err = tsb_chunk_read(d, i, done, x->buf, n);
+		if (err == TSB_E_DATA) {
+			bad_block(x);
+			progress(x, (size_t)(len - done));
+			return 0;
+		}
 		if (!err && !tsb_chunk_skipped(d, i, done))
 			err = write_at(x, x->buf, n, off + done);
 		if (err)

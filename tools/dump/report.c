@@ -50,6 +50,11 @@ static int open_dump(const char *path, const char *sel, struct tsb_disk *disk,
 	return e;
 }
 
+static const char *compress_name(uint32_t compress)
+{
+	return compress == TSB_COMPRESS_LZ4 ? "lz4" : compress ? "?" : "none";
+}
+
 /* b - a of the dump's timestamps, if both were reached. */
 static bool t_delta(const struct tsb_dump_header *h, enum tsb_time a,
 		    enum tsb_time b, uint64_t *out)
@@ -165,6 +170,16 @@ static void info_ram(const struct tsb_dump *d, FILE *out)
 		c.n[TSB_CHUNK_NO_ROOM], c.n[TSB_CHUNK_EXCLUDED]);
 	fprintf(out, "  written    %" PRIu64 " bytes (bytes_written), %" PRIu64 " bytes of RAM in OK chunks\n",
 		h->bytes_written, c.ok_bytes);
+	if (h->compress == TSB_COMPRESS_NONE)
+		fputs("  compress   none\n", out);
+	else if (h->bytes_stored)
+		fprintf(out, "  compress   %s: %" PRIu64 " bytes stored (bytes_stored), ratio %.2f; %" PRIu64 " of %" PRIu64 " OK chunks compressed\n",
+			compress_name(h->compress), h->bytes_stored,
+			(double)h->bytes_written / (double)h->bytes_stored, c.compressed,
+			c.n[TSB_CHUNK_OK]);
+	else
+		fprintf(out, "  compress   %s: 0 bytes stored (bytes_stored); %" PRIu64 " of %" PRIu64 " OK chunks compressed\n",
+			compress_name(h->compress), c.compressed, c.n[TSB_CHUNK_OK]);
 	if (h->filter || h->bytes_skipped)
 		fprintf(out, "  filter     level %u%s: %" PRIu64 " bytes %s (zero %" PRIu64 ", free %" PRIu64 ", cache or user %" PRIu64 ")\n",
 			h->filter & TSB_FILTER_ALL,
@@ -323,6 +338,9 @@ static void json_ram(struct json *j, const struct tsb_dump *d)
 	json_close(j, '}');
 	json_u64(j, "bytes_written", d->h.bytes_written);
 	json_u64(j, "ok_bytes", c.ok_bytes);
+	json_str(j, "compress", compress_name(d->h.compress));
+	json_u64(j, "bytes_stored", d->h.bytes_stored);
+	json_u64(j, "compressed_chunks", c.compressed);
 	json_u64(j, "filter", d->h.filter);
 	json_open(j, "skipped", '{');
 	json_u64(j, "zero", c.skipped[TSB_SKIP_ZERO]);
@@ -399,6 +417,11 @@ static void verify_notes(const struct tsb_dump *d, FILE *err)
 	    d->h.bytes_written - on_disk >= d->h.chunk_size)
 		msg(err, "verify: note: bytes_written %" PRIu64 " but the OK chunks hold %" PRIu64 " bytes on disk",
 		    d->h.bytes_written, on_disk);
+	/* as bytes_written, after compression (before version 4: the same) */
+	if (d->h.version >= 4 && (c.stored_bytes > d->h.bytes_stored ||
+				  d->h.bytes_stored - c.stored_bytes >= d->h.chunk_size))
+		msg(err, "verify: note: bytes_stored %" PRIu64 " but the OK chunks take %" PRIu64 " bytes of the disk",
+		    d->h.bytes_stored, c.stored_bytes);
 }
 
 static int verify_chunks(struct tsb_dump *d, FILE *out, FILE *err,

@@ -225,13 +225,17 @@ static const struct command commands[] = {
 	  "(secondary_done - primary_done), ncpus, panic_cpu, cpus [{cpu, valid,\n"
 	  "mpidr, pc, sp, pstate}], regions [{kind, paddr, size, first_chunk}],\n"
 	  "ram_base, ram_size, window, chunk_size, nchunks, chunks {ok, missing,\n"
-	  "failed, no_room}, bytes_written, ok_bytes, slot_offset, slot_size,\n"
-	  "data_offset, osrelease (from VMCOREINFO, or null). Numbers are integers.\n",
+	  "failed, no_room, excluded}, bytes_written, ok_bytes, compress (none,\n"
+	  "lz4), bytes_stored (disk bytes the OK chunks take, compressed),\n"
+	  "compressed_chunks, filter, skipped {zero, free, cache_or_user},\n"
+	  "slot_offset, slot_size, data_offset, osrelease (from VMCOREINFO, or\n"
+	  "null). Numbers are integers.\n",
 	  2, run_info, info_opts },
 	{ "verify", "DISK DUMP",
 	  "Check the dump's structure (disk and dump headers and their checksums,\n"
 	  "every offset and size, the region and chunk tables) and recompute the\n"
-	  "checksum of every chunk on disk. Exit 0 if all is good, 1 naming the\n"
+	  "checksum of every chunk on disk (decoding the compressed ones: a block\n"
+	  "that does not decode is a bad chunk). Exit 0 if all is good, 1 naming the\n"
 	  "first bad chunk and its physical address (or if a dump marked complete\n"
 	  "lacks chunks), 2 if the structure is malformed. The chunks missing from\n"
 	  "a partial or interrupted dump are listed without failing.\n",
@@ -252,7 +256,8 @@ static const struct command commands[] = {
 	  "recorded registers ('info' always shows them).\n"
 	  "The file is written to OUT.tmp and renamed; an existing OUT is kept\n"
 	  "unless --force. A chunk with a bad checksum is exported as found and\n"
-	  "makes the exit status 1. A progress bar is shown when stderr is a\n"
+	  "makes the exit status 1; so does a compressed chunk whose block does not\n"
+	  "decode, exported as zeros. A progress bar is shown when stderr is a\n"
 	  "terminal.\n",
 	  2, run_export, export_opts },
 };
