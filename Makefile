@@ -6,7 +6,7 @@
 #   make demo       the demonstration scenario
 #   make test       unit tests + QEMU system tests
 #   make unit       host unit tests only
-#   make fuzz       fuzz the dump reader and the page-data reader (FUZZ_SECONDS each)
+#   make fuzz       fuzz the dump reader, the page-data reader and the LZ4 codecs (FUZZ_SECONDS each)
 #   make bench      the paper's evaluation -> bench/results/<date>/ (long; bench/README.md)
 #   make setup      install the Debian packages that are missing
 
@@ -31,6 +31,7 @@ SPARE ?= 0
 MEMORY ?= 0
 GRANT ?= 8
 FILTER ?= 0
+COMPRESS ?= 0
 
 HOSTCC ?= gcc
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ifirmware/include
@@ -72,17 +73,19 @@ tools: $(O)/tools/tsubaki-pack $(O)/tools/memcheck $(O)/tools/tsubaki-dump
 
 # tsubaki-dump: list, info, verify and export dumps (docs/analysis.md).
 $(O)/tools/tsubaki-dump: $(wildcard tools/dump/*.c tools/dump/*.h) include/tsubaki/dump_format.h \
-		include/tsubaki/vmcore_elf.h
+		include/tsubaki/vmcore_elf.h include/tsubaki/lz4.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -Itools/dump -o $@ $(filter %.c,$^)
 
-# Fuzz the dump reader and the page-data reader for FUZZ_SECONDS each (libFuzzer,
-# Debian's clang; make test: 15 s each), then report the page-data reader's coverage.
+# Fuzz the dump reader, the page-data reader and the LZ4 codecs for FUZZ_SECONDS each
+# (libFuzzer, Debian's clang; make test: 15 s each), then report the page-data reader's
+# and the LZ4 codecs' coverage.
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-$(O)/tools/memcheck: tests/tools/memcheck.c tests/tools/pattern.h include/tsubaki/dump_format.h
+$(O)/tools/memcheck: tests/tools/memcheck.c tests/tools/pattern.h include/tsubaki/dump_format.h \
+		include/tsubaki/lz4.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/tools/memcheck.c
 
@@ -95,7 +98,7 @@ run: all
 		--throttle $(THROTTLE) --window $(WINDOW) --grant $(GRANT) --filter $(FILTER) \
 		--append "$(APPEND)" \
 		$(if $(filter 1,$(SPARE)),--spare) $(if $(filter 1,$(MEMORY)),--memory) \
-		$(if $(OVERLAY),--overlay $(OVERLAY))
+		$(if $(filter 1,$(COMPRESS)),--compress) $(if $(OVERLAY),--overlay $(OVERLAY))
 
 demo: all
 	@scripts/demo.sh $(if $(MODE),--mode $(MODE))

@@ -54,14 +54,15 @@ static void report_footprint(const struct dt_platform *plat)
 	size_t fixed = plat_sram_fixed();
 
 	NOTICE("secure RAM: %zu KiB fixed (budget %u KiB), %zu KiB sized at boot of a %zu KiB "
-	       "heap: pristine DT %zu bytes, chunk tables %llu KiB for %llu MiB",
+	       "heap: pristine DT %zu bytes, chunk tables %llu KiB for %llu MiB, codec %llu KiB",
 	       fixed >> 10, SRAM_FIXED_BUDGET >> 10, sram_used() >> 10, sram_size() >> 10,
 	       boot_pristine_dt_size(), (unsigned long long)(dump_table_bytes() >> 10),
-	       (unsigned long long)(plat->ram_size >> 20));
+	       (unsigned long long)(plat->ram_size >> 20),
+	       (unsigned long long)(dump_codec_bytes() >> 10));
 	log_event("secure-ram", "fixed=%zu budget=%u heap=%zu used=%zu dt=%zu tables=%llu "
-		  "per_chunk=%u", fixed, SRAM_FIXED_BUDGET, sram_size(), sram_used(),
+		  "per_chunk=%u codec=%llu", fixed, SRAM_FIXED_BUDGET, sram_size(), sram_used(),
 		  boot_pristine_dt_size(), (unsigned long long)dump_table_bytes(),
-		  (unsigned int)DUMP_CHUNK_BYTES);
+		  (unsigned int)DUMP_CHUNK_BYTES, (unsigned long long)dump_codec_bytes());
 }
 
 void __attribute__((noreturn)) fw_main_primary(unsigned int index)

@@ -30,6 +30,7 @@
 #include <gicv3.h>
 #include <ledger.h>
 #include <log.h>
+#include <lz4_compress.h>
 #include <pageclass.h>
 #include <platform_def.h>
 #include <restart.h>
@@ -45,8 +46,11 @@
 #define SCR_META	0x010000	/* TSB_META_SIZE: image of the dump metadata */
 #define SCR_DISKHDR	0x110000	/* disk header, written */
 #define SCR_READ	0x111000	/* both disk header copies, read back */
-_Static_assert(SCR_READ + TSB_DISK_HEADER_COPIES * TSB_BLOCK <= PLAT_SCRATCH_SIZE,
-	       "scratch layout");
+#define SCR_ZBUF	0x120000	/* compress=1: the blocks of the chunks in flight */
+#define ZBUF_SIZE	0x10000		/* one compressed chunk's (a chunk is 64 KiB) */
+#define ZBUF_SLOTS	8		/* compressed chunks in flight at most */
+_Static_assert(SCR_READ + TSB_DISK_HEADER_COPIES * TSB_BLOCK <= SCR_ZBUF &&
+	       SCR_ZBUF + ZBUF_SLOTS * ZBUF_SIZE <= PLAT_SCRATCH_SIZE, "scratch layout");
 
 #define TAG_META	0x80000000U
 #define TAG_DISKHDR	0x80000001U
@@ -76,6 +80,7 @@ static struct {
 	uint32_t inflight_max;
 	uint32_t filter;		/* option filter=: TSB_FILTER_* to leave out */
 	uint32_t filter_audit;		/* option filter_audit=1: TSB_FILTER_AUDIT */
+	uint32_t compress;		/* option compress=: TSB_COMPRESS_* */
 	uint64_t primary_max_s;		/* the primary dump's overall deadline */
 	uint64_t primary_deadline;
 	struct boot_windows win;
@@ -131,12 +136,30 @@ static struct {
 		uint32_t chunk;
 		uint8_t left;		/* requests not yet completed */
 		uint8_t bad;		/* one of them failed */
+		uint8_t zbuf;		/* 1 + the SCR_ZBUF slot its block is in; 0: none */
+		uint16_t zlen;		/* its block's: the chunk table's once it is on disk */
 	} fly[VBLK_MAX_REQS];
+	uint32_t zbusy;			/* SCR_ZBUF slots in flight, a bit each */
+	uint64_t zin_ticks;		/* counter ticks spent compressing (this dump) */
 	/* per chunk, from the secure heap at boot (alloc_chunk_tables()) */
 	struct tsb_chunk *chunks;	/* the dump's chunk table */
 	uint8_t *tries;			/* failed writes of each chunk */
 	struct ledger led;
 } d;
+
+/*
+ * The codec buffers, from the secure heap at boot (CODEC_BYTES). With
+ * compress=1 a chunk is gathered in zin (its skipped pages as zeros) and
+ * compressed from there, in secure RAM: the block holds what the checksum was
+ * taken over, whatever the normal world does meanwhile. The dump reader
+ * decodes compressed chunks in the same buffers: each uses them within one
+ * call under the engine's lock, and the reader never while a dump is written.
+ */
+#define CODEC_BYTES	(2 * ZBUF_SIZE)
+_Static_assert(LZ4C_TABLE_ENTRIES * sizeof(uint16_t) <= ZBUF_SIZE, "codec layout");
+static uint8_t *zin;
+static uint16_t *ztable;
+static uint64_t codec_bytes;
 
 static uint64_t opt(const char *cfg, uint64_t len, const char *key, uint64_t def)
 {
@@ -208,6 +231,32 @@ uint64_t dump_table_bytes(void)
 	return d.table_bytes;
 }
 
+uint64_t dump_codec_bytes(void)
+{
+	return codec_bytes;
+}
+
+/*
+ * The codec buffers: for compress=1, and for the reader, which reads
+ * compressed dumps whatever this boot's option says. Without them no dump is
+ * compressed, and the reader reports compressed chunks as bad.
+ */
+static void alloc_codec(void)
+{
+	uint8_t *p = sram_alloc(CODEC_BYTES, 16);
+
+	if (!p) {
+		ERROR("dump: no secure memory for the codec buffers (%u KiB): no compression, and "
+		      "compressed dumps read back as bad chunks", CODEC_BYTES >> 10);
+		d.compress = 0;
+		return;
+	}
+	zin = p;
+	ztable = (uint16_t *)(p + ZBUF_SIZE);
+	codec_bytes = CODEC_BYTES;
+	reader_codec(p, CODEC_BYTES);
+}
+
 /*
  * Option filter=: makedumpfile's dump level (TSB_FILTER_*). A filtered dump
  * has chunks of TSB_SKIP_PAGES pages, each page's fate in its chunk table
@@ -244,6 +293,38 @@ static void plan_filter(const char *cfg, uint64_t cfg_len)
 	d.chunk = FILTER_CHUNK;
 }
 
+/*
+ * Option compress=: 1 stores each chunk as an LZ4 block when that takes
+ * fewer disk sectors (TSB_COMPRESS_LZ4). Compressed chunks are 64 KiB, as
+ * filtered ones: the block of each is built in a 64 KiB bounce buffer.
+ */
+static void plan_compress(const char *cfg, uint64_t cfg_len)
+{
+	uint64_t v = 0, c;
+
+	cfg_get_u64(cfg, cfg_len, "compress", &v);
+	if (v > TSB_COMPRESS_LZ4) {
+		ERROR("dump: compress=%llu refused: 0 (none) or 1 (LZ4); chunks are stored as they are",
+		      (unsigned long long)v);
+		log_event("option-refused", "key=compress value=%llu", (unsigned long long)v);
+		v = 0;
+	}
+	d.compress = (uint32_t)v;
+	if (!d.compress)
+		return;
+	if (d.memory) {
+		WARN("dump: compress=%u ignored in memory mode: the dump stays in RAM as it is",
+		     d.compress);
+		d.compress = 0;
+		return;
+	}
+	if (!d.filter && !cfg_get_u64(cfg, cfg_len, "chunk", &c) && c != FILTER_CHUNK)
+		ERROR("dump: chunk=%llu KiB refused with compress=%u: a compressed dump has chunks "
+		      "of %llu KiB", (unsigned long long)(c >> 10), d.compress,
+		      (unsigned long long)(FILTER_CHUNK >> 10));
+	d.chunk = FILTER_CHUNK;
+}
+
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win)
 {
@@ -271,6 +352,7 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		d.chunk = 1ULL << 20;
 	}
 	plan_filter(cfg, cfg_len);
+	plan_compress(cfg, cfg_len);
 	fit_chunk_table();
 	if (d.filter && d.chunk != FILTER_CHUNK) {
 		ERROR("dump: filter=%u refused: %llu MiB of RAM need chunks over %llu KiB, whose pages "
@@ -280,7 +362,16 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 		log_event("option-refused", "key=filter value=%u", d.filter);
 		d.filter = 0;
 	}
+	if (d.compress && d.chunk != FILTER_CHUNK) {
+		ERROR("dump: compress=%u refused: %llu MiB of RAM need chunks over %llu KiB, more than "
+		      "a compressed chunk's; chunks are stored as they are", d.compress,
+		      (unsigned long long)((d.ram_size - PLAT_SCRATCH_SIZE) >> 20),
+		      (unsigned long long)(FILTER_CHUNK >> 10));
+		log_event("option-refused", "key=compress value=%u", d.compress);
+		d.compress = 0;
+	}
 	alloc_chunk_tables();
+	alloc_codec();
 	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)
 		d.inflight_max = 4;
 	if (d.grant < d.chunk)
@@ -288,10 +379,10 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	if (!d.memory)
 		gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
 	NOTICE("dump: %s, window %llu MiB, chunk %llu KiB, grant %llu MiB, %u in flight, "
-	       "filter %u", d.memory ? "memory mode (no dump disk: Linux saves the dump)" :
+	       "filter %u, compress %u", d.memory ? "memory mode (no dump disk: Linux saves the dump)" :
 	       "dump disk", (unsigned long long)(win->size >> 20),
 	       (unsigned long long)(d.chunk >> 10), (unsigned long long)(d.grant >> 20),
-	       d.inflight_max, d.filter);
+	       d.inflight_max, d.filter, d.compress);
 }
 
 int dump_has_disk(void)
@@ -379,6 +470,7 @@ static void device_failed(const char *why)
 	d.dev_up = 0;
 	d.describing = 0;
 	memset(d.fly, 0, sizeof(d.fly));
+	d.zbusy = 0;
 	for (i = 0; i < d.led.nchunks; i++)
 		if (d.led.st[i] == LG_PENDING || d.led.st[i] == LG_INFLIGHT)
 			ledger_set(&d.led, i, LG_LOST);
@@ -449,23 +541,19 @@ static int fly_find(uint32_t i)
 /* Bytes of chunk @i the filter left out. */
 static uint64_t skipped_bytes(uint32_t i)
 {
-	uint64_t n = 0;
-	unsigned int p;
-
-	for (p = 0; p < TSB_SKIP_PAGES; p++)
-		n += tsb_skip_code(tsb_chunk_skip(d.hdr.filter, &d.chunks[i]), p) != TSB_SKIP_NONE;
-	return n * TSB_PAGE;
+	return tsb_skip_pages(tsb_chunk_skip(d.hdr.filter, &d.chunks[i]), TSB_SKIP_PAGES) * TSB_PAGE;
 }
 
 /* Chunk @i is on disk, the pages the filter left out aside. */
 static void chunk_done(uint32_t i)
 {
-	uint64_t skipped = skipped_bytes(i);
+	uint64_t skipped = skipped_bytes(i), kept = ledger_chunk_len(&d.led, i) - skipped;
 
 	ledger_set(&d.led, i, LG_DURABLE);
 	d.chunks[i].state = TSB_CHUNK_OK;
-	d.hdr.bytes_written += ledger_chunk_len(&d.led, i) - skipped;
+	d.hdr.bytes_written += kept;
 	d.hdr.bytes_skipped += skipped;
+	d.hdr.bytes_stored += d.chunks[i].zlen ? tsb_zlen_stored(d.chunks[i].zlen) : kept;
 }
 
 /*
@@ -542,8 +630,13 @@ static int complete(uint32_t tag, int ok)
 		d.fly[k].bad = 1;
 	if (--d.fly[k].left)
 		return 0;	/* more runs of this chunk to come */
-	if (!d.fly[k].bad)
+	if (d.fly[k].zbuf)
+		d.zbusy &= ~(1U << (d.fly[k].zbuf - 1));
+	if (!d.fly[k].bad) {
+		/* a zlen is on record only with the chunk OK: never for a block not on disk */
+		d.chunks[tag].zlen = d.fly[k].zlen;
 		chunk_done(tag);
+	}
 	else
 		chunk_write_failed(tag);
 	/*
@@ -677,10 +770,85 @@ static uint32_t sum_filtered(uint32_t i, uint64_t pa, uint64_t len)
 	return skip;
 }
 
+/* A free in-flight entry for a chunk of @reqs requests, or -1 if the device has no room. */
+static int fly_slot(unsigned int reqs)
+{
+	int k;
+
+	if (d.dev.inflight && d.dev.inflight + reqs > d.inflight_max)
+		return -1;
+	for (k = 0; k < VBLK_MAX_REQS && d.fly[k].left; k++)
+		;
+	if (k == VBLK_MAX_REQS || d.dev.inflight + reqs > VBLK_MAX_REQS)
+		return -1;
+	return k;
+}
+
 /*
- * Queue chunk @i's pages that go to disk, one request per run of them.
- * Return 0 when queued (or done: nothing of it goes to disk), 1 when the
- * device has no room for its runs now, -1 when the device failed.
+ * compress=1: a chunk (@len bytes at @pa, the pages of @skip left out, @kept
+ * bytes kept) as one LZ4 block in SCR_ZBUF slot @z. Return the block's
+ * length, or 0 when it would not take fewer sectors than the pages as they are.
+ */
+static uint32_t compress_chunk(uint64_t pa, uint64_t len, uint32_t skip, uint64_t kept,
+			       unsigned int z)
+{
+	uint8_t *out = (uint8_t *)(d.scratch + SCR_ZBUF + (uint64_t)z * ZBUF_SIZE);
+	unsigned int p, n = (unsigned int)(len / TSB_PAGE);
+	uint64_t t0 = arch_counter();
+	size_t zlen;
+
+	for (p = 0; p < n; p++) {
+		if (tsb_skip_code(skip, p) == TSB_SKIP_NONE)
+			memcpy(zin + p * TSB_PAGE, (const void *)(pa + p * TSB_PAGE), TSB_PAGE);
+		else
+			memset(zin + p * TSB_PAGE, 0, TSB_PAGE);
+	}
+	/* whole sectors: a block of at most kept - 512 bytes saves at least one */
+	zlen = kept > 512 ? lz4_compress(zin, len, out, kept - 512, ztable) : 0;
+	if (zlen)
+		memset(out + zlen, 0, tsb_zlen_stored((uint32_t)zlen) - zlen);
+	d.zin_ticks += arch_counter() - t0;
+	return (uint32_t)zlen;
+}
+
+/*
+ * compress=1: queue chunk @i as one LZ4 block if that is smaller. Return 0
+ * when queued, 1 when the device or the bounce buffers have no room now, -1
+ * when the device failed, 2 when the chunk goes as it is (submit_chunk()).
+ */
+static int submit_compressed(uint32_t i, uint64_t pa, uint64_t len, uint32_t skip,
+			     uint64_t disk)
+{
+	uint64_t kept = len - (uint64_t)tsb_skip_pages(skip, (unsigned int)(len / TSB_PAGE)) *
+			      TSB_PAGE;
+	unsigned int z;
+	uint32_t zlen;
+	int k = fly_slot(1);
+
+	d.chunks[i].zlen = 0;
+	for (z = 0; z < ZBUF_SLOTS && (d.zbusy & (1U << z)); z++)
+		;
+	if (k < 0 || z == ZBUF_SLOTS)
+		return d.dev.inflight ? 1 : 2;	/* a completion frees them */
+	zlen = compress_chunk(pa, len, skip, kept, z);
+	if (!zlen)
+		return 2;
+	d.fly[k].chunk = i;
+	d.fly[k].left = 1;
+	d.fly[k].bad = 0;
+	d.fly[k].zbuf = (uint8_t)(z + 1);
+	d.fly[k].zlen = (uint16_t)zlen;
+	d.zbusy |= 1U << z;
+	ledger_set(&d.led, i, LG_INFLIGHT);
+	return vblk_submit(&d.dev, 1, disk, d.scratch + SCR_ZBUF + (uint64_t)z * ZBUF_SIZE,
+			   (uint32_t)tsb_zlen_stored(zlen), i) ? -1 : 0;
+}
+
+/*
+ * Queue chunk @i's pages that go to disk: one request per run of them, or
+ * with compress=1 one for its block. Return 0 when queued (or done: nothing
+ * of it goes to disk), 1 when the device has no room for it now, -1 when the
+ * device failed.
  */
 static int submit_chunk(uint32_t i)
 {
@@ -704,20 +872,26 @@ static int submit_chunk(uint32_t i)
 			runs += tsb_skip_code(skip, p) == TSB_SKIP_NONE &&
 				(!p || tsb_skip_code(skip, p - 1) != TSB_SKIP_NONE);
 	}
+	d.chunks[i].zlen = 0;
 	if (!runs) {
 		chunk_done(i);
 		d.skipped_new = 1;
 		return 0;
 	}
-	if (d.dev.inflight && d.dev.inflight + runs > d.inflight_max)
-		return 1;
-	for (k = 0; k < VBLK_MAX_REQS && d.fly[k].left; k++)
-		;
-	if (k == VBLK_MAX_REQS || d.dev.inflight + runs > VBLK_MAX_REQS)
+	if (d.hdr.compress) {
+		int err = submit_compressed(i, pa, len, skip, disk);
+
+		if (err != 2)
+			return err;
+	}
+	k = fly_slot(runs);
+	if (k < 0)
 		return 1;
 	d.fly[k].chunk = i;
 	d.fly[k].left = (uint8_t)runs;
 	d.fly[k].bad = 0;
+	d.fly[k].zbuf = 0;
+	d.fly[k].zlen = 0;
 	ledger_set(&d.led, i, LG_INFLIGHT);
 	if (!skip)
 		return vblk_submit(&d.dev, 1, disk, pa, (uint32_t)len, i) ? -1 : 0;
@@ -774,13 +948,15 @@ static void refill(uint32_t from, uint32_t to)
 /*
  * A filtered dump can finish a call with nothing in flight and chunks left
  * (left out whole, or SCAN_PER_CALL reached), or with its scan unfinished:
- * no completion would come to go on, so the dump timer does.
+ * no completion would come to go on, so the dump timer does. No chunk below
+ * the cursor is pending in the secondary dump (the primary one, from chunk 0,
+ * leaves none behind it), so the look for one starts there, not at chunk 0.
  */
 static void arm_filter_tick(void)
 {
 	if (d.hdr.filter && d.state == TSB_STATE_SECONDARY && d.sec_started && !d.failed &&
 	    (d.scanned < d.led.nchunks ||
-	     (!d.dev.inflight && ledger_find(&d.led, 0, d.led.nchunks, LG_PENDING) >= 0)))
+	     (!d.dev.inflight && ledger_find(&d.led, d.cursor, d.led.nchunks, LG_PENDING) >= 0)))
 		stimer_arm(STIMER_DUMP, SCAN_TICK_US);
 }
 
@@ -1060,6 +1236,8 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 	d.hdr.nchunks = d.led.nchunks;
 	d.hdr.data_offset = TSB_META_SIZE;
 	d.hdr.boot_count = boot_count();
+	d.hdr.compress = d.compress;
+	d.zin_ticks = 0;
 	plan_roles(crashed);
 	d.to_dump = d.hdr.ram_size - (uint64_t)ledger_count(&d.led, LG_EXCLUDED) * d.led.chunk;
 }
@@ -1085,6 +1263,7 @@ static int start_dump(unsigned int crashed)
 	}
 	reader_reset();
 	memset(d.fly, 0, sizeof(d.fly));
+	d.zbusy = 0;
 	d.scanned = d.led.nchunks;	/* no scan unless filter_start() wants one */
 	d.dev_up = 0;
 	if (vblk_init(&d.dev, PLAT_VIRTIO_BASE + PLAT_DUMP_SLOT * PLAT_VIRTIO_STRIDE,
@@ -1506,12 +1685,15 @@ static int service_disk(void)
 			ledger_describe(&d.led, d.led.nchunks);	/* the final metadata is down */
 			finish_state();
 			log_event("dump-done", "dump=%llu state=%s bytes=%llu skipped=%llu filter=%u "
+				  "stored=%llu compress=%u compress_ns=%llu "
 				  "failed=%u fiq=%llu fiq_ns=%llu fiq_ns_max=%llu",
 				  (unsigned long long)d.hdr.dump_id,
 				  d.hdr.state == TSB_DUMP_COMPLETE ? "complete" : "partial",
 				  (unsigned long long)d.hdr.bytes_written,
-				  (unsigned long long)d.hdr.bytes_skipped, d.hdr.filter, d.chunks_failed,
-				  (unsigned long long)d.fiq_count,
+				  (unsigned long long)d.hdr.bytes_skipped, d.hdr.filter,
+				  (unsigned long long)d.hdr.bytes_stored, d.hdr.compress,
+				  (unsigned long long)ticks_to_ns(d.zin_ticks, arch_counter_freq()),
+				  d.chunks_failed, (unsigned long long)d.fiq_count,
 				  (unsigned long long)ticks_to_ns(d.fiq_ticks, arch_counter_freq()),
 				  (unsigned long long)ticks_to_ns(d.fiq_ticks_max, arch_counter_freq()));
 			notify = 1;

@@ -11,10 +11,21 @@
 #include <log.h>
 #include <tsubaki/abi.h>
 #include <tsubaki/dump_format.h>
+#include <tsubaki/lz4.h>
 
 #define READ_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: the disk failed */
 
-enum stage { R_IDLE, R_DISKHDR, R_META, R_CHUNKS, R_DATA };
+enum stage { R_IDLE, R_DISKHDR, R_META, R_CHUNKS, R_DATA, R_ZDATA };
+
+/*
+ * A compressed chunk (tsb_chunk.zlen) reads as its decoded data. A read that
+ * holds the chunk's block is decoded in place; one that has only part of the
+ * chunk, without the whole block -- at most its first and its last chunk --
+ * reads the block again, into the transfer area past the data (R_ZDATA).
+ */
+#define ZCHUNK		(TSB_SKIP_PAGES * TSB_PAGE)
+#define ZQ_MAX		2
+_Static_assert(TSB_DISK_READ_MAX + ZCHUNK <= TSB_META_SIZE, "block reads fit the transfer area");
 
 /*
  * The reader keeps two disk blocks of the open dump's chunk table, not all of
@@ -50,7 +61,29 @@ static struct {
 	/* the chunk being checksummed across reads, if sum_on */
 	int sum_on;
 	uint64_t sum_chunk, sum_next, sum;
+	/* the data read's verdict so far (check_data(), then the R_ZDATA reads) */
+	int any, unchecked, partial, nbad;
+	uint64_t bad;
+	/* compressed chunks whose blocks are still to be read: chunk, offset in it, bytes, at */
+	unsigned int nzq, zq_next;
+	struct {
+		uint64_t chunk, co, n, at;
+	} zq[ZQ_MAX];
 } r;
+
+/*
+ * What a compressed chunk decodes to, and its block, copied from the transfer
+ * area first: the engine's codec buffers (reader_codec()); NULL without them.
+ */
+static uint8_t *zdst, *zsrc;
+
+void reader_codec(uint8_t *buf, uint64_t size)
+{
+	if (size < ZCHUNK + TSB_ZLEN_MAX)
+		return;
+	zdst = buf;
+	zsrc = buf + ZCHUNK;
+}
 
 void reader_reset(void)
 {
@@ -80,7 +113,9 @@ static int64_t submit(struct vblk *dev, enum stage st, uint64_t disk_off, uint64
 		return TSB_E_INVALID;
 	r.seq++;
 	r.done = 0;
-	if (vblk_submit(dev, 0, disk_off, r.xfer, (uint32_t)len,
+	/* a compressed chunk's block goes past the data read it is for */
+	if (vblk_submit(dev, 0, disk_off, st == R_ZDATA ? r.xfer + TSB_DISK_READ_MAX : r.xfer,
+			(uint32_t)len,
 			READER_TAG | (r.seq & ~READER_TAG_MASK)))
 		return TSB_E_IO;
 	r.stage = st;
@@ -108,7 +143,8 @@ static int header_valid(const struct tsb_dump_header *h, uint64_t id, uint64_t s
 	       cs >= TSB_BLOCK && cs <= (4ULL << 20) && !(cs & (cs - 1)) &&
 	       h->nchunks && h->nchunks <= TSB_MAX_CHUNKS &&
 	       h->ram_size <= h->nchunks * cs && h->ram_size > (h->nchunks - 1) * cs &&
-	       h->data_offset == TSB_META_SIZE && h->data_offset <= slot_size;
+	       h->data_offset == TSB_META_SIZE && h->data_offset <= slot_size &&
+	       (h->version < 4 ? !h->compress : h->compress <= TSB_COMPRESS_LZ4);
 }
 
 /* The data read [r.off, r.off + r.len) is in range of the open dump. */
@@ -238,67 +274,155 @@ static void zero_skipped(uint32_t skip, uint64_t co, uint64_t buf, uint64_t n)
 	}
 }
 
+static void mark_bad(uint64_t i)
+{
+	if (!r.nbad++)
+		r.bad = i;
+}
+
+/*
+ * Decode compressed chunk @i (entry @c, @clen bytes) from its block at @blk
+ * in the transfer area, check it, and put bytes [@co, @co + @n) of it at
+ * @at. A block that does not decode, or decodes to data the checksum does
+ * not match, makes the chunk bad; its bytes then read as zeros.
+ */
+static void decode_chunk(uint64_t i, const struct tsb_chunk *c, uint64_t clen, uint64_t blk,
+			 uint64_t co, uint64_t n, uint64_t at)
+{
+	uint32_t zlen = c->zlen;
+
+	r.any = 1;
+	if (!zdst) {
+		memset((void *)at, 0, n);
+		mark_bad(i);
+		return;
+	}
+	memcpy(zsrc, (const void *)blk, zlen);	/* once, into secure RAM: then decoded */
+	if (tsb_lz4_decode(zsrc, zlen, zdst, clen) ||
+	    tsb_sum64(0, zdst, clen) != c->checksum) {
+		memset(zdst, 0, clen);
+		mark_bad(i);
+	}
+	memcpy((void *)at, zdst + co, n);
+}
+
+/* Chunk @i (entry @c, @clen bytes) may be stored compressed: 1 if so, -1 if its entry is bad. */
+static int compressed(const struct tsb_chunk *c, uint64_t clen)
+{
+	if (!c->zlen)
+		return 0;
+	if (r.hdr.version < 4 || r.hdr.compress != TSB_COMPRESS_LZ4 || c->state != TSB_CHUNK_OK ||
+	    r.hdr.chunk_size != ZCHUNK || c->zlen > TSB_ZLEN_MAX || c->zlen >= clen)
+		return -1;
+	return 1;
+}
+
 /*
  * Check what the data read brought against the chunk table: each chunk from
- * its start on, also across consecutive reads. Return TSB_READ_*.
+ * its start on, also across consecutive reads. The verdict goes to r.any,
+ * r.unchecked, r.partial, r.nbad; compressed chunks whose blocks the read
+ * does not hold go to r.zq.
  */
-static uint64_t check_data(uint64_t *bad)
+static void check_data(void)
 {
 	uint64_t pos = r.off > r.hdr.data_offset ? r.off : r.hdr.data_offset;
 	uint64_t end = r.off + r.len, cs = r.hdr.chunk_size;
-	int any = 0, unchecked = pos > r.off, partial = 0, nbad = 0;
 
+	r.any = r.partial = r.nbad = 0;
+	r.unchecked = pos > r.off;
+	r.nzq = r.zq_next = 0;
 	while (pos < end) {
 		uint64_t rel = pos - r.hdr.data_offset, i = rel / cs, co = rel % cs;
+		uint64_t at = r.xfer + (pos - r.off);
 		const struct tsb_chunk *c;
 		uint64_t clen, n;
+		int z;
 
 		if (i >= r.hdr.nchunks) {
-			unchecked = 1;	/* past the data: slot padding */
+			r.unchecked = 1;	/* past the data: slot padding */
 			break;
 		}
 		clen = r.hdr.ram_size - i * cs < cs ? r.hdr.ram_size - i * cs : cs;
 		if (co >= clen) {
-			unchecked = 1;
+			r.unchecked = 1;
 			pos += cs - co;
 			continue;
 		}
 		n = end - pos < clen - co ? end - pos : clen - co;
 		c = cached(i);
-		if (c && c->state == TSB_CHUNK_OK && tsb_chunk_skip(r.hdr.filter, c))
-			zero_skipped(tsb_chunk_skip(r.hdr.filter, c), co, r.xfer + (pos - r.off), n);
-		if (!c || c->state != TSB_CHUNK_OK) {
-			unchecked = 1;
+		z = c ? compressed(c, clen) : 0;
+		if (z < 0) {
+			memset((void *)at, 0, n);
+			mark_bad(i);
+			r.sum_on = 0;
+		} else if (z && !co && n >= tsb_zlen_stored(c->zlen)) {
+			decode_chunk(i, c, clen, at, co, n, at);
+			r.sum_on = 0;
+		} else if (z) {
+			/* never more than the first and the last chunk of a read */
+			if (r.nzq < ZQ_MAX) {
+				r.zq[r.nzq].chunk = i;
+				r.zq[r.nzq].co = co;
+				r.zq[r.nzq].n = n;
+				r.zq[r.nzq++].at = at;
+			} else {
+				mark_bad(i);
+			}
+			r.sum_on = 0;
+		} else if (!c || c->state != TSB_CHUNK_OK) {
+			r.unchecked = 1;
 			r.sum_on = 0;
 		} else if (co == 0 || (r.sum_on && r.sum_chunk == i && r.sum_next == co)) {
+			if (tsb_chunk_skip(r.hdr.filter, c))
+				zero_skipped(tsb_chunk_skip(r.hdr.filter, c), co, at, n);
 			if (co == 0)
 				r.sum = tsb_sum64_start(0, clen);
-			r.sum = tsb_sum64_words(r.sum, (const uint64_t *)(r.xfer + (pos - r.off)),
-						n / 8);
+			r.sum = tsb_sum64_words(r.sum, (const uint64_t *)at, n / 8);
 			r.sum_on = 1;
 			r.sum_chunk = i;
 			r.sum_next = co + n;
 			if (r.sum_next == clen) {
-				if (r.sum != c->checksum && !nbad++)
-					*bad = i;
-				any = 1;
+				if (r.sum != c->checksum)
+					mark_bad(i);
+				r.any = 1;
 				r.sum_on = 0;
 			} else {
-				partial = 1;
+				r.partial = 1;
 			}
 		} else {
-			unchecked = 1;
+			if (c && tsb_chunk_skip(r.hdr.filter, c))
+				zero_skipped(tsb_chunk_skip(r.hdr.filter, c), co, at, n);
+			r.unchecked = 1;
 			r.sum_on = 0;
 		}
 		pos += n;
 	}
-	if (nbad)
+}
+
+/* The verdict of the data read (TSB_READ_*), *@bad the first bad chunk. */
+static uint64_t verdict(uint64_t *bad)
+{
+	if (r.nbad) {
+		*bad = r.bad;
 		return TSB_READ_BAD;
-	if (unchecked)
+	}
+	if (r.unchecked)
 		return TSB_READ_UNCHECKED;
-	if (partial)
+	if (r.partial)
 		return TSB_READ_PARTIAL;
-	return any ? TSB_READ_OK : TSB_READ_UNCHECKED;
+	return r.any ? TSB_READ_OK : TSB_READ_UNCHECKED;
+}
+
+/* Read the block of the next compressed chunk of r.zq, past the data in the transfer area. */
+static int64_t submit_zq(struct vblk *dev)
+{
+	const struct tsb_chunk *c = cached(r.zq[r.zq_next].chunk);
+	uint64_t off = r.hdr.data_offset + r.zq[r.zq_next].chunk * r.hdr.chunk_size;
+	uint64_t len = tsb_zlen_stored(c->zlen);
+
+	if (off > r.slot_size || len > r.slot_size - off)
+		return TSB_E_INVALID;
+	return submit(dev, R_ZDATA, r.slot_off + off, len);
 }
 
 static int64_t step(struct vblk *dev, uint64_t res[4])
@@ -333,9 +457,24 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 		r.have_cache = 1;
 		return submit_data(dev) ?: TSB_E_AGAIN;
 	case R_DATA:
+		check_data();
+		if (r.nzq)
+			return submit_zq(dev) ?: TSB_E_AGAIN;
 		res[1] = r.len;
-		res[2] = check_data(&res[3]);
+		res[2] = verdict(&res[3]);
 		return 0;
+	case R_ZDATA: {
+		uint64_t i = r.zq[r.zq_next].chunk, cs = r.hdr.chunk_size;
+		uint64_t clen = r.hdr.ram_size - i * cs < cs ? r.hdr.ram_size - i * cs : cs;
+
+		decode_chunk(i, cached(i), clen, r.xfer + TSB_DISK_READ_MAX, r.zq[r.zq_next].co,
+			     r.zq[r.zq_next].n, r.zq[r.zq_next].at);
+		if (++r.zq_next < r.nzq)
+			return submit_zq(dev) ?: TSB_E_AGAIN;
+		res[1] = r.len;
+		res[2] = verdict(&res[3]);
+		return 0;
+	}
 	default:
 		return TSB_E_NO_DATA;
 	}

@@ -39,6 +39,8 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 #define DUMP_CHUNK_BYTES	(sizeof(struct tsb_chunk) + 3)
 /* What dump_setup() took from the secure heap for them. */
 uint64_t dump_table_bytes(void);
+/* Secure heap taken by the codec buffers (LZ4 compression and decoding). */
+uint64_t dump_codec_bytes(void);
 /*
  * What the DT of the kernel about to be entered must say. Call it on the CPU
  * that enters Linux: the disk's FIQ and the secondary dump's fallback timer

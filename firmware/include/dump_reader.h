@@ -26,6 +26,11 @@
 #define READER_TAG		0x90000000U
 #define READER_TAG_MASK		0xf0000000U
 
+/*
+ * The buffers compressed chunks are decoded in (@size bytes, at least 64 KiB
+ * for the data and TSB_ZLEN_MAX for the block), lent by the engine at boot.
+ */
+void reader_codec(uint8_t *buf, uint64_t size);
 /* The ABI's rule for a read of @len bytes at @off (TSB_SMC_DISK_READ): 1 if it keeps it. */
 int reader_range_ok(uint64_t off, uint64_t len);
 /* Forget any read in flight and the dump it was from (the device was reset). */

@@ -130,7 +130,9 @@ def test_secure_ram_footprint(machine_factory, mem, chunk_kib):
     assert e["per_chunk"] == 19
     assert e["tables"] == chunks * e["per_chunk"]
     assert 0 < e["dt"] <= 64 << 10          # QEMU's DT, packed: a few KiB
-    assert e["tables"] + e["dt"] <= e["used"] <= e["tables"] + e["dt"] + 64
+    # The codec buffers (compress=1, and the reader's decoding): 2 x 64 KiB.
+    assert e["codec"] == 128 << 10
+    assert e["tables"] + e["dt"] + e["codec"] <= e["used"] <= e["tables"] + e["dt"] + e["codec"] + 64
     assert e["used"] <= e["heap"]
     if chunk_kib != 1024:
         # Every dump test uses the default chunk: dump once with the small one.
