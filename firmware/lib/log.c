@@ -30,7 +30,7 @@ int fw_deadline_passed(uint64_t deadline)
 
 static void log_emit(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[256];
+	char line[512];
 	int n;
 	uint64_t ns = fw_now_ns();
 
@@ -60,7 +60,7 @@ void log_printf(int level, const char *fmt, ...)
 
 void log_event(const char *name, const char *fmt, ...)
 {
-	char extra[160];
+	char extra[320];	/* the longest event's (dump-done) are about 260 */
 	va_list ap;
 
 	va_start(ap, fmt);
