@@ -81,9 +81,10 @@ def parse_args(argv=None):
     p.add_argument("--dirty-mib", type=int, default=0, metavar="MiB",
                    help="figures b and s: fill this much memory and free it again before "
                         "the measured crash (a used machine's RAM is not zeros)")
-    p.add_argument("--filters", default="31", metavar="LIST",
+    p.add_argument("--filters", default="31,31z", metavar="LIST",
                    help="figure s: also run the spare-window mode at these dump levels "
-                        "(filter=, makedumpfile's -d); empty: none")
+                        "(filter=, makedumpfile's -d); a level with z: compressed too "
+                        "(--compress, LZ4); empty: none")
     p.add_argument("--floor-mib", type=int, default=16,
                    help="the prober stops allocating at this MemAvailable")
     p.add_argument("--spin-n", type=int, help="increments per spin run (full: 1e8)")
@@ -123,9 +124,12 @@ def parse_args(argv=None):
     if set(a.figures) - set(FIGURES):
         p.error("--figures takes letters of %s" % FIGURES)
     a.kdump = [k.strip() for k in a.kdump.split(",") if k.strip()]
-    a.filters = [int(x) for x in a.filters.split(",") if x.strip()]
-    if any(not 1 <= x <= 31 for x in a.filters):
-        p.error("--filters takes dump levels 1..31")
+    a.filters = [x.strip() for x in a.filters.split(",") if x.strip()]
+    for x in a.filters:
+        if not (x.rstrip("z").isdigit() and 1 <= int(x.rstrip("z")) <= 31 and
+                x.count("z") <= 1):
+            p.error("--filters takes dump levels 1..31, each with a z to compress too, "
+                    "not %r" % x)
     for k in a.kdump:
         if k not in scenarios.KDUMP_SAVERS:
             p.error("--kdump %s: one of %s" % (k, ", ".join(scenarios.KDUMP_SAVERS)))
@@ -172,7 +176,7 @@ def plan(cfg):
             runs.append(("c", "w%d" % cfg.mem_window, rep))
         if "s" in cfg.figures:
             runs.append(("s", "spare", rep))
-            runs += [("s", "spare-f%d" % x, rep) for x in cfg.filters]
+            runs += [("s", "spare-f%s" % x, rep) for x in cfg.filters]
         if "m" in cfg.figures:
             runs.append(("m", "memory", rep))
         if "d" in cfg.figures:
@@ -246,8 +250,10 @@ def run_all(cfg, results):
             elif fig == "c":
                 row.update(scenarios.run_memory(cfg, logdir))
             elif fig == "s":
-                level = int(label.split("-f")[1]) if "-f" in label else 0
-                row.update(scenarios.run_memory(cfg, logdir, spare=True, level=level))
+                level = label.split("-f")[1] if "-f" in label else "0"
+                row.update(scenarios.run_memory(cfg, logdir, spare=True,
+                                                level=int(level.rstrip("z")),
+                                                compress=level.endswith("z")))
             elif fig == "m":
                 row.update(scenarios.run_save(cfg, logdir))
             elif fig == "d":

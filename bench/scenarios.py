@@ -329,8 +329,11 @@ def _secondary(m, row, boot=2):
     row["dump_state"] = done["state"]
     row["dump_done_after_up_s"] = ev_t(done) - ev_t(up)
     row["dump_done_after_panic_s"] = ev_t(done) - ev_t(panic)
-    row["dumped_bytes"] = int(done["bytes"])
+    # on the disk: after compression (the dump's bytes_stored); kept: before it
+    row["kept_bytes"] = int(done["bytes"])
+    row["dumped_bytes"] = int(done.get("stored", done["bytes"]))
     row["skipped_bytes"] = int(done.get("skipped", 0))
+    row["compress_ns"] = int(done.get("compress_ns", 0))
     if prim and start:
         sec = int(done["bytes"]) - int(prim["bytes"])
         dt = ev_t(done) - ev_t(start)
@@ -365,20 +368,23 @@ def _wait_handback(m, cfg):
     raise BenchError("the dump did not end")
 
 
-def run_memory(cfg, logdir, spare=False, level=0):
+def run_memory(cfg, logdir, spare=False, level=0, compress=False):
     """Figure c (and, with @spare, figure s: the spare-window mode, which
     restarts at once in a second window of the same size). Figure s crashes
     twice: the first crash after power-on restarts in a window no kernel ran
     in yet (under QEMU that costs a translation of the whole kernel, as a
     cold boot does); the second, measured like figure c, restarts in the
     window the first boot used -- the steady state of a device. @level: the
-    dump level (filter=). With cfg.dirty_mib, the measured crash comes after
+    dump level (filter=); @compress: chunks stored as LZ4 blocks (compress=1).
+    With cfg.dirty_mib, the measured crash comes after
     that much memory was written and freed again (a used machine)."""
     extra = common_args(cfg) + ["--window", str(cfg.mem_window)]
     if spare:
         extra.append("--spare")
     if level:
         extra += ["--filter", str(level)]
+    if compress:
+        extra.append("--compress")
     m = BenchMachine(logdir, cpus=cfg.cpus, mem=cfg.mem, extra=extra)
     boot, first = 2, {}
     try:
@@ -421,6 +427,7 @@ def run_memory(cfg, logdir, spare=False, level=0):
     row["t90_after_panic_s"] = row["host_s"] + next(
         t for t, mb in row["samples"] if mb >= 0.9 * final)
     row["filter"] = level
+    row["compress"] = int(compress)
     return row
 
 
