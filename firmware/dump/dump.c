@@ -632,13 +632,13 @@ static int complete(uint32_t tag, int ok)
 		return 0;	/* more runs of this chunk to come */
 	if (d.fly[k].zbuf)
 		d.zbusy &= ~(1U << (d.fly[k].zbuf - 1));
-	if (!d.fly[k].bad) {
+	if (d.fly[k].bad) {
+		chunk_write_failed(tag);
+	} else {
 		/* a zlen is on record only with the chunk OK: never for a block not on disk */
 		d.chunks[tag].zlen = d.fly[k].zlen;
 		chunk_done(tag);
 	}
-	else
-		chunk_write_failed(tag);
 	/*
 	 * A grant already announced and not yet fetched: no rescan (this runs
 	 * in the FIQ handler; with no module fetching, every completion would

@@ -23,10 +23,18 @@
  * /sys/kernel/tsubaki_test/fuzz  write "N SEED": N random and boundary SMCs
  *                                over the SMCCC arch, PSCI and SiP ranges
  *                                (and any owner); read back the tally
+ * /sys/kernel/tsubaki_test/disk_read  write "ID OFF LEN": one read through
+ *                                the collector's dump reader (DISK_READ, then
+ *                                DISK_POLL until it ends), any range the ABI
+ *                                takes, not only tsubaki.ko's whole chunks;
+ *                                read back "RET LEN VERDICT BAD SUM", SUM the
+ *                                FNV-1a 64 of the bytes it brought
  */
 #include <linux/arm-smccc.h>
 #include <linux/cacheflush.h>
 #include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
@@ -380,7 +388,63 @@ static ssize_t fuzz_show(struct kobject *kobj, struct kobj_attribute *attr, char
 			  fuzz_calls, fuzz_ok, fuzz_err, fuzz_skipped, fuzz_max_ns);
 }
 
+#define TSB_SMC_DISK_READ	0xc2000006UL
+#define TSB_SMC_DISK_POLL	0xc2000007UL
+#define TSB_E_AGAIN		(-7L)
+static long dr_ret;
+static unsigned long dr_len, dr_verdict, dr_bad;
+static u64 dr_sum;
+
+static ssize_t disk_read_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	unsigned long id, off, len, deadline, i;
+	struct arm_smccc_res res;
+	const u8 *x;
+
+	if (sscanf(buf, "%li %li %li", &id, &off, &len) != 3 || !len || len > (512UL << 10))
+		return -EINVAL;
+	mutex_lock(&smc_lock);
+	dr_len = 0;
+	dr_verdict = 0;
+	dr_bad = 0;
+	dr_sum = 0;
+	arm_smccc_smc(TSB_SMC_DISK_READ, id, off, len, 0, 0, 0, 0, &res);
+	dr_ret = (long)res.a0;
+	if (!dr_ret) {
+		phys_addr_t pa = res.a1;
+
+		deadline = jiffies + msecs_to_jiffies(20000);
+		do {
+			arm_smccc_smc(TSB_SMC_DISK_POLL, 0, 0, 0, 0, 0, 0, 0, &res);
+			if ((long)res.a0 == TSB_E_AGAIN)
+				usleep_range(50, 200);
+		} while ((long)res.a0 == TSB_E_AGAIN && time_before(jiffies, deadline));
+		dr_ret = (long)res.a0;
+		dr_len = res.a1;
+		dr_verdict = res.a2;
+		dr_bad = res.a3;
+		x = dr_ret ? NULL : memremap(pa, len, MEMREMAP_WC);
+		if (x) {
+			dr_sum = 0xcbf29ce484222325ULL;
+			for (i = 0; i < len; i++)
+				dr_sum = (dr_sum ^ x[i]) * 0x100000001b3ULL;
+			memunmap((void *)x);
+		}
+	}
+	mutex_unlock(&smc_lock);
+	return count;
+}
+
+static ssize_t disk_read_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld %lu %lu %lu 0x%016llx\n", dr_ret, dr_len, dr_verdict, dr_bad,
+			  (unsigned long long)dr_sum);
+}
+
 static struct kobj_attribute smc_attr = __ATTR(smc, 0600, smc_show, smc_store);
+static struct kobj_attribute disk_read_attr = __ATTR(disk_read, 0600, disk_read_show,
+						     disk_read_store);
 static struct kobj_attribute fuzz_attr = __ATTR(fuzz, 0600, fuzz_show, fuzz_store);
 static struct kobj_attribute hang_attr = __ATTR(hang, 0200, NULL, hang_store);
 static struct kobj_attribute gic_trap_attr = __ATTR(gic_trap, 0200, NULL, gic_trap_store);
@@ -396,6 +460,7 @@ static struct attribute *test_attrs[] = {
 	&hang_attr.attr,
 	&gic_trap_attr.attr,
 	&fuzz_attr.attr,
+	&disk_read_attr.attr,
 	NULL,
 };
 
