@@ -325,6 +325,21 @@ static void plan_compress(const char *cfg, uint64_t cfg_len)
 	d.chunk = FILTER_CHUNK;
 }
 
+/*
+ * Option @key=@v needs 64 KiB chunks; a RAM that needs bigger ones (to fit
+ * the chunk table) refuses it, saying @then. Return what stays of @v.
+ */
+static uint32_t small_chunks_or_refuse(const char *key, uint32_t v, const char *then)
+{
+	if (!v || d.chunk == FILTER_CHUNK)
+		return v;
+	ERROR("dump: %s=%u refused: %llu MiB of RAM need chunks over %llu KiB, %s", key, v,
+	      (unsigned long long)((d.ram_size - PLAT_SCRATCH_SIZE) >> 20),
+	      (unsigned long long)(FILTER_CHUNK >> 10), then);
+	log_event("option-refused", "key=%s value=%u", key, v);
+	return 0;
+}
+
 void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t ram_size,
 		uint64_t scratch, const struct boot_windows *win)
 {
@@ -354,22 +369,10 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	plan_filter(cfg, cfg_len);
 	plan_compress(cfg, cfg_len);
 	fit_chunk_table();
-	if (d.filter && d.chunk != FILTER_CHUNK) {
-		ERROR("dump: filter=%u refused: %llu MiB of RAM need chunks over %llu KiB, whose pages "
-		      "the chunk table cannot tell apart; every page is dumped", d.filter,
-		      (unsigned long long)((d.ram_size - PLAT_SCRATCH_SIZE) >> 20),
-		      (unsigned long long)(FILTER_CHUNK >> 10));
-		log_event("option-refused", "key=filter value=%u", d.filter);
-		d.filter = 0;
-	}
-	if (d.compress && d.chunk != FILTER_CHUNK) {
-		ERROR("dump: compress=%u refused: %llu MiB of RAM need chunks over %llu KiB, more than "
-		      "a compressed chunk's; chunks are stored as they are", d.compress,
-		      (unsigned long long)((d.ram_size - PLAT_SCRATCH_SIZE) >> 20),
-		      (unsigned long long)(FILTER_CHUNK >> 10));
-		log_event("option-refused", "key=compress value=%u", d.compress);
-		d.compress = 0;
-	}
+	d.filter = small_chunks_or_refuse("filter", d.filter, "whose pages the chunk table "
+					  "cannot tell apart; every page is dumped");
+	d.compress = small_chunks_or_refuse("compress", d.compress, "more than a compressed "
+					    "chunk's; chunks are stored as they are");
 	alloc_chunk_tables();
 	alloc_codec();
 	if (d.inflight_max < 1 || d.inflight_max > VBLK_MAX_REQS)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Write seed inputs for tests/fuzz/fuzz_lz4.c into DIR: LZ4 blocks -- made
 by hand (literal and match lengths at their fields' boundaries, overlapping
-matches) and by a small greedy compressor below, of data like a dump chunk's
+matches) and by mkfakedump's greedy compressor, of data like a dump chunk's
 (zeros, runs, periods, text, code-like words) -- in the target's layout:
 
     [u24 LE: the length the block decodes to][the block]
@@ -16,52 +16,12 @@ import random
 import struct
 import sys
 
-MINMATCH, LAST_LITERALS, MF_LIMIT = 4, 5, 12
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "tools"))
+import mkfakedump  # noqa: E402
 
-
-def _len(out, n):
-    """A length field's extension bytes for @n (>= 15 already in the token)."""
-    n -= 15
-    while n >= 255:
-        out.append(255)
-        n -= 255
-    out.append(n)
-
-
-def sequence(out, literals, offset=0, mlen=0):
-    """Append one sequence: @literals, then a match of @mlen bytes @offset
-    back (mlen 0: the last sequence, literals only)."""
-    lit = len(literals)
-    ml = mlen - MINMATCH if mlen else 0
-    out.append(min(lit, 15) << 4 | min(ml, 15))
-    if lit >= 15:
-        _len(out, lit)
-    out += literals
-    if mlen:
-        out += struct.pack("<H", offset)
-        if ml >= 15:
-            _len(out, ml)
-
-
-def compress(src):
-    """A greedy LZ4 block of @src that keeps the format's end rules (the
-    last 5 bytes literals, no match starting in the last 12)."""
-    out, n = bytearray(), len(src)
-    last, ip, anchor = {}, 0, 0
-    while ip + MF_LIMIT < n:
-        key = src[ip:ip + 4]
-        ref = last.get(key)
-        last[key] = ip
-        if ref is None or ip - ref > 65535:
-            ip += 1
-            continue
-        end, m = n - LAST_LITERALS, ip + 4
-        while m < end and src[m] == src[m - ip + ref]:
-            m += 1
-        sequence(out, src[anchor:ip], ip - ref, m - ip)
-        ip = anchor = m
-    sequence(out, src[anchor:])
-    return bytes(out)
+sequence = mkfakedump.lz4_sequence
+compress = mkfakedump.lz4_compress
 
 
 def seeds():

@@ -147,6 +147,20 @@ def memcheck(disk, slot, nonce, pages):
     return [int(x) for x in m.groups()]
 
 
+def opens_with_the_panic(disk, d, tmp_path, cpu):
+    """Export @d as an ELF vmcore: drgn and gdb-multiarch open it, with the
+    panic on CPU @cpu in dmesg and the panic frame."""
+    core = tmp_path / "vmcore"
+    e = tool("export", disk, d.dump_id, "--elf", core)
+    assert e.returncode == 0, e.stderr
+    r = analyze.drgn_check(str(core), VMLINUX)
+    assert r["ok"], r["errors"]
+    assert r["panic_cpu"] == cpu and r["dmesg_has_panic"] and r["has_panic_frame"]
+    text = analyze.gdb_check(str(core), VMLINUX, analyze.gdb_thread_for_cpu(cpu))
+    assert (analyze.gdb_banner(text) or "").startswith("Linux version "), text
+    assert analyze.gdb_backtrace_has(text, "panic"), text
+
+
 def test_audited_filter_agrees_with_the_struct_pages(machine_factory, test_overlay, tmp_path):
     """filter_audit=1: every page written, the verdicts recorded. Against the
     crashed kernel's own struct pages, read by drgn from that full dump: the
@@ -214,15 +228,7 @@ def test_level_31_leaves_out_user_pages(machine_factory, test_overlay, tmp_path)
     assert (matched, corrupt, bad) == (0, 0, 0), "user pages are in the dump"
     other = sum(1 for c in codes(d).values() if c == dumpdisk.SKIP_OTHER)
     assert other >= pages, (other, pages)
-    core = tmp_path / "vmcore"
-    e = tool("export", disk, d.dump_id, "--elf", core)
-    assert e.returncode == 0, e.stderr
-    r = analyze.drgn_check(str(core), VMLINUX)
-    assert r["ok"], r["errors"]
-    assert r["panic_cpu"] == 0 and r["dmesg_has_panic"] and r["has_panic_frame"]
-    text = analyze.gdb_check(str(core), VMLINUX, analyze.gdb_thread_for_cpu(0))
-    assert (analyze.gdb_banner(text) or "").startswith("Linux version "), text
-    assert analyze.gdb_backtrace_has(text, "panic"), text
+    opens_with_the_panic(disk, d, tmp_path, 0)
 
 
 def test_compressed_filtered_dump(machine_factory, test_overlay, tmp_path):
@@ -246,14 +252,7 @@ def test_compressed_filtered_dump(machine_factory, test_overlay, tmp_path):
         (d.bytes_stored, d.bytes_written, pages)
     v = tool("verify", disk, d.dump_id)
     assert v.returncode == 0, v.stdout + v.stderr
-    core = tmp_path / "vmcore"
-    e = tool("export", disk, d.dump_id, "--elf", core)
-    assert e.returncode == 0, e.stderr
-    r = analyze.drgn_check(str(core), VMLINUX)
-    assert r["ok"], r["errors"]
-    assert r["panic_cpu"] == 0 and r["dmesg_has_panic"] and r["has_panic_frame"]
-    text = analyze.gdb_check(str(core), VMLINUX, analyze.gdb_thread_for_cpu(0))
-    assert analyze.gdb_backtrace_has(text, "panic"), text
+    opens_with_the_panic(disk, d, tmp_path, 0)
 
 
 def fnv1a(data):
