@@ -323,6 +323,20 @@ def test_bad_compress_options_are_refused_at_boot(machine_factory):
     assert m.wait_exit() == 0
 
 
+def test_filter_and_compress_are_refused_above_their_chunk_table(machine_factory):
+    """Over 3.9 GiB the chunk table needs chunks over 64 KiB: filter= and
+    compress= are refused at boot, with an error, and the dump has every page."""
+    m = machine_factory(cpus=1, mem=4200, extra=["--filter", "17", "--compress"])
+    m.wait_ready(boot=1, timeout=120)
+    log = m.secure_log()
+    assert "filter=17 refused: 4198 MiB of RAM need chunks over 64 KiB" in log, log[-3000:]
+    assert "compress=1 refused: 4198 MiB of RAM need chunks over 64 KiB" in log
+    assert "chunk 128 KiB" in log and "filter 0, compress 0" in log
+    assert {e["key"] for e in m.events("option-refused")} >= {"filter", "compress"}
+    m.p.sendline("poweroff")
+    assert m.wait_exit() == 0
+
+
 def test_bad_filter_options_are_refused_at_boot(machine_factory):
     m = machine_factory(cpus=1, mem=256, extra=["--config", "filter=99"])
     m.wait_ready(boot=1)
