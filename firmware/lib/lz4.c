@@ -12,7 +12,8 @@
  * -mstrict-align, which it needs before its MMU is on and which makes each
  * such load 4 or 8 byte loads; the compressor runs with the MMU on, on a
  * chunk in secure RAM (normal memory: unaligned loads are architectural
- * there), so this file is built without it: 1.6x as fast under QEMU.
+ * there), so this file is built without it: with the loads inline, 4 times as
+ * fast under QEMU (a dump's 12.8 MB in 69 ms instead of 274).
  */
 #if defined(__aarch64__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC target("no-strict-align")
