@@ -149,9 +149,12 @@ static struct {
 
 /*
  * The codec buffers, from the secure heap at boot (CODEC_BYTES). With
- * compress=1 a chunk is gathered in zin (its skipped pages as zeros) and
- * compressed from there, in secure RAM: the block holds what the checksum was
- * taken over, whatever the normal world does meanwhile. The dump reader
+ * compress=1 a chunk is gathered in zin (its skipped pages as zeros), after
+ * its checksum was taken, and compressed from there, in secure RAM: nothing
+ * can change the data while it is compressed, and should the chunk's memory
+ * change between the checksum and the copy, readers find the chunk bad, never
+ * other data unnoticed. (The copy is a second pass over the chunk, after the
+ * checksum's: a plain copy, cheap beside the compression.) The dump reader
  * decodes compressed chunks in the same buffers: each uses them within one
  * call under the engine's lock, and the reader never while a dump is written.
  */

@@ -306,52 +306,46 @@ def test_reader_serves_any_range_of_a_compressed_dump(machine_factory, test_over
     assert partial >= 15, partial
 
 
-def test_bad_compress_options_are_refused_at_boot(machine_factory):
-    m = machine_factory(cpus=1, mem=256, extra=["--config", "compress=7"])
-    m.wait_ready(boot=1)
-    log = m.secure_log()
-    assert "compress=7 refused" in log and "compress 0" in log
-    assert any(e["key"] == "compress" for e in m.events("option-refused"))
+def boot_log(machine_factory, extra, mem=256, timeout=None):
+    """Boot once with @extra, power off: (the secure log, the option-refused keys)."""
+    m = machine_factory(cpus=1, mem=mem, extra=extra)
+    if timeout:
+        m.wait_ready(boot=1, timeout=timeout)
+    else:
+        m.wait_ready(boot=1)
+    log, keys = m.secure_log(), {e["key"] for e in m.events("option-refused")}
     m.p.sendline("poweroff")
     assert m.wait_exit() == 0
-    m = machine_factory(cpus=1, mem=256, extra=["--compress", "--config", "chunk=1048576"])
-    m.wait_ready(boot=1)
-    log = m.secure_log()
+    return log, keys
+
+
+def test_bad_compress_options_are_refused_at_boot(machine_factory):
+    log, keys = boot_log(machine_factory, ["--config", "compress=7"])
+    assert "compress=7 refused" in log and "compress 0" in log
+    assert "compress" in keys
+    log, _ = boot_log(machine_factory, ["--compress", "--config", "chunk=1048576"])
     assert "chunk=1024 KiB refused with compress=1" in log
     assert "chunk 64 KiB" in log and "compress 1" in log
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
 
 
 def test_filter_and_compress_are_refused_above_their_chunk_table(machine_factory):
     """Over 3.9 GiB the chunk table needs chunks over 64 KiB: filter= and
     compress= are refused at boot, with an error, and the dump has every page."""
-    m = machine_factory(cpus=1, mem=4200, extra=["--filter", "17", "--compress"])
-    m.wait_ready(boot=1, timeout=120)
-    log = m.secure_log()
+    log, keys = boot_log(machine_factory, ["--filter", "17", "--compress"], mem=4200,
+                         timeout=120)
     assert "filter=17 refused: 4198 MiB of RAM need chunks over 64 KiB" in log, log[-3000:]
     assert "compress=1 refused: 4198 MiB of RAM need chunks over 64 KiB" in log
     assert "chunk 128 KiB" in log and "filter 0, compress 0" in log
-    assert {e["key"] for e in m.events("option-refused")} >= {"filter", "compress"}
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
+    assert keys >= {"filter", "compress"}
 
 
 def test_bad_filter_options_are_refused_at_boot(machine_factory):
-    m = machine_factory(cpus=1, mem=256, extra=["--config", "filter=99"])
-    m.wait_ready(boot=1)
-    log = m.secure_log()
+    log, keys = boot_log(machine_factory, ["--config", "filter=99"])
     assert "filter=99 refused" in log
-    assert any(e["key"] == "filter" for e in m.events("option-refused"))
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
-    m = machine_factory(cpus=1, mem=256, extra=["--filter", "17", "--config", "chunk=1048576"])
-    m.wait_ready(boot=1)
-    log = m.secure_log()
+    assert "filter" in keys
+    log, _ = boot_log(machine_factory, ["--filter", "17", "--config", "chunk=1048576"])
     assert "chunk=1024 KiB refused with filter=17" in log
     assert "chunk 64 KiB" in log and "filter 17" in log
-    m.p.sendline("poweroff")
-    assert m.wait_exit() == 0
 
 
 def test_level_1_without_struct_pages(machine_factory, test_overlay):
