@@ -8,7 +8,7 @@
 #include <boot.h>
 #include <cpu.h>
 #include <dt.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
@@ -87,9 +87,8 @@ void __attribute__((noreturn)) fw_main_primary(unsigned int index)
 	if (map_err)
 		fw_panic("xlat: the fixed memory map failed (%d)", map_err);
 	log_event("fw-start", "cpu=%u", index);
-	gicv3_init(PLAT_GICD_BASE, PLAT_GICR_BASE);
-	gicv3_distributor_init();
-	gicv3_cpu_init(this_cpu()->mpidr);
+	gic_init();
+	gic_cpu_init();
 	boot_init();
 	plat = boot_platform();
 	map_ns_ram(plat);
@@ -115,6 +114,6 @@ void __attribute__((noreturn)) fw_main_secondary(unsigned int index)
 {
 	xlat_enable(0);
 	cpu_el3_init(index);
-	gicv3_cpu_init(this_cpu()->mpidr);
+	gic_cpu_init();
 	psci_park();
 }

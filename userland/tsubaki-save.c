@@ -389,7 +389,10 @@ static void check_same_layout(int in, int out, const char *part)
 	size_t len;
 
 	pread_all(in, a, TSB_ELF_EHDR_SIZE, 0, opt.vmcore);
-	len = TSB_ELF_EHDR_SIZE + (size_t)(a[56] | a[57] << 8) * TSB_ELF_PHDR_SIZE;
+	if (a[4] == 1)	/* ELFCLASS32: a 32-bit ARM vmcore */
+		len = TSB_ELF32_EHDR_SIZE + (size_t)(a[44] | a[45] << 8) * TSB_ELF32_PHDR_SIZE;
+	else
+		len = TSB_ELF_EHDR_SIZE + (size_t)(a[56] | a[57] << 8) * TSB_ELF_PHDR_SIZE;
 	if (len > sizeof(a))
 		die("%s: too many program headers", opt.vmcore);
 	pread_all(in, a, len, 0, opt.vmcore);
@@ -576,6 +579,7 @@ int main(int argc, char **argv)
  */
 struct core {
 	int fd;
+	unsigned int ptr;	/* the crashed kernel's pointer (and long) size: 4 or 8 */
 	unsigned int nload;
 	struct { uint64_t va, pa, off, size; } load[64];
 	char vmci[8192];
@@ -614,30 +618,43 @@ static int core_u64(struct core *c, uint64_t va, unsigned int size, uint64_t *v)
 	return 0;
 }
 
-/* Program headers and the VMCOREINFO note. */
+/*
+ * Program headers and the VMCOREINFO note. ELF64 (arm64) or ELF32 (32-bit
+ * ARM): where each field of the headers is, by class.
+ */
+static const struct elf_layout {
+	unsigned int ehdr, phoff, phnum, phdr;			/* ELF header */
+	unsigned int offset, vaddr, paddr, filesz, word;	/* program header */
+} elf64 = { 64, 32, 56, 56, 8, 16, 24, 32, 8 }, elf32 = { 52, 28, 44, 32, 4, 8, 12, 16, 4 };
+
 static int core_open(struct core *c, int fd)
 {
 	uint8_t eh[64], ph[56], *notes = NULL;
 	uint64_t phoff, noff = 0, nlen = 0;
+	const struct elf_layout *l;
 	unsigned int phnum;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	if (pread(fd, eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh, "\177ELF", 4))
+	if (pread(fd, eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh, "\177ELF", 4) ||
+	    (eh[4] != 1 && eh[4] != 2))
 		return -1;
-	phoff = le(eh + 32, 8);
-	phnum = (unsigned int)le(eh + 56, 2);
+	l = eh[4] == 1 ? &elf32 : &elf64;
+	c->ptr = l->word;
+	phoff = le(eh + l->phoff, l->word);
+	phnum = (unsigned int)le(eh + l->phnum, 2);
 	for (unsigned int i = 0; i < phnum; i++) {
-		if (pread(fd, ph, sizeof(ph), (off_t)(phoff + 56 * i)) != sizeof(ph))
+		if (pread(fd, ph, l->phdr, (off_t)(phoff + (uint64_t)l->phdr * i)) !=
+		    (ssize_t)l->phdr)
 			return -1;
 		if (le(ph, 4) == 4) {
-			noff = le(ph + 8, 8);
-			nlen = le(ph + 32, 8);
+			noff = le(ph + l->offset, l->word);
+			nlen = le(ph + l->filesz, l->word);
 		} else if (le(ph, 4) == 1 && c->nload < 64) {
-			c->load[c->nload].va = le(ph + 16, 8);
-			c->load[c->nload].pa = le(ph + 24, 8);
-			c->load[c->nload].off = le(ph + 8, 8);
-			c->load[c->nload++].size = le(ph + 32, 8);
+			c->load[c->nload].va = le(ph + l->vaddr, l->word);
+			c->load[c->nload].pa = le(ph + l->paddr, l->word);
+			c->load[c->nload].off = le(ph + l->offset, l->word);
+			c->load[c->nload++].size = le(ph + l->filesz, l->word);
 		}
 	}
 	if (!nlen || nlen > (1 << 20) || !(notes = malloc(nlen)) ||
@@ -682,7 +699,8 @@ int tsb_save_dmesg(int vmcore, const char *out)
 	int bad = 0;
 	uint64_t prb, dr, tr, descs, infos, head, tail, data, cnt_bits, size_bits, id;
 	uint64_t o_cnt, sz_desc, sz_info, o_sv, o_lpos, o_begin, o_next, o_ts, o_len;
-	uint64_t count, dsize, idmask = ~(3ULL << 62), lines = 0;
+	uint64_t count, dsize, idmask, lmask, lines = 0;
+	unsigned int w, sv_shift;	/* a pointer's or long's bytes; the state bits' shift */
 	char tmp[4300];
 	FILE *f;
 
@@ -690,6 +708,11 @@ int tsb_save_dmesg(int vmcore, const char *out)
 		fprintf(stderr, "tsubaki-save: dmesg: the vmcore has no VMCOREINFO\n");
 		return -1;
 	}
+	/* The ring's ids and positions are longs: 32 bits in a 32-bit ARM kernel. */
+	w = c.ptr;
+	sv_shift = 8 * w - 2;
+	lmask = w == 8 ? ~0ULL : (1ULL << 32) - 1;
+	idmask = lmask & ~(3ULL << sv_shift);
 	o_cnt = OFF("atomic_long_t.counter");
 	sz_desc = SZ("prb_desc");
 	sz_info = SZ("printk_info");
@@ -699,19 +722,19 @@ int tsb_save_dmesg(int vmcore, const char *out)
 	o_next = OFF("prb_data_blk_lpos.next");
 	o_ts = OFF("printk_info.ts_nsec");
 	o_len = OFF("printk_info.text_len");
-	if (core_u64(&c, vmci(&c, "SYMBOL(prb)", 16, &bad), 8, &prb) || bad) {
+	if (core_u64(&c, vmci(&c, "SYMBOL(prb)", 16, &bad), w, &prb) || bad) {
 		fprintf(stderr, "tsubaki-save: dmesg: cannot find the printk ring buffer\n");
 		return -1;
 	}
 	dr = prb + OFF("printk_ringbuffer.desc_ring");
 	tr = prb + OFF("printk_ringbuffer.text_data_ring");
 	if (core_u64(&c, dr + OFF("prb_desc_ring.count_bits"), 4, &cnt_bits) ||
-	    core_u64(&c, dr + OFF("prb_desc_ring.descs"), 8, &descs) ||
-	    core_u64(&c, dr + OFF("prb_desc_ring.infos"), 8, &infos) ||
-	    core_u64(&c, dr + OFF("prb_desc_ring.head_id") + o_cnt, 8, &head) ||
-	    core_u64(&c, dr + OFF("prb_desc_ring.tail_id") + o_cnt, 8, &tail) ||
+	    core_u64(&c, dr + OFF("prb_desc_ring.descs"), w, &descs) ||
+	    core_u64(&c, dr + OFF("prb_desc_ring.infos"), w, &infos) ||
+	    core_u64(&c, dr + OFF("prb_desc_ring.head_id") + o_cnt, w, &head) ||
+	    core_u64(&c, dr + OFF("prb_desc_ring.tail_id") + o_cnt, w, &tail) ||
 	    core_u64(&c, tr + OFF("prb_data_ring.size_bits"), 4, &size_bits) ||
-	    core_u64(&c, tr + OFF("prb_data_ring.data"), 8, &data) || bad ||
+	    core_u64(&c, tr + OFF("prb_data_ring.data"), w, &data) || bad ||
 	    cnt_bits > 24 || size_bits > 30) {
 		fprintf(stderr, "tsubaki-save: dmesg: the printk ring buffer is not in the dump\n");
 		return -1;
@@ -730,12 +753,12 @@ int tsb_save_dmesg(int vmcore, const char *out)
 		uint64_t sv, begin, next, ts, tlen, blk = 0, blen;
 		char text[1024];
 
-		if (!core_u64(&c, desc + o_sv + o_cnt, 8, &sv) && (sv & idmask) == id &&
-		    (sv >> 62 == 1 || sv >> 62 == 2) &&
-		    !core_u64(&c, desc + o_lpos + o_begin, 8, &begin) &&
-		    !core_u64(&c, desc + o_lpos + o_next, 8, &next) &&
+		if (!core_u64(&c, desc + o_sv + o_cnt, w, &sv) && (sv & idmask) == id &&
+		    (sv >> sv_shift == 1 || sv >> sv_shift == 2) &&
+		    !core_u64(&c, desc + o_lpos + o_begin, w, &begin) &&
+		    !core_u64(&c, desc + o_lpos + o_next, w, &next) &&
 		    !core_u64(&c, info + o_ts, 8, &ts) && !core_u64(&c, info + o_len, 2, &tlen)) {
-			if ((begin & 1) || next - begin > dsize) {
+			if ((begin & 1) || ((next - begin) & lmask) > dsize) {
 				blen = 0;	/* a record without text */
 			} else if (begin / dsize == next / dsize) {
 				blk = begin % dsize;
@@ -744,12 +767,12 @@ int tsb_save_dmesg(int vmcore, const char *out)
 				blk = 0;	/* wrapped: the block starts at the ring's start */
 				blen = next % dsize;
 			}
-			blen = blen > 8 ? blen - 8 : 0;	/* the block's id */
+			blen = blen > w ? blen - w : 0;	/* the block's id, a long */
 			if (tlen > blen)
 				tlen = blen;
 			if (tlen > sizeof(text))
 				tlen = sizeof(text);
-			if (tlen && core_read_va(&c, data + blk + 8, text, tlen))
+			if (tlen && core_read_va(&c, data + blk + w, text, tlen))
 				tlen = 0;
 			fprintf(f, "[%5llu.%06llu] %.*s\n", (unsigned long long)(ts / 1000000000),
 				(unsigned long long)(ts % 1000000000 / 1000), (int)tlen, text);

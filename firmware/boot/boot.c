@@ -18,6 +18,7 @@
 #include <platform_def.h>
 #include <sram.h>
 #include <tsubaki/pack.h>
+#include <paddr.h>
 
 #define DEFAULT_WINDOW		(64ULL << 20)
 #define MiB(x)			((unsigned long long)((x) >> 20))
@@ -25,6 +26,7 @@
 static struct {
 	struct tsb_pack_view pack;
 	const struct tsb_pack_entry *kernel, *initrd, *cmdline, *config;
+	struct boot_image img;		/* the kernel image, as its header says */
 	struct dt_platform plat;
 	struct boot_windows win;
 	struct boot_layout layout[2];	/* per window */
@@ -86,8 +88,8 @@ void boot_kernel_range(unsigned int w, uint64_t *pa, uint64_t *size)
 {
 	const struct boot_layout *l = &boot.layout[w & 1];
 
-	*pa = l->kernel;
-	*size = l->kernel_end - l->kernel;
+	*pa = l->kernel - boot.img.place + boot.img.run;
+	*size = boot.img.run_size;
 }
 
 unsigned int boot_count(void)
@@ -150,7 +152,14 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 		if (window > usable)
 			window = usable;
 	}
-	if (spare && w->mode != BOOT_MODE_SPARE)
+	if (w->mode == BOOT_MODE_SPARE && !(boot.img.can & BOOT_CAN_LOW_RAM)) {
+		ERROR("boot: spare=1 refused: Linux on this architecture (%s) cannot use RAM below "
+		      "the window it boots in, so a spare window below it would never come back; "
+		      "using the primary-dump mode", boot.img.name);
+		log_event("option-refused", "key=spare value=%llu", (unsigned long long)spare);
+		w->mode = BOOT_MODE_PRIMARY;
+	}
+	if (spare && w->mode != BOOT_MODE_SPARE && (boot.img.can & BOOT_CAN_LOW_RAM))
 		WARN("boot: spare=1 needs a sized window (not window=0 or all): spare ignored");
 	if (w->mode == BOOT_MODE_SPARE && 2 * window > usable) {
 		ERROR("boot: no room for a spare window: two %llu MiB windows do not fit %llu MiB "
@@ -173,8 +182,19 @@ static void plan_windows(const char *ctext, size_t clen, uint64_t kernel_bytes)
 static void plan_hotplug(const char *ctext, size_t clen)
 {
 	uint64_t b = BOOT_HOTPLUG_BLOCK;
+	int given = !cfg_get_u64(ctext, clen, "hotplug", &b);
 
-	if (!cfg_get_u64(ctext, clen, "hotplug", &b) && b &&
+	if (!(boot.img.can & BOOT_CAN_HOTPLUG)) {
+		if (given && b) {
+			ERROR("boot: hotplug=%llu refused: Linux on this architecture (%s) cannot "
+			      "hot-add memory; pending RAM stays in its memory map, reserved",
+			      (unsigned long long)b, boot.img.name);
+			log_event("option-refused", "key=hotplug value=%llu", (unsigned long long)b);
+		}
+		boot.hotplug_block = 0;
+		return;
+	}
+	if (given && b &&
 	    (b < BOOT_HOTPLUG_MIN || (b & (b - 1)))) {
 		ERROR("boot: hotplug=%llu refused: Linux's memory block is a power of two of at "
 		      "least 4 MiB; using %llu MiB", (unsigned long long)b, MiB(BOOT_HOTPLUG_BLOCK));
@@ -186,7 +206,6 @@ static void plan_hotplug(const char *ctext, size_t clen)
 
 int boot_init(void)
 {
-	uint64_t text_offset, image_size;
 	size_t clen;
 	const char *ctext;
 	unsigned int w;
@@ -208,9 +227,8 @@ int boot_init(void)
 	if (boot.cmdline && (boot.cmdline->size == 0 ||
 	    memchr(boot.pack.base + boot.cmdline->offset, 0, boot.cmdline->size) == NULL))
 		fw_panic("boot: command line is not NUL-terminated");
-	if (boot_image_info(boot.pack.base + boot.kernel->offset, boot.kernel->size,
-			    &text_offset, &image_size))
-		fw_panic("boot: kernel is not an arm64 Image");
+	if (boot_image_info(boot.pack.base + boot.kernel->offset, boot.kernel->size, &boot.img))
+		fw_panic("boot: the kernel is not an image this architecture boots");
 
 	copy_pristine_dtb();
 	err = dt_read_platform(pristine_dtb, &boot.plat);
@@ -220,22 +238,21 @@ int boot_init(void)
 		NOTICE("boot: RAM in %u banks over %u memory nodes", boot.plat.nbanks,
 		       boot.plat.nmemnodes);
 	if (boot.plat.left_out)
-		WARN("boot: %llu MiB of RAM lie past a gap after 0x%llx: left out of Linux's memory "
-		     "and of the dump", MiB(boot.plat.left_out),
+		WARN("boot: %llu MiB of RAM lie past a gap, or out of the firmware's reach, after "
+		     "0x%llx: left out of Linux's memory and of the dump", MiB(boot.plat.left_out),
 		     (unsigned long long)(boot.plat.ram_base + boot.plat.ram_size));
 
 	ctext = boot_config(&clen);
 	plan_hotplug(ctext, clen);	/* the windows' minimum depends on it */
-	plan_windows(ctext, clen, text_offset + image_size);
+	plan_windows(ctext, clen, boot_image_span(&boot.img));
 	for (w = 0; w < (boot.win.mode == BOOT_MODE_SPARE ? 2U : 1U); w++) {
 		err = boot_plan_layout(boot.win.base[w],
 				       boot.plat.ram_base + boot.plat.ram_size - PLAT_SCRATCH_SIZE -
-				       boot.win.base[w], boot.win.size, text_offset + image_size,
+				       boot.win.base[w], boot.win.size, &boot.img,
 				       boot.initrd ? boot.initrd->size : 0, &boot.layout[w]);
 		if (err)
 			fw_panic("boot: kernel and initramfs do not fit a %llu MiB boot window",
 				 MiB(boot.win.size));
-		boot.layout[w].kernel += text_offset;
 	}
 	NOTICE("boot: RAM 0x%llx+%llu MiB, %u CPUs, kernel %llu KiB, initramfs %llu KiB",
 	       (unsigned long long)boot.plat.ram_base, (unsigned long long)(boot.plat.ram_size >> 20),
@@ -252,7 +269,7 @@ int boot_init(void)
  */
 static void copy_if_differs(uint64_t dst, const void *src, uint64_t size)
 {
-	volatile uint64_t *d = (volatile uint64_t *)dst;
+	volatile uint64_t *d = (volatile uint64_t *)pa_ptr(dst);
 	const uint64_t *s = src;
 	uint64_t i, n = size / 8;
 
@@ -260,14 +277,14 @@ static void copy_if_differs(uint64_t dst, const void *src, uint64_t size)
 		if (d[i] != s[i])
 			d[i] = s[i];
 	if (size & 7)
-		memcpy((void *)(dst + n * 8), s + n, size & 7);
+		memcpy(pa_ptr(dst + n * 8), s + n, size & 7);
 }
 
 static void build_dt(const struct dump_boot_info *bi, const struct boot_layout *l)
 {
 	struct dt_boot_cfg c;
 	uint32_t i;
-	void *fdt = (void *)l->dtb;
+	void *fdt = pa_ptr(l->dtb);
 	int err;
 
 	memset(&c, 0, sizeof(c));
@@ -328,5 +345,5 @@ void boot_linux(const struct dump_boot_info *bi)
 	INFO("boot: images and DT ready in %llu us",
 	     (unsigned long long)((arch_counter() - t0) * 1000000 / arch_counter_freq()));
 	log_event("linux-entry", "boot=%u cpu=%u window=%u", boot.count, self, bi->live);
-	cpu_enter_ns(l->kernel, l->dtb);
+	cpu_enter_kernel(l->kernel, l->dtb);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <libfdt.h>
 #include <dt.h>
+#include <paddr.h>
 #include <fw_printf.h>
 
 static uint64_t read_cells(const fdt32_t *p, int cells)
@@ -95,6 +96,13 @@ static int read_memory(const void *fdt, struct dt_platform *p, int ac, int sc)
 		p->ram_size += p->bank[j][1];
 	for (; j < p->nbanks; j++)
 		p->left_out += p->bank[j][1];
+	/* RAM the firmware's pointers cannot reach (above 4 GiB on AArch32) is left out too. */
+	if (p->ram_base > PA_PTR_MAX)
+		return -FDT_ERR_BADVALUE;
+	if (p->ram_size - 1 > PA_PTR_MAX - p->ram_base) {
+		p->left_out += p->ram_size - (PA_PTR_MAX - p->ram_base + 1);
+		p->ram_size = PA_PTR_MAX - p->ram_base + 1;
+	}
 	return 0;
 }
 

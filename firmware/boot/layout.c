@@ -8,7 +8,8 @@
 
 #define SZ_2M		0x200000ULL
 #define DTB_OFFSET	0x100000ULL	/* QEMU's own DTB occupies the first 1 MiB */
-#define KERNEL_OFFSET	0x200000ULL
+#define DTB_ROOM	0x100000ULL	/* the most the DT for Linux takes (PLAT_DTB_MAX) */
+#define KERNEL_OFFSET	0x200000ULL	/* the low end of a window the kernel may take */
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -16,25 +17,41 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
-		     uint64_t image_size, uint64_t initrd_size,
+		     const struct boot_image *img, uint64_t initrd_size,
 		     struct boot_layout *out)
 {
-	uint64_t end;
+	uint64_t end, above;
 
-	if (window > ram_size || window < KERNEL_OFFSET)
+	if (window > ram_size || window < KERNEL_OFFSET || img->place < KERNEL_OFFSET ||
+	    img->place > window || img->size > window)
 		return BOOT_E_NOFIT;
 	memset(out, 0, sizeof(*out));
-	out->dtb = ram_base + DTB_OFFSET;
-	out->kernel = ram_base + KERNEL_OFFSET;
-	out->kernel_end = out->kernel + image_size;
-	out->initrd = align_up(out->kernel_end, SZ_2M);
+	out->kernel = ram_base + img->place;
+	out->kernel_end = out->kernel + img->size;
+	above = align_up(out->kernel_end, SZ_2M);
+	if (img->dtb_after) {
+		out->dtb = above;
+		above += align_up(DTB_ROOM, SZ_2M);
+	} else {
+		out->dtb = ram_base + DTB_OFFSET;
+	}
+	out->initrd = above;
 	out->initrd_end = out->initrd + initrd_size;
 	out->window_end = ram_base + window;
-	end = initrd_size ? out->initrd_end : out->kernel_end;
-	if (image_size > window || initrd_size > window || end > out->window_end ||
-	    out->initrd_end < out->initrd)
+	end = initrd_size ? out->initrd_end : img->dtb_after ? out->dtb + DTB_ROOM :
+	      out->kernel_end;
+	if (initrd_size > window || end > out->window_end || out->initrd_end < out->initrd)
 		return BOOT_E_NOFIT;
 	return 0;
+}
+
+uint64_t boot_image_span(const struct boot_image *img)
+{
+	uint64_t end = align_up(img->place + img->size, SZ_2M);
+
+	if (img->dtb_after)
+		end += align_up(DTB_ROOM, SZ_2M);
+	return end > KERNEL_OFFSET ? end - KERNEL_OFFSET : 0;
 }
 
 uint64_t boot_window_min(uint64_t ram_end, uint64_t ram_size, uint64_t kernel_bytes,

@@ -7,7 +7,8 @@
 #include <arch.h>
 #include <arch_gicv3.h>
 #include <fw_time.h>
-#include <gicv3.h>
+#include <cpu.h>
+#include <gic.h>
 #include <log.h>
 #include <mmio.h>
 #include <plat.h>
@@ -42,16 +43,26 @@
 #define PRIO_NS_DEFAULT		0xa0
 #define PRIO_PULL_SGI		0x10
 
-static uintptr_t gicd_base, gicr_base;
+static const uintptr_t gicd_base = PLAT_GICD_BASE, gicr_base = PLAT_GICR_BASE;
 static unsigned int nr_irqs;
 
-void gicv3_init(uintptr_t gicd, uintptr_t gicr)
+static uint64_t cpu_mpidr(unsigned int cpu)
 {
-	gicd_base = gicd;
-	gicr_base = gicr;
-	nr_irqs = ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1) * 32;
+	const struct pcpu *p = cpu_pcpu(cpu);
+
+	if (!p)
+		fw_panic("gicv3: no cpu%u", cpu);
+	return p->mpidr;
+}
+
+static void gicv3_distributor_init(void);
+
+void gic_init(void)
+{
+	nr_irqs = ((mmio_read32(gicd_base + GICD_TYPER) & 0x1f) + 1) * 32;
 	if (nr_irqs > 1020)
 		nr_irqs = 1020;
+	gicv3_distributor_init();
 }
 
 static void gicd_wait_rwp(void)
@@ -65,7 +76,7 @@ static void gicd_wait_rwp(void)
 		}
 }
 
-void gicv3_distributor_init(void)
+static void gicv3_distributor_init(void)
 {
 	unsigned int i;
 
@@ -127,9 +138,9 @@ static uint32_t local_group0_mask(void)
 	return (1U << PLAT_SGI_PULL) | (1U << PLAT_SEC_TIMER_PPI);
 }
 
-void gicv3_cpu_init(uint64_t mpidr)
+void gic_cpu_init(void)
 {
-	uintptr_t rd = rdist_for(mpidr);
+	uintptr_t rd = rdist_for(this_cpu()->mpidr);
 	uintptr_t sgi = rd + GICR_SGI;
 	uint64_t deadline = fw_deadline_us(10000);
 	unsigned int i;
@@ -154,7 +165,7 @@ void gicv3_cpu_init(uint64_t mpidr)
 	arch_gicv3_cpuif_init();
 }
 
-void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
+void gic_spi_make_secure(unsigned int intid, uint8_t prio, unsigned int cpu)
 {
 	uint32_t bit = 1U << (intid % 32);
 	uintptr_t reg = (intid / 32) * 4;
@@ -167,28 +178,31 @@ void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
 	mmio_write32(gicd_base + GICD_IGRPMODR + reg,
 		     mmio_read32(gicd_base + GICD_IGRPMODR + reg) & ~bit);
 	*(volatile uint8_t *)(gicd_base + GICD_IPRIORITYR + intid) = prio;
-	gicv3_spi_route(intid, mpidr);
+	gic_spi_route(intid, cpu);
 	mmio_write32(gicd_base + GICD_ICPENDR + reg, bit);
 	mmio_write32(gicd_base + GICD_ISENABLER + reg, bit);
 }
 
-void gicv3_spi_route(unsigned int intid, uint64_t mpidr)
+void gic_spi_route(unsigned int intid, unsigned int cpu)
 {
+	uint64_t mpidr = cpu_mpidr(cpu);
+
 	if (intid < 32 || intid >= nr_irqs)
 		return;
 	/* GICD_IROUTER takes the affinity fields where MPIDR has them. */
 	mmio_write64(gicd_base + GICD_IROUTER + intid * 8, mpidr & 0xff00ffffffULL);
 }
 
-void gicv3_spi_set_pending(unsigned int intid)
+void gic_spi_set_pending(unsigned int intid)
 {
 	if (intid < 32 || intid >= nr_irqs)
 		return;
 	mmio_write32(gicd_base + GICD_ISPENDR + (intid / 32) * 4, 1U << (intid % 32));
 }
 
-void gicv3_send_sgi0(unsigned int sgi, uint64_t mpidr)
+void gic_send_sgi0(unsigned int sgi, unsigned int cpu)
 {
+	uint64_t mpidr = cpu_mpidr(cpu);
 	uint64_t v = ((uint64_t)(sgi & 0xf) << 24) |
 		     (1ULL << (mpidr & 0xf)) |
 		     (((mpidr >> 8) & 0xff) << 16) |
@@ -198,33 +212,26 @@ void gicv3_send_sgi0(unsigned int sgi, uint64_t mpidr)
 	arch_gicv3_sgi0(v);
 }
 
-void gicv3_clear_pending_local(unsigned int intid, uint64_t mpidr)
+int gic_ns_local_pending(unsigned int cpu)
 {
-	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
-
-	mmio_write32(sgi + GICD_ICPENDR, 1U << (intid & 31));
-}
-
-int gicv3_ns_local_pending(uint64_t mpidr)
-{
-	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
+	uintptr_t sgi = rdist_for(cpu_mpidr(cpu)) + GICR_SGI;
 	uint32_t ns = ~local_group0_mask();
 
 	return (mmio_read32(sgi + GICD_ISPENDR) & mmio_read32(sgi + GICD_ISENABLER) &
 		mmio_read32(sgi + GICD_IGROUPR) & ns) != 0;
 }
 
-unsigned int gicv3_ack_group0(void)
+unsigned int gic_ack_group0(void)
 {
 	return arch_gicv3_ack0();
 }
 
-void gicv3_eoi_group0(unsigned int intid)
+void gic_eoi_group0(unsigned int intid)
 {
 	arch_gicv3_eoi0(intid);
 }
 
-void gicv3_ns_reset_distributor(void)
+void gic_ns_reset_distributor(void)
 {
 	unsigned int i;
 
@@ -243,8 +250,9 @@ void gicv3_ns_reset_distributor(void)
  * (arch_gicv3_ns_cpuif_reset(), given the active interrupts to EOI), then
  * its SGIs and PPIs of group 1.
  */
-void gicv3_ns_reset_cpu(uint64_t mpidr)
+void gic_ns_reset_cpu(unsigned int cpu)
 {
+	uint64_t mpidr = cpu_mpidr(cpu);
 	uintptr_t sgi = rdist_for(mpidr) + GICR_SGI;
 	uint32_t ns = ~local_group0_mask();
 

@@ -8,6 +8,7 @@
 #include <mmio.h>
 #include <virtio_blk.h>
 #include <virtio_mmio.h>
+#include <paddr.h>
 
 #define VM_VERSION		0x004
 #define VM_DEV_FEATURES		0x010
@@ -67,27 +68,27 @@ struct blk_hdr {
 
 static volatile struct desc *desc(struct vblk *d, unsigned int i)
 {
-	return (volatile struct desc *)(d->ring_pa + OFF_DESC) + i;
+	return (volatile struct desc *)pa_ptr(d->ring_pa + OFF_DESC) + i;
 }
 
 static volatile uint16_t *avail(struct vblk *d)
 {
-	return (volatile uint16_t *)(d->ring_pa + OFF_AVAIL);
+	return (volatile uint16_t *)pa_ptr(d->ring_pa + OFF_AVAIL);
 }
 
 static volatile uint16_t *used16(struct vblk *d)
 {
-	return (volatile uint16_t *)(d->ring_pa + OFF_USED);
+	return (volatile uint16_t *)pa_ptr(d->ring_pa + OFF_USED);
 }
 
 static volatile uint32_t *used_elem(struct vblk *d, unsigned int i)
 {
-	return (volatile uint32_t *)(d->ring_pa + OFF_USED + 4) + 2 * i;
+	return (volatile uint32_t *)pa_ptr(d->ring_pa + OFF_USED + 4) + 2 * i;
 }
 
 static volatile uint8_t *status_byte(struct vblk *d, unsigned int slot)
 {
-	return (volatile uint8_t *)(d->ring_pa + OFF_STATUS) + slot;
+	return (volatile uint8_t *)pa_ptr(d->ring_pa + OFF_STATUS) + slot;
 }
 
 static void write64_split(uintptr_t reg, uint64_t v)
@@ -139,7 +140,7 @@ int vblk_init(struct vblk *d, uintptr_t base, uint64_t ring_pa)
 	if (qmax < QSIZE)
 		goto unsupported;
 	d->qsize = QSIZE;
-	memset((void *)ring_pa, 0, OFF_STATUS + VBLK_MAX_REQS);
+	memset(pa_ptr(ring_pa), 0, OFF_STATUS + VBLK_MAX_REQS);
 	mmio_write32(base + VM_QUEUE_NUM, d->qsize);
 	write64_split(base + VM_QUEUE_DESC, ring_pa + OFF_DESC);
 	write64_split(base + VM_QUEUE_DRIVER, ring_pa + OFF_AVAIL);
@@ -178,7 +179,7 @@ int vblk_submit(struct vblk *d, int write, uint64_t off, uint64_t pa, uint32_t l
 	d->tag[slot] = tag;
 	d->inflight++;
 
-	hdr = (volatile struct blk_hdr *)(d->ring_pa + OFF_HDR) + slot;
+	hdr = (volatile struct blk_hdr *)pa_ptr(d->ring_pa + OFF_HDR) + slot;
 	hdr->type = write ? BLK_T_OUT : BLK_T_IN;
 	hdr->reserved = 0;
 	hdr->sector = off / VBLK_SECTOR;

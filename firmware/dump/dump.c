@@ -27,7 +27,7 @@
 #include <dump_reader.h>
 #include <fw_config.h>
 #include <fw_time.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <ledger.h>
 #include <log.h>
 #include <lz4_compress.h>
@@ -40,6 +40,7 @@
 #include <virtio_blk.h>
 #include <tsubaki/abi.h>
 #include <tsubaki/dump_format.h>
+#include <paddr.h>
 
 /* The non-secure scratch area (top of RAM, reserved no-map in the DT). */
 #define SCR_RING	0x000000
@@ -383,7 +384,7 @@ void dump_setup(const char *cfg, uint64_t cfg_len, uint64_t ram_base, uint64_t r
 	if (d.grant < d.chunk)
 		d.grant = d.chunk;
 	if (!d.memory)
-		gicv3_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, cpu_pcpu(0)->mpidr);
+		gic_spi_make_secure(PLAT_DUMP_INTID, PRIO_DISK, 0);
 	NOTICE("dump: %s, window %llu MiB, chunk %llu KiB, grant %llu MiB, %u in flight, "
 	       "filter %u, compress %u", d.memory ? "memory mode (no dump disk: Linux saves the dump)" :
 	       "dump disk", (unsigned long long)(win->size >> 20),
@@ -403,7 +404,7 @@ static void follow_cpu(void)
 
 	if (d.irq_cpu != p->index) {
 		d.irq_cpu = p->index;
-		gicv3_spi_route(PLAT_DUMP_INTID, p->mpidr);
+		gic_spi_route(PLAT_DUMP_INTID, p->index);
 	}
 }
 
@@ -443,12 +444,12 @@ static uint64_t build_meta(void)
 
 	len = (len + TSB_BLOCK - 1) & ~(TSB_BLOCK - 1);
 	d.hdr.checksum = dump_header_sum(&d.hdr);
-	memset((void *)img, 0, TSB_OFF_CHUNKS);
-	memcpy((void *)(img + TSB_OFF_HEADER), &d.hdr, sizeof(d.hdr));
-	memcpy((void *)(img + TSB_OFF_CPUS), d.cpu, sizeof(d.cpu));
-	memcpy((void *)(img + TSB_OFF_VMCOREINFO), d.vmci, sizeof(d.vmci));
-	memcpy((void *)(img + TSB_OFF_REGIONS), d.region, sizeof(d.region));
-	memcpy((void *)(img + TSB_OFF_CHUNKS), d.chunks,
+	memset(pa_ptr(img), 0, TSB_OFF_CHUNKS);
+	memcpy(pa_ptr(img + TSB_OFF_HEADER), &d.hdr, sizeof(d.hdr));
+	memcpy(pa_ptr(img + TSB_OFF_CPUS), d.cpu, sizeof(d.cpu));
+	memcpy(pa_ptr(img + TSB_OFF_VMCOREINFO), d.vmci, sizeof(d.vmci));
+	memcpy(pa_ptr(img + TSB_OFF_REGIONS), d.region, sizeof(d.region));
+	memcpy(pa_ptr(img + TSB_OFF_CHUNKS), d.chunks,
 	       (uint64_t)d.led.nchunks * sizeof(struct tsb_chunk));
 	return len;
 }
@@ -458,8 +459,8 @@ static uint64_t build_disk_header(void)
 {
 	uint64_t off = dump_disk_header_commit(&d.disk);
 
-	memset((void *)(d.scratch + SCR_DISKHDR), 0, TSB_BLOCK);
-	memcpy((void *)(d.scratch + SCR_DISKHDR), &d.disk, sizeof(d.disk));
+	memset(pa_ptr(d.scratch + SCR_DISKHDR), 0, TSB_BLOCK);
+	memcpy(pa_ptr(d.scratch + SCR_DISKHDR), &d.disk, sizeof(d.disk));
 	return off;
 }
 
@@ -671,7 +672,7 @@ static int ram_read(void *ctx, uint64_t pa, void *buf, uint32_t len)
 	if (d.led.role[off / d.led.chunk] == LR_NONE ||
 	    d.led.role[(off + len - 1) / d.led.chunk] == LR_NONE)
 		return -1;
-	memcpy(buf, (const void *)pa, len);
+	memcpy(buf, pa_ptr(pa), len);
 	return 0;
 }
 
@@ -757,7 +758,7 @@ static uint32_t sum_filtered(uint32_t i, uint64_t pa, uint64_t len)
 	unsigned int p, n = (unsigned int)(len / TSB_PAGE);
 
 	for (p = 0; p < n; p++) {
-		const uint64_t *w = (const uint64_t *)(pa + p * TSB_PAGE);
+		const uint64_t *w = (const uint64_t *)pa_ptr(pa + p * TSB_PAGE);
 		uint64_t any = 0;
 		unsigned int k;
 
@@ -798,14 +799,14 @@ static int fly_slot(unsigned int reqs)
 static uint32_t compress_chunk(uint64_t pa, uint64_t len, uint32_t skip, uint64_t kept,
 			       unsigned int z)
 {
-	uint8_t *out = (uint8_t *)(d.scratch + SCR_ZBUF + (uint64_t)z * ZBUF_SIZE);
+	uint8_t *out = (uint8_t *)pa_ptr(d.scratch + SCR_ZBUF + (uint64_t)z * ZBUF_SIZE);
 	unsigned int p, n = (unsigned int)(len / TSB_PAGE);
 	uint64_t t0 = arch_counter();
 	size_t zlen;
 
 	for (p = 0; p < n; p++) {
 		if (tsb_skip_code(skip, p) == TSB_SKIP_NONE)
-			memcpy(zin + p * TSB_PAGE, (const void *)(pa + p * TSB_PAGE), TSB_PAGE);
+			memcpy(zin + p * TSB_PAGE, pa_ptr(pa + p * TSB_PAGE), TSB_PAGE);
 		else
 			memset(zin + p * TSB_PAGE, 0, TSB_PAGE);
 	}
@@ -865,12 +866,12 @@ static int submit_chunk(uint32_t i)
 	int k;
 
 	if (!d.hdr.filter) {
-		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
+		d.chunks[i].checksum = tsb_sum64(0, pa_ptr(pa), len);
 		runs = 1;
 	} else if (d.hdr.filter & TSB_FILTER_AUDIT) {
 		/* the verdicts on record, every page on disk */
 		d.chunks[i].skip = sum_filtered(i, pa, len);
-		d.chunks[i].checksum = tsb_sum64(0, (const void *)pa, len);
+		d.chunks[i].checksum = tsb_sum64(0, pa_ptr(pa), len);
 		runs = 1;
 	} else {
 		skip = d.chunks[i].skip = sum_filtered(i, pa, len);
@@ -1062,8 +1063,8 @@ static int read_disk_header(void)
 			return -1;
 	if (!ok)
 		return -1;
-	memcpy(&c[0], (const void *)(d.scratch + SCR_READ), sizeof(c[0]));
-	memcpy(&c[1], (const void *)(d.scratch + SCR_READ + TSB_BLOCK), sizeof(c[1]));
+	memcpy(&c[0], pa_ptr(d.scratch + SCR_READ), sizeof(c[0]));
+	memcpy(&c[1], pa_ptr(d.scratch + SCR_READ + TSB_BLOCK), sizeof(c[1]));
 	pick = dump_disk_header_pick(&c[0], &c[1], d.dev.capacity);
 	if (pick < 0) {
 		NOTICE("dump: no valid disk header: formatting the dump disk");
@@ -1090,7 +1091,7 @@ static void copy_vmcoreinfo(void)
 		return;
 	/* Registered values were checked; the note itself is just bytes. */
 	if (d.vmci_pa >= d.ram_base && d.vmci_pa < end && d.vmci_size <= end - d.vmci_pa) {
-		memcpy(d.vmci, (const void *)d.vmci_pa, d.vmci_size);
+		memcpy(d.vmci, pa_ptr(d.vmci_pa), d.vmci_size);
 		d.hdr.vmcoreinfo_size = (uint32_t)d.vmci_size;
 	}
 }
@@ -1233,6 +1234,7 @@ static void init_header(unsigned int crashed, uint64_t dump_id)
 	d.cursor = 0;
 	d.hdr.magic = TSB_DUMP_MAGIC;
 	d.hdr.version = TSB_FORMAT_VERSION;
+	d.hdr.arch = ARCH_DUMP_ARCH;
 	d.hdr.state = TSB_DUMP_IN_PROGRESS;
 	d.hdr.dump_id = dump_id;
 	d.hdr.ram_base = d.ram_base;
@@ -1411,7 +1413,7 @@ static int sum_step(void)
 	if (d.summed >= d.led.nchunks)
 		return 0;
 	d.chunks[d.summed].checksum =
-		tsb_sum64(0, (const void *)ledger_chunk_addr(&d.led, d.summed),
+		tsb_sum64(0, pa_ptr(ledger_chunk_addr(&d.led, d.summed)),
 			  ledger_chunk_len(&d.led, d.summed));
 	d.summed++;
 	skip_excluded();
@@ -1594,7 +1596,7 @@ void dump_timer_fiq(void)
 	}
 	spin_unlock(&d.lock);
 	if (notify)
-		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
+		gic_spi_set_pending(PLAT_NOTIFY_INTID);
 }
 
 /* The crash path, on the restart's owner with every CPU seized and recorded. */
@@ -1719,7 +1721,7 @@ void dump_fiq(void)
 	account_fiq(t0);
 	spin_unlock(&d.lock);
 	if (notify)
-		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
+		gic_spi_set_pending(PLAT_NOTIFY_INTID);
 }
 
 /* Linux polls: a device that stopped answering must not strand memory. */
@@ -1738,7 +1740,7 @@ static void check_stalled(void)
 		start_secondary("poll");
 	/* A completion whose FIQ never came is taken here before anything is declared. */
 	if (d.state == TSB_STATE_SECONDARY && d.dev_up && service_disk())
-		gicv3_spi_set_pending(PLAT_NOTIFY_INTID);
+		gic_spi_set_pending(PLAT_NOTIFY_INTID);
 	if (d.state == TSB_STATE_SECONDARY && d.dev.inflight &&
 	    arch_counter() - d.last_progress >
 	    IO_TIMEOUT_US * arch_counter_freq() / 1000000ULL) {
@@ -1805,7 +1807,15 @@ static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
 	return TSB_E_OK;
 }
 
-static void smc_get_grant(struct cpu_ctx *ctx)
+static void set_results(uint64_t *res, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3)
+{
+	res[0] = r0;
+	res[1] = r1;
+	res[2] = r2;
+	res[3] = r3;
+}
+
+static void smc_get_grant(uint64_t *res)
 {
 	struct ledger_range r = { 0, 0 };
 	int last = 0, got = 0;
@@ -1827,8 +1837,8 @@ static void smc_get_grant(struct cpu_ctx *ctx)
 	if (got)	/* wait_ns: from the newest unit being durable to Linux fetching it. */
 		log_event("grant", "base=0x%llx size=%llu wait_ns=%llu", (unsigned long long)r.base,
 			  (unsigned long long)r.size, (unsigned long long)ready);
-	smc_ret(ctx, got ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA, r.base, r.size,
-		last ? TSB_GRANT_LAST : 0);
+	set_results(res, got ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA, r.base, r.size,
+		    last ? TSB_GRANT_LAST : 0);
 }
 
 /* The disk for the reader: idle, set up now if no dump has used it yet. */
@@ -1849,52 +1859,50 @@ static int64_t disk_for_reader(void)
 }
 
 /* The reader's calls in memory mode: the dump's metadata, no disk. */
-static void memory_disk(uint32_t fid, struct cpu_ctx *ctx)
+static void memory_disk(uint32_t fid, const uint64_t *a, uint64_t *res)
 {
 	uint64_t pa = 0;
 
 	int64_t ret;
 
 	if (fid == TSB_SMC_DISK_POLL) {
-		smc_ret(ctx, d.mem_read ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA,
-			(uint64_t)d.mem_read, TSB_READ_UNCHECKED, 0);
+		set_results(res, d.mem_read ? TSB_E_OK : (uint64_t)TSB_E_NO_DATA,
+			    (uint64_t)d.mem_read, TSB_READ_UNCHECKED, 0);
 		d.mem_read = 0;
 		return;
 	}
 	d.mem_read = 0;
-	ret = smc_arg(ctx, 1) ? memory_read(smc_arg(ctx, 1), smc_arg(ctx, 2), smc_arg(ctx, 3), &pa) :
+	ret = a[1] ? memory_read(a[1], a[2], a[3], &pa) :
 	      TSB_E_NOT_SUPPORTED;	/* no disk header: no disk */
-	smc_ret(ctx, (uint64_t)ret, pa, 0, 0);
+	set_results(res, (uint64_t)ret, pa, 0, 0);
 }
 
-static void smc_disk(uint32_t fid, struct cpu_ctx *ctx)
+static void smc_disk(uint32_t fid, const uint64_t *a, uint64_t *res)
 {
 	uint64_t pa = 0;
 	int64_t ret;
 
 	spin_lock(&d.lock);
 	if (d.memory) {
-		memory_disk(fid, ctx);
+		memory_disk(fid, a, res);
 		spin_unlock(&d.lock);
 		return;
 	}
 	ret = disk_for_reader();
 	if (fid == TSB_SMC_DISK_POLL) {
-		uint64_t res[4] = { (uint64_t)ret, 0, 0, 0 };
-
+		set_results(res, (uint64_t)ret, 0, 0, 0);
 		if (!ret || ret == TSB_E_BUSY)
 			reader_poll(&d.dev, res);
-		smc_ret(ctx, res[0], res[1], res[2], res[3]);
 	} else {
 		if (!ret)
-			ret = reader_start(&d.dev, d.scratch + SCR_META, smc_arg(ctx, 1),
-					   smc_arg(ctx, 2), smc_arg(ctx, 3), &pa);
-		smc_ret(ctx, (uint64_t)ret, pa, 0, 0);
+			ret = reader_start(&d.dev, d.scratch + SCR_META, a[1], a[2], a[3], &pa);
+		set_results(res, (uint64_t)ret, pa, 0, 0);
 	}
 	spin_unlock(&d.lock);
 }
 
-void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
+void dump_smc(uint32_t fid, const uint64_t *a, uint64_t *res, struct cpu_ctx *ctx,
+	      unsigned int self)
 {
 	int64_t ret = TSB_E_OK;
 
@@ -1903,7 +1911,7 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		ret = TSB_ABI_VERSION;
 		break;
 	case TSB_SMC_REGISTER:
-		ret = smc_register(smc_arg(ctx, 1), smc_arg(ctx, 2), smc_arg(ctx, 3));
+		ret = smc_register(a[1], a[2], a[3]);
 		break;
 	case TSB_SMC_PANIC:
 		log_event("panic", "cpu=%u boot=%u", self, boot_count());
@@ -1932,16 +1940,16 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		spin_unlock(&d.lock);
 		break;
 	case TSB_SMC_GET_GRANT:
-		smc_get_grant(ctx);
+		smc_get_grant(res);
 		return;
 	case TSB_SMC_DISK_READ:
 	case TSB_SMC_DISK_POLL:
-		smc_disk(fid, ctx);
+		smc_disk(fid, a, res);
 		return;
 	case TSB_SMC_MEM_RELEASE:
 		spin_lock(&d.lock);
 		check_stalled();
-		ret = d.memory ? memory_release(smc_arg(ctx, 1), smc_arg(ctx, 2)) :
+		ret = d.memory ? memory_release(a[1], a[2]) :
 		      TSB_E_NOT_SUPPORTED;
 		spin_unlock(&d.lock);
 		break;
@@ -1951,15 +1959,15 @@ void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 		check_stalled();
 		if (d.have_dev || d.mem_ids)
 			/* done: on disk, or left out by the filter */
-			smc_ret(ctx, d.state, d.hdr.bytes_written + d.hdr.bytes_skipped, d.to_dump,
-				d.hdr.dump_id);
+			set_results(res, d.state, d.hdr.bytes_written + d.hdr.bytes_skipped,
+				    d.to_dump, d.hdr.dump_id);
 		else
-			smc_ret(ctx, d.state, 0, 0, 0);
+			set_results(res, d.state, 0, 0, 0);
 		spin_unlock(&d.lock);
 		return;
 	default:
 		ret = TSB_E_NOT_SUPPORTED;
 		break;
 	}
-	smc_ret1(ctx, (uint64_t)ret);
+	set_results(res, (uint64_t)ret, 0, 0, 0);
 }

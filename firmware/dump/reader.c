@@ -12,6 +12,7 @@
 #include <tsubaki/abi.h>
 #include <tsubaki/dump_format.h>
 #include <tsubaki/lz4.h>
+#include <paddr.h>
 
 #define READ_TIMEOUT_US	10000000ULL	/* a request not done in 10 s: the disk failed */
 
@@ -269,7 +270,7 @@ static void zero_skipped(uint32_t skip, uint64_t co, uint64_t buf, uint64_t n)
 		if (next > end)
 			next = end;
 		if (tsb_skip_code(skip, (unsigned int)page) != TSB_SKIP_NONE)
-			memset((void *)(buf + (pos - co)), 0, next - pos);
+			memset(pa_ptr(buf + (pos - co)), 0, next - pos);
 		pos = next;
 	}
 }
@@ -293,17 +294,17 @@ static void decode_chunk(uint64_t i, const struct tsb_chunk *c, uint64_t clen, u
 
 	r.any = 1;
 	if (!zdst) {
-		memset((void *)at, 0, n);
+		memset(pa_ptr(at), 0, n);
 		mark_bad(i);
 		return;
 	}
-	memcpy(zsrc, (const void *)blk, zlen);	/* once, into secure RAM: then decoded */
+	memcpy(zsrc, pa_ptr(blk), zlen);	/* once, into secure RAM: then decoded */
 	if (tsb_lz4_decode(zsrc, zlen, zdst, clen) ||
 	    tsb_sum64(0, zdst, clen) != c->checksum) {
 		memset(zdst, 0, clen);
 		mark_bad(i);
 	}
-	memcpy((void *)at, zdst + co, n);
+	memcpy(pa_ptr(at), zdst + co, n);
 }
 
 /* Chunk @i (entry @c, @clen bytes) may be stored compressed: 1 if so, -1 if its entry is bad. */
@@ -352,7 +353,7 @@ static void check_data(void)
 		c = cached(i);
 		z = c ? compressed(c, clen) : 0;
 		if (z < 0) {
-			memset((void *)at, 0, n);
+			memset(pa_ptr(at), 0, n);
 			mark_bad(i);
 			r.sum_on = 0;
 		} else if (z && !co && n >= tsb_zlen_stored(c->zlen)) {
@@ -377,7 +378,7 @@ static void check_data(void)
 				zero_skipped(tsb_chunk_skip(r.hdr.filter, c), co, at, n);
 			if (co == 0)
 				r.sum = tsb_sum64_start(0, clen);
-			r.sum = tsb_sum64_words(r.sum, (const uint64_t *)at, n / 8);
+			r.sum = tsb_sum64_words(r.sum, (const uint64_t *)pa_ptr(at), n / 8);
 			r.sum_on = 1;
 			r.sum_chunk = i;
 			r.sum_next = co + n;
@@ -429,14 +430,14 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 {
 	switch (r.stage) {
 	case R_DISKHDR: {
-		const struct tsb_disk_header *c0 = (const void *)r.xfer;
-		const struct tsb_disk_header *c1 = (const void *)(r.xfer + TSB_BLOCK);
+		const struct tsb_disk_header *c0 = pa_ptr(r.xfer);
+		const struct tsb_disk_header *c1 = pa_ptr(r.xfer + TSB_BLOCK);
 		int pick = dump_disk_header_pick(c0, c1, dev->capacity);
 
 		/* The copy that counts goes first in the transfer area. */
 		if (pick == 1)
-			memcpy((void *)r.xfer, (const void *)(r.xfer + TSB_BLOCK), TSB_BLOCK);
-		memcpy(&r.disk, (const void *)r.xfer, sizeof(r.disk));
+			memcpy(pa_ptr(r.xfer), pa_ptr(r.xfer + TSB_BLOCK), TSB_BLOCK);
+		memcpy(&r.disk, pa_ptr(r.xfer), sizeof(r.disk));
 		r.have_disk = pick >= 0;
 		if (!r.id) {
 			res[1] = TSB_BLOCK;	/* Linux checks it itself */
@@ -445,7 +446,7 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 		return after_disk_header(dev) ?: TSB_E_AGAIN;
 	}
 	case R_META:
-		memcpy(&r.hdr, (const void *)r.xfer, sizeof(r.hdr));
+		memcpy(&r.hdr, pa_ptr(r.xfer), sizeof(r.hdr));
 		if (!header_valid(&r.hdr, r.id, r.slot_size)) {
 			WARN("dump reader: dump %llu has malformed metadata", (unsigned long long)r.id);
 			return TSB_E_INVALID;
@@ -453,7 +454,7 @@ static int64_t step(struct vblk *dev, uint64_t res[4])
 		r.have_dump = 1;
 		return submit_next(dev) ?: TSB_E_AGAIN;
 	case R_CHUNKS:
-		memcpy(r.cache, (const void *)r.xfer, r.cache_len);
+		memcpy(r.cache, pa_ptr(r.xfer), r.cache_len);
 		r.have_cache = 1;
 		return submit_data(dev) ?: TSB_E_AGAIN;
 	case R_DATA:

@@ -11,7 +11,7 @@
 struct boot_layout {
 	uint64_t dtb;
 	uint64_t kernel;
-	uint64_t kernel_end;	/* kernel + image_size from the Image header */
+	uint64_t kernel_end;	/* kernel + the image's size from its header */
 	uint64_t initrd;
 	uint64_t initrd_end;
 	uint64_t window_end;
@@ -20,16 +20,42 @@ struct boot_layout {
 #define BOOT_E_NOFIT	-1
 #define BOOT_E_IMAGE	-2
 
+/* A kernel image, as its header says it is to be placed (arch/<arch>/image.c). */
+struct boot_image {
+	uint64_t place;		/* where it goes, from the boot window's base */
+	uint64_t size;		/* the bytes it takes there */
+	int dtb_after;		/* the kernel overwrites what lies below it: DTB above */
+	uint64_t run, run_size;	/* where the kernel runs once started, from the base */
+	unsigned int can;	/* BOOT_CAN_*: what this architecture's Linux can do */
+	const char *name;	/* the format, for messages */
+};
+
+/* The kernel can hot-add memory (the option hotplug=). */
+#define BOOT_CAN_HOTPLUG	(1U << 0)
+/*
+ * It can use RAM below the window it boots in (a spare window below a live
+ * one comes back to it). 32-bit ARM cannot: RAM below its PHYS_OFFSET, where
+ * its zImage decompresses it, is lost to it.
+ */
+#define BOOT_CAN_LOW_RAM	(1U << 1)
+
 /*
  * boot_plan_layout() - place DTB, kernel and initrd inside the boot window
- * [ram_base, ram_base + window) that must also fit in RAM.
+ * [ram_base, ram_base + window) that must also fit in RAM: the kernel at
+ * its place, the initrd above it (2 MiB aligned); the DTB at 1 MiB (below the
+ * kernel: QEMU's own DTB occupies the first 1 MiB) or, for an image that
+ * overwrites what lies below it, 2 MiB aligned above the kernel.
  */
 int boot_plan_layout(uint64_t ram_base, uint64_t ram_size, uint64_t window,
-		     uint64_t image_size, uint64_t initrd_size,
+		     const struct boot_image *img, uint64_t initrd_size,
 		     struct boot_layout *out);
-/* Read text_offset/image_size from the kernel image header (arch/<arch>/image.c). */
-int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
-		    uint64_t *image_size);
+/*
+ * The bytes of a window above its low 2 MiB that the kernel image (and a DTB
+ * placed above it) take: boot_window_min()'s @kernel_bytes.
+ */
+uint64_t boot_image_span(const struct boot_image *img);
+/* Read the kernel image header (arch/<arch>/image.c): 0, or BOOT_E_IMAGE. */
+int boot_image_info(const void *hdr, uint64_t len, struct boot_image *img);
 
 /*
  * boot_window_min() - the smallest boot window a kernel can restart in: what

@@ -65,7 +65,15 @@ int arch_inject_undef(struct cpu_ctx *ctx);
  */
 void smc_handle(struct cpu_ctx *ctx);
 void ns_exception(struct cpu_ctx *ctx, uint64_t syndrome);
-/* Enter the normal world at EL1h, MMU off, with x0 = @arg. Never returns. */
+/*
+ * Enter the normal world's kernel mode at @entry, MMU off, with @arg in the
+ * first argument register (PSCI CPU_ON's context ID). Never returns.
+ */
 void __attribute__((noreturn)) cpu_enter_ns(uint64_t entry, uint64_t arg);
+/*
+ * Enter the kernel at @entry by the architecture's Linux boot protocol, its
+ * DTB at @dtb (arm64: x0 = DTB; ARM: r0 = 0, r1 = ~0, r2 = DTB). Never returns.
+ */
+void __attribute__((noreturn)) cpu_enter_kernel(uint64_t entry, uint64_t dtb);
 
 #endif

@@ -22,7 +22,7 @@ struct dt_platform {
 	unsigned int nbanks;		/* banks read, sorted by address */
 	unsigned int nmemnodes;		/* enabled memory nodes */
 	uint64_t bank[DT_MAX_BANKS][2];
-	uint64_t left_out;		/* bytes of RAM after a gap */
+	uint64_t left_out;		/* bytes of RAM after a gap, or out of the firmware's reach */
 	unsigned int ncpus;
 	uint64_t mpidr[DT_MAX_CPUS];
 };

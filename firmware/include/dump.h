@@ -49,8 +49,13 @@ uint64_t dump_codec_bytes(void);
 void dump_boot_info(struct dump_boot_info *bi);
 /* 1 when the top virtio slot is the collector's dump disk (not memory mode). */
 int dump_has_disk(void);
-/* The SiP service (TSB_SMC_*): sets all four results (smc_ret()). */
-void dump_smc(uint32_t fid, struct cpu_ctx *ctx, unsigned int self);
+/*
+ * The SiP service (TSB_SMC_*) in its SMC64 form (services/sip.c unpacks an
+ * SMC32 call): @a holds the function ID and arguments, @res gets all four
+ * results. @ctx is the caller's context (a panic records it).
+ */
+void dump_smc(uint32_t fid, const uint64_t *a, uint64_t *res, struct cpu_ctx *ctx,
+	      unsigned int self);
 /* The dump disk's FIQ (the secure timer's: stimer.h). */
 void dump_fiq(void);
 

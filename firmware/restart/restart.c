@@ -15,7 +15,7 @@
 #include <cpu.h>
 #include <dump.h>
 #include <fw_time.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
@@ -72,7 +72,7 @@ static void capture(struct pcpu *p, const struct cpu_ctx *ctx, enum restart_why 
 static void __attribute__((noreturn)) park_here(struct pcpu *p)
 {
 	stimer_cpu_off();
-	gicv3_ns_reset_cpu(p->mpidr);
+	gic_ns_reset_cpu(p->index);
 	cpu_ns_reset();
 	__atomic_store_n(&p->ns_epoch, 0, __ATOMIC_RELEASE);
 	arch_mb();
@@ -158,7 +158,7 @@ static void seize_others(struct restart_info *ri)
 		if (i == ri->owner || !p || !__atomic_load_n(&p->ns_epoch, __ATOMIC_ACQUIRE))
 			continue;
 		wait |= 1U << i;
-		gicv3_send_sgi0(PLAT_SGI_PULL, p->mpidr);
+		gic_send_sgi0(PLAT_SGI_PULL, p->index);
 	}
 	deadline = fw_deadline_us(PULL_TIMEOUT_US);
 	for (i = 0; i < n; i++) {
@@ -199,8 +199,8 @@ static void __attribute__((noreturn)) enter_linux(void)
 {
 	struct pcpu *p = this_cpu();
 
-	gicv3_ns_reset_distributor();
-	gicv3_ns_reset_cpu(p->mpidr);
+	gic_ns_reset_distributor();
+	gic_ns_reset_cpu(p->index);
 	cpu_ns_reset();
 	plat_ns_devices_reset(dump_has_disk());
 	psci_restart_states(p->index);

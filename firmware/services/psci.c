@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <arch.h>
 #include <cpu.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <log.h>
 #include <psci.h>
 #include <restart.h>
@@ -106,7 +106,7 @@ static int64_t psci_cpu_off(unsigned int self)
 		return ret;
 	VERBOSE("psci: cpu%u off", self);
 	stimer_cpu_off();
-	gicv3_ns_reset_cpu(p->mpidr);
+	gic_ns_reset_cpu(p->index);
 	cpu_ns_reset();
 	__atomic_store_n(&p->ns_epoch, 0, __ATOMIC_RELEASE);
 	arch_reset_stack_and_call(psci_park);

@@ -8,12 +8,13 @@
 #include <boot.h>
 #include <cpu.h>
 #include <dump.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <log.h>
 #include <plat.h>
 #include <platform_def.h>
 #include <psci.h>
 #include <restart.h>
+#include <sip.h>
 #include <smccc.h>
 #include <stimer.h>
 #include <watch.h>
@@ -26,16 +27,15 @@ static void smc_dispatch(uint32_t fid, struct cpu_ctx *ctx, unsigned int self)
 
 	if (!(fid & SMCCC_FAST)) {
 		ret = SMCCC_NOT_SUPPORTED;	/* no yielding calls */
+	} else if ((fid & SMCCC_64) && arch_ctx_is_32bit(ctx)) {
+		ret = SMCCC_NOT_SUPPORTED;	/* SMC64 from AArch32: no such call there */
 	} else if (SMCCC_OWNER(fid) == SMCCC_OWNER_ARCH) {
 		ret = smccc_arch_call(fid, smc_arg(ctx, 1), plat_cpu_unaffected_by_spectre());
 	} else if (SMCCC_OWNER(fid) == SMCCC_OWNER_STD) {
 		ret = psci_smc_handler(fid, ctx, self);
-	} else if (SMCCC_OWNER(fid) == SMCCC_OWNER_SIP && (fid & SMCCC_64)) {
-		if (fid != TSB_SMC_WATCHDOG) {
-			dump_smc(fid, ctx, self);
-			return;
-		}
-		ret = watch_smc_watchdog(smc_arg(ctx, 1));
+	} else if (SMCCC_OWNER(fid) == SMCCC_OWNER_SIP) {
+		sip_smc(fid, ctx, self);
+		return;
 	}
 	smc_ret1(ctx, (uint64_t)ret);
 }
@@ -46,7 +46,7 @@ void smc_handle(struct cpu_ctx *ctx)
 	int self = psci_self_index();
 
 	/* A panic is recorded as one, even by a CPU that joins a restart. */
-	if (fid != TSB_SMC_PANIC)
+	if (TSB_SMC_AS_64(fid) != TSB_SMC_PANIC)
 		restart_check_stale(ctx);
 	smc_dispatch(fid, ctx, self < 0 ? 0 : (unsigned int)self);
 	if (!(fid & SMCCC_64) && (fid & SMCCC_FAST))
@@ -78,10 +78,10 @@ void ns_exception(struct cpu_ctx *ctx, uint64_t syndrome)
 
 void el3_fiq_handler(struct cpu_ctx *ctx)
 {
-	unsigned int id = gicv3_ack_group0();
+	unsigned int id = gic_ack_group0();
 
 	if (id < 1020) {
-		gicv3_eoi_group0(id);
+		gic_eoi_group0(id);
 		if (id == PLAT_DUMP_INTID)
 			dump_fiq();
 		else if (id == PLAT_SEC_TIMER_PPI)

@@ -7,7 +7,7 @@
 #include <cpu.h>
 #include <fw_config.h>
 #include <fw_time.h>
-#include <gicv3.h>
+#include <gic.h>
 #include <log.h>
 #include <psci.h>
 #include <restart.h>
@@ -174,7 +174,7 @@ void watch_sample(struct cpu_ctx *ctx)
 {
 	struct pcpu *p = this_cpu();
 	uint64_t now = arch_counter(), dl, dt;
-	int stuck = arch_ns_irqs_masked(ctx) && gicv3_ns_local_pending(p->mpidr);
+	int stuck = arch_ns_irqs_masked(ctx) && gic_ns_local_pending(p->index);
 
 	if (!stuck)
 		p->masked_since = 0;

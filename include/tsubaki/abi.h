@@ -1,9 +1,22 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
 /*
  * The Tsubaki collector's SMC ABI: one header for the secure firmware and the
- * Linux module (linux/module/). SiP service, SMC64 fast calls.
+ * Linux module (linux/module/). SiP service, fast calls.
  *
  * Arguments in x1..x3, results in x0..x3. x0 < 0 is an error (TSB_E_*).
+ *
+ * A 64-bit kernel calls the SMC64 IDs below. A 32-bit (ARMv7-A) kernel calls
+ * the same services by their SMC32 IDs, TSB_SMC32(n), with 32-bit registers:
+ *   - an address or size that is a whole number of 4 KiB pages travels as a
+ *     page number or page count (TSB_PAGE_SHIFT), so 32 bits reach the 40-bit
+ *     LPAE address space: GET_GRANT's x1, x2, STATUS's x1, x2, DISK_READ's
+ *     offset x2 (in and out: its result x1 is the data's page number) and
+ *     MEM_RELEASE's x1, x2;
+ *   - REGISTER's note address is split: r2 its low word, r3 its high word,
+ *     and its size moves to r4;
+ *   - STATUS's dump id is its low 32 bits.
+ * Everything else reads as for SMC64. The firmware answers both forms on
+ * every architecture.
  */
 #ifndef TSUBAKI_ABI_H
 #define TSUBAKI_ABI_H
@@ -13,6 +26,10 @@
 #define TSB_ABI_VERSION		((TSB_ABI_MAJOR << 16) | TSB_ABI_MINOR)
 
 #define TSB_SMC(n)		(0xc2000000U | (n))	/* fast, SMC64, SiP */
+#define TSB_SMC32(n)		(0x82000000U | (n))	/* fast, SMC32, SiP */
+#define TSB_SMC_IS_32(fid)	(((fid) & 0x40000000U) == 0)
+#define TSB_SMC_AS_64(fid)	((fid) | 0x40000000U)	/* the SMC64 ID of either form */
+#define TSB_PAGE_SHIFT		12	/* SMC32's page numbers and counts */
 
 /* -> x0 = TSB_ABI_VERSION */
 #define TSB_SMC_VERSION		TSB_SMC(0x00)

@@ -22,7 +22,7 @@
 
 #define TSB_DISK_MAGIC		0x4b5349444b425354ULL	/* "TSBKDISK" */
 #define TSB_DUMP_MAGIC		0x504d55444b425354ULL	/* "TSBKDUMP" */
-#define TSB_FORMAT_VERSION	4	/* what the firmware writes */
+#define TSB_FORMAT_VERSION	5	/* what the firmware writes */
 #define TSB_FORMAT_OLDEST	1	/* the oldest readers still take */
 
 #define TSB_BLOCK		4096ULL
@@ -85,6 +85,15 @@ struct tsb_disk_header {
 	uint64_t reserved2;
 };
 
+/*
+ * The architecture of the crashed machine (tsb_dump_header.arch, version 5
+ * on; every dump of versions 1-4 is AArch64). It says which view of a CPU
+ * record's registers holds, and which ELF a vmcore of it is (ELF64 EM_AARCH64
+ * or ELF32 EM_ARM).
+ */
+#define TSB_ARCH_AARCH64	0
+#define TSB_ARCH_AARCH32	1	/* ARMv7-A, LPAE: physical addresses up to 40 bits */
+
 struct tsb_dump_header {
 	uint64_t magic;		/* TSB_DUMP_MAGIC */
 	uint32_t version;
@@ -115,7 +124,16 @@ struct tsb_dump_header {
 	uint64_t bytes_skipped;	/* of the chunks on disk, bytes left out by the filter */
 	/* version 4 on (0 in version 3) */
 	uint64_t bytes_stored;	/* the disk bytes the OK chunks take (bytes_written less compression) */
+	/* version 5 on (version 4 ends here, and its checksum with it) */
+	uint32_t arch;		/* TSB_ARCH_*: which view of the CPU records holds */
+	uint32_t reserved5;
 };
+
+/* A dump's architecture: version 5 says; every older dump is AArch64. */
+static inline uint32_t tsb_dump_arch(const struct tsb_dump_header *h)
+{
+	return h->version >= 5 ? h->arch : TSB_ARCH_AARCH64;
+}
 
 /*
  * Compression (tsb_dump_header.compress, the firmware option compress=,
@@ -137,28 +155,55 @@ struct tsb_dump_header {
 #define TSB_CAUSE_WATCHDOG	3	/* the watchdog was not pinged in time: the CPUs online */
 
 /* One CPU's normal-world state when the collector seized it. */
+/*
+ * An AArch32 CPU's normal-world state: the registers of the mode it was in
+ * (r[13], r[14] are that mode's SP and LR; r[15] where it was), then every
+ * mode's banked registers and the CP15 state of the normal world.
+ */
+struct tsb_a32_regs {
+	uint32_t r[16];
+	uint32_t cpsr;		/* SPSR_mon: the interrupted mode's CPSR */
+	uint32_t sp_usr, lr_usr;
+	uint32_t sp_svc, lr_svc, spsr_svc;
+	uint32_t sp_abt, lr_abt, spsr_abt;
+	uint32_t sp_und, lr_und, spsr_und;
+	uint32_t sp_irq, lr_irq, spsr_irq;
+	uint32_t r8_fiq[5];	/* r8_fiq..r12_fiq */
+	uint32_t sp_fiq, lr_fiq, spsr_fiq;
+	uint32_t sctlr, ttbcr, dacr, contextidr;
+	uint64_t ttbr0, ttbr1;	/* 64-bit (LPAE) */
+	uint32_t mair0, mair1, vbar;
+	uint32_t dfsr, dfar, ifsr, ifar;
+	uint32_t tpidrurw, tpidruro, tpidrprw;
+};
+
 struct tsb_cpu_record {
 	uint32_t valid;
 	uint32_t cpu;
 	uint64_t mpidr;
-	uint64_t x[31];
-	uint64_t sp_el0;
-	uint64_t sp_el1;
-	uint64_t pc;		/* ELR_EL3: where the CPU was */
-	uint64_t pstate;	/* SPSR_EL3 */
-	uint64_t elr_el1;
-	uint64_t spsr_el1;
-	uint64_t sctlr_el1;
-	uint64_t ttbr0_el1;
-	uint64_t ttbr1_el1;
-	uint64_t tcr_el1;
-	uint64_t mair_el1;
-	uint64_t vbar_el1;
-	uint64_t esr_el1;
-	uint64_t far_el1;
-	uint64_t tpidr_el1;
-	uint64_t tpidr_el0;
-	uint64_t reserved[6];
+	union {
+		struct {	/* TSB_ARCH_AARCH64 */
+			uint64_t x[31];
+			uint64_t sp_el0;
+			uint64_t sp_el1;
+			uint64_t pc;		/* ELR_EL3: where the CPU was */
+			uint64_t pstate;	/* SPSR_EL3 */
+			uint64_t elr_el1;
+			uint64_t spsr_el1;
+			uint64_t sctlr_el1;
+			uint64_t ttbr0_el1;
+			uint64_t ttbr1_el1;
+			uint64_t tcr_el1;
+			uint64_t mair_el1;
+			uint64_t vbar_el1;
+			uint64_t esr_el1;
+			uint64_t far_el1;
+			uint64_t tpidr_el1;
+			uint64_t tpidr_el0;
+			uint64_t reserved[6];
+		};
+		struct tsb_a32_regs a32;	/* TSB_ARCH_AARCH32 */
+	};
 };
 
 #define TSB_REGION_PRIMARY	1	/* dumped before the restart */
@@ -252,6 +297,8 @@ static inline uint32_t tsb_chunk_skip(uint32_t filter, const struct tsb_chunk *c
 _Static_assert(sizeof(struct tsb_disk_header) <= TSB_BLOCK, "disk header");
 _Static_assert(sizeof(struct tsb_dump_header) <= TSB_BLOCK, "dump header");
 _Static_assert(sizeof(struct tsb_cpu_record) * TSB_MAX_CPUS <= 0x2000, "cpu records");
+_Static_assert(sizeof(struct tsb_cpu_record) == 440, "cpu record: the same size in every version");
+_Static_assert(sizeof(struct tsb_a32_regs) <= sizeof(struct tsb_cpu_record) - 16, "a32 view");
 _Static_assert(sizeof(struct tsb_region) * TSB_MAX_REGIONS <= 0x1000, "regions");
 _Static_assert(sizeof(struct tsb_chunk) == 16, "chunk");
 
@@ -335,6 +382,8 @@ static inline size_t tsb_dump_header_len(uint32_t version)
 {
 	if (version == 1)
 		return __builtin_offsetof(struct tsb_dump_header, cause);
+	if (version >= 2 && version <= 4)
+		return __builtin_offsetof(struct tsb_dump_header, arch);
 	return version >= 2 && version <= TSB_FORMAT_VERSION ? sizeof(struct tsb_dump_header) : 0;
 }
 

@@ -16,7 +16,7 @@
 #define TSB_PACK_ALIGN		4096
 
 enum tsb_pack_type {
-	TSB_PACK_KERNEL = 1,	/* arm64 Image */
+	TSB_PACK_KERNEL = 1,	/* arm64 Image or ARM zImage */
 	TSB_PACK_INITRD = 2,	/* initramfs (cpio) */
 	TSB_PACK_CMDLINE = 3,	/* kernel command line, NUL-terminated */
 	TSB_PACK_CONFIG = 4,	/* "key=value" lines, NUL-terminated */

@@ -6,12 +6,14 @@
  * and dumps the rest by DMA while the new kernel runs. This driver binds to
  * the firmware's /tsubaki DT node (docs/dt-binding-tsubaki.md) and does:
  *  - communication: SiP SMC ABI check (include/tsubaki/abi.h), VMCOREINFO
- *    registration, status in /sys/kernel/tsubaki (docs/ABI/testing/);
+ *    registration, status in /sys/kernel/tsubaki (docs/ABI/testing/); a
+ *    64-bit kernel makes SMC64 calls, a 32-bit one their SMC32 forms;
  *  - fault notification: a last-in-line panic notifier calls TSB_SMC_PANIC;
  *  - memory hand-back: after a crash restart (dump-state = "in-progress"),
  *    the RAM not yet dumped is either reserved and listed by memory-region,
  *    or left out of the boot memory map in whole memory blocks and listed by
- *    hotplug-memory (hotplug.c adds those). Blocks of it that the firmware
+ *    hotplug-memory (hotplug.c adds those; a kernel without memory hot-add,
+ *    32-bit ARM, cannot, and says so). Blocks of it that the firmware
  *    grants are checked and freed to the page allocator, on its interrupt
  *    and by a 1 s poll in case one is lost. Nothing is freed on unload: what
  *    is left stays reserved (and while hot-plug memory is pending, the
@@ -43,6 +45,7 @@
 
 /* Hand-back counters, shown in sysfs; written under tsb_lock. */
 static u64 tsb_bytes_handed_back, tsb_bytes_pending;
+static u64 tsb_bytes_lost;	/* granted, but out of the memory map and not hot-added */
 static u64 tsb_handback_count, tsb_handback_ns_total, tsb_handback_ns_max;
 u64 tsb_bytes_hot_added;	/* hotplug.c */
 
@@ -53,12 +56,66 @@ static struct kobject *tsb_kobj;
 
 static u64 tsb_smc_ns_max;	/* the longest SiP call of this boot */
 
-int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1,
-	    unsigned long a2, unsigned long a3)
+/*
+ * The SMC32 form of each call (include/tsubaki/abi.h), for a 32-bit kernel:
+ * which arguments and which results (bit n: a<n>) travel as 4 KiB page
+ * numbers or counts. REGISTER's note address is split over r2 and r3.
+ */
+static const struct {
+	u8 args, res;
+} tsb_smc32_pages[] = {
+	[TSB_SMC_GET_GRANT & 0xff] = { 0, BIT(1) | BIT(2) },
+	[TSB_SMC_STATUS & 0xff] = { 0, BIT(1) | BIT(2) },
+	[TSB_SMC_DISK_READ & 0xff] = { BIT(2), BIT(1) },
+	[TSB_SMC_MEM_RELEASE & 0xff] = { BIT(1) | BIT(2), 0 },
+};
+
+static int tsb_smc32(struct tsb_res *res, u32 fid, u64 a1, u64 a2, u64 a3)
+{
+	unsigned int n = fid & 0xff, i;
+	u8 in = n < ARRAY_SIZE(tsb_smc32_pages) ? tsb_smc32_pages[n].args : 0;
+	u8 out = n < ARRAY_SIZE(tsb_smc32_pages) ? tsb_smc32_pages[n].res : 0;
+	u64 a[4] = { 0, a1, a2, a3 };
+	struct arm_smccc_res r;
+
+	for (i = 1; i < ARRAY_SIZE(a); i++) {
+		if (in & BIT(i)) {
+			if (a[i] & (BIT(TSB_PAGE_SHIFT) - 1))
+				goto invalid;	/* not a whole page: the ABI cannot say it */
+			a[i] >>= TSB_PAGE_SHIFT;
+		}
+		if (a[i] > U32_MAX && !(fid == TSB_SMC_REGISTER && i == 2))
+			goto invalid;
+	}
+	if (fid == TSB_SMC_REGISTER)
+		arm_smccc_1_1_smc(TSB_SMC32(n), (unsigned long)a[1], lower_32_bits(a[2]),
+				  upper_32_bits(a[2]), (unsigned long)a[3], &r);
+	else
+		arm_smccc_1_1_smc(TSB_SMC32(n), (unsigned long)a[1], (unsigned long)a[2],
+				  (unsigned long)a[3], &r);
+	*res = (struct tsb_res){ .a0 = r.a0, .a1 = r.a1, .a2 = r.a2, .a3 = r.a3 };
+	if (out & BIT(1))
+		res->a1 <<= TSB_PAGE_SHIFT;
+	if (out & BIT(2))
+		res->a2 <<= TSB_PAGE_SHIFT;
+	return (int)res->a0;
+invalid:
+	*res = (struct tsb_res){ .a0 = (unsigned long)TSB_E_INVALID };
+	return TSB_E_INVALID;
+}
+
+int tsb_smc(struct tsb_res *res, u32 fid, u64 a1, u64 a2, u64 a3)
 {
 	u64 t0 = ktime_get_ns(), dt;
+	struct arm_smccc_res r;
 
-	arm_smccc_1_1_smc(fid, a1, a2, a3, res);
+	if (IS_ENABLED(CONFIG_ARM)) {
+		tsb_smc32(res, fid, a1, a2, a3);
+	} else {
+		arm_smccc_1_1_smc(fid, (unsigned long)a1, (unsigned long)a2, (unsigned long)a3,
+				  &r);
+		*res = (struct tsb_res){ .a0 = r.a0, .a1 = r.a1, .a2 = r.a2, .a3 = r.a3 };
+	}
 	dt = ktime_get_ns() - t0;
 	if (dt > READ_ONCE(tsb_smc_ns_max))
 		WRITE_ONCE(tsb_smc_ns_max, dt);
@@ -74,7 +131,7 @@ static const char * const tsb_states[] = {
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 
 	tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0);
 	return sysfs_emit(buf, "%s\n", res.a0 < ARRAY_SIZE(tsb_states) ?
@@ -86,11 +143,11 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 static ssize_t name##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
 {									\
-	struct arm_smccc_res res;					\
+	struct tsb_res res;						\
 									\
 	if (tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0) < 0)			\
 		return -EIO;						\
-	return sysfs_emit(buf, "%lu\n", res.reg);			\
+	return sysfs_emit(buf, "%llu\n", res.reg);			\
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
@@ -216,7 +273,7 @@ static int tsb_vmci_init(void)
 
 static int tsb_connect(struct device *dev)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	int err;
 
 	if (of_property_match_string(dev->of_node, "method", "smc") ||
@@ -256,7 +313,7 @@ static int tsb_connect(struct device *dev)
 
 static int tsb_panic(struct notifier_block *nb, unsigned long event, void *msg)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	int err;
 
 	tsb_vmci_fill(true);
@@ -298,6 +355,7 @@ static DECLARE_DELAYED_WORK(tsb_poll, tsb_poll_fn);
 static int tsb_add_range(struct device *dev, phys_addr_t base, phys_addr_t end, bool hotplug)
 {
 	struct tsb_range *r;
+	int err;
 
 	if (base >= end || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(end))
 		return -EINVAL;
@@ -313,8 +371,13 @@ static int tsb_add_range(struct device *dev, phys_addr_t base, phys_addr_t end, 
 	if (!r->freed)
 		return -ENOMEM;
 	/* A range that cannot be hot-added stays pending, and unusable, this boot. */
-	if (hotplug && tsb_hp_setup(r) == -ENOMEM)
-		return -ENOMEM;
+	if (hotplug) {
+		err = tsb_hp_setup(r);
+		if (err == -ENOMEM)
+			return err;
+		/* No hot-add in this kernel: its grants are taken, the memory stays out. */
+		r->lost = err == -EOPNOTSUPP;
+	}
 	list_add_tail(&r->node, &tsb_ranges);
 	tsb_bytes_pending += end - base;
 	return 0;
@@ -331,6 +394,7 @@ static int tsb_parse_pending(struct device *dev, bool *hotplug)
 	struct device_node *rn;
 	struct resource res;
 	int i, j, len, err = 0;
+	u64 lost = 0;
 
 	for (i = 0; !err; i++) {
 		rn = of_parse_phandle(dev->of_node, "memory-region", i);
@@ -350,6 +414,13 @@ static int tsb_parse_pending(struct device *dev, bool *hotplug)
 		if (base + size < base)
 			return -EINVAL;
 		err = tsb_add_range(dev, base, base + size, true);
+		lost += size;
+	}
+	if (*hotplug && !IS_ENABLED(CONFIG_MEMORY_HOTPLUG)) {
+		/* 32-bit ARM: the firmware's hotplug= option is of no use to this kernel */
+		dev_err(dev, "%llu MiB of pending RAM were left out of the memory map to be hot-added, but this kernel cannot hot-add memory (no CONFIG_MEMORY_HOTPLUG): it stays unusable until the next boot; run the collector with hotplug=0\n",
+			lost >> 20);
+		*hotplug = false;
 	}
 	return err ?: list_empty(&tsb_ranges) ? -ENOENT : 0;
 }
@@ -376,6 +447,8 @@ static bool tsb_piece_ok(struct tsb_range *r, phys_addr_t base, u64 size)
 	if (tsb_grant_in_range(base, size, r->base, r->end - r->base, PAGE_SIZE) != TSB_GRANT_OK ||
 	    tsb_range_freed(r, base, base + size))
 		return false;
+	if (r->lost)
+		return true;	/* not in the memory map: nothing to free */
 	if (r->hotplug)
 		return tsb_hp_grant_ok(r, base, size);
 	for (i = 0; i < PHYS_PFN(size); i++) {
@@ -409,7 +482,7 @@ static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
 {
 	phys_addr_t a, end = base + size;
 	struct tsb_range *r;
-	u64 len, ns;
+	u64 len, ns, lost = 0;
 
 	if (!size || end < base)
 		return false;
@@ -420,13 +493,18 @@ static bool tsb_grant(phys_addr_t base, u64 size, ktime_t start)
 	}
 	for (a = base; a < end; a += len) {
 		len = tsb_piece(a, end, &r);
-		if (r->hotplug)
+		if (r->hotplug) {
 			tsb_hp_grant(r, a, len);
-		else
+		} else if (r->lost) {
+			bitmap_set(r->freed, PHYS_PFN(a - r->base), PHYS_PFN(len));
+			lost += len;
+		} else {
 			tsb_free_reserved(r, a, len);
+		}
 	}
 	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
-	WRITE_ONCE(tsb_bytes_handed_back, tsb_bytes_handed_back + size);
+	WRITE_ONCE(tsb_bytes_lost, tsb_bytes_lost + lost);
+	WRITE_ONCE(tsb_bytes_handed_back, tsb_bytes_handed_back + size - lost);
 	WRITE_ONCE(tsb_bytes_pending, tsb_bytes_pending - size);
 	WRITE_ONCE(tsb_handback_count, tsb_handback_count + 1);
 	WRITE_ONCE(tsb_handback_ns_total, tsb_handback_ns_total + ns);
@@ -456,7 +534,7 @@ static void tsb_hotplug_unpin(void)
 /* Takes every grant ready now; returns true while more are to come. */
 static bool tsb_fetch_grants(void)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	ktime_t start;
 	int err;
 
@@ -471,7 +549,8 @@ static bool tsb_fetch_grants(void)
 			break;
 		}
 		if (!err && res.a2 && !tsb_grant(res.a1, res.a2, start))
-			dev_err_ratelimited(tsb_dev, "rejected grant %#lx+%#lx\n", res.a1, res.a2);
+			dev_err_ratelimited(tsb_dev, "rejected grant %#llx+%#llx\n",
+					    res.a1, res.a2);
 		if (res.a3 & TSB_GRANT_LAST) {
 			tsb_done = true;	/* stops the poll too */
 			tsb_hotplug_unpin();
@@ -479,6 +558,9 @@ static bool tsb_fetch_grants(void)
 				 tsb_bytes_handed_back,
 				 ktime_ms_delta(ktime_get(), tsb_probed),
 				 tsb_bytes_pending);
+			if (tsb_bytes_lost)
+				dev_warn(tsb_dev, "%llu bytes dumped stay unusable until the next boot (not hot-added)\n",
+					 tsb_bytes_lost);
 		}
 		if (err || !res.a2)
 			break;
@@ -548,7 +630,7 @@ static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	unsigned long long base, size;
 	unsigned long deadline = jiffies + 30 * HZ;
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	char extra;
 	int err;
 
@@ -619,7 +701,7 @@ static void tsb_start_handback(struct platform_device *pdev)
 
 static int tsb_probe(struct platform_device *pdev)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	int err;
 
 	tsb_dev = &pdev->dev;	/* before sysfs appears */

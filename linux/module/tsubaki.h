@@ -14,9 +14,19 @@
 
 extern struct device *tsb_dev;
 
-/* One SiP call; returns x0 as a TSB_E_* status (an SMCCC status is a signed 32-bit int). */
-int tsb_smc(struct arm_smccc_res *res, u32 fid, unsigned long a1, unsigned long a2,
-	    unsigned long a3);
+/* The results of a SiP call, as wide as the SMC64 form's on every kernel. */
+struct tsb_res {
+	unsigned long a0;
+	u64 a1, a2, a3;
+};
+
+/*
+ * One SiP call, by its SMC64 ID and with its SMC64 arguments (abi.h); a
+ * 32-bit kernel makes the SMC32 form of it, addresses and sizes as page
+ * numbers (core.c). Returns x0 as a TSB_E_* status (an SMCCC status is a
+ * signed 32-bit int).
+ */
+int tsb_smc(struct tsb_res *res, u32 fid, u64 a1, u64 a2, u64 a3);
 
 /* core.c: the pending RAM of a dump in progress, one per range */
 struct tsb_range {
@@ -24,6 +34,7 @@ struct tsb_range {
 	phys_addr_t base, end;
 	unsigned long *freed;		/* one bit per page handed back */
 	bool hotplug;			/* not in the boot memory map: hotplug.c */
+	bool lost;			/* not in it, and this kernel cannot hot-add */
 	struct list_head hp_node;
 	unsigned long *hp_added;	/* one bit per memory block hot-added */
 	unsigned long *hp_online;	/* one bit per MAX_ORDER chunk onlined */
@@ -31,6 +42,7 @@ struct tsb_range {
 
 /* hotplug.c: pending RAM hot-added as it is handed back; tsb_lock held where noted */
 extern u64 tsb_bytes_hot_added;	/* shown in sysfs */
+#ifdef CONFIG_MEMORY_HOTPLUG
 int tsb_hp_init(void);
 void tsb_hp_exit(void);
 int tsb_hp_setup(struct tsb_range *r);
@@ -38,6 +50,20 @@ bool tsb_hp_grant_ok(struct tsb_range *r, phys_addr_t base, u64 size);	/* tsb_lo
 void tsb_hp_grant(struct tsb_range *r, phys_addr_t base, u64 size);	/* tsb_lock */
 void tsb_hp_retry(void);						/* tsb_lock */
 bool tsb_hp_all_back(void);						/* tsb_lock */
+#else
+/* A kernel that cannot hot-add memory (32-bit ARM): no range is ever hot-plug. */
+static inline int tsb_hp_init(void) { return 0; }
+static inline void tsb_hp_exit(void) { }
+static inline int tsb_hp_setup(struct tsb_range *r) { return -EOPNOTSUPP; }
+static inline bool tsb_hp_grant_ok(struct tsb_range *r, phys_addr_t base, u64 size)
+{
+	return false;
+}
+
+static inline void tsb_hp_grant(struct tsb_range *r, phys_addr_t base, u64 size) { }
+static inline void tsb_hp_retry(void) { }
+static inline bool tsb_hp_all_back(void) { return true; }
+#endif
 
 /* core.c: memory mode (the dump stays in RAM until userland saves it) */
 extern bool tsb_memory_mode;

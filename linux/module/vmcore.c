@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/kobject.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -47,7 +48,7 @@ static phys_addr_t tsb_xfer_pa;
  */
 static int tsb_disk_read(u64 id, u64 off, void *buf, size_t len, u64 *verdict)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	unsigned long deadline;
 	size_t n;
 	int err;
@@ -108,8 +109,7 @@ struct tsb_vmcore {
 	/* the crashed kernel's address space (from its VMCOREINFO) */
 	const char *vtext;
 	size_t vlen;
-	bool lin_ok, have_image;
-	u64 phys_offset, page_offset, lin_span, kimage_voffset, image_start, image_end;
+	struct tsb_vmcore_map map;
 	/* the file */
 	u8 *head;		/* ELF header, program headers, notes */
 	size_t head_len;
@@ -191,8 +191,7 @@ static int tsb_read_phys(struct tsb_vmcore *v, u64 pa, void *buf, size_t len)
 	if (pa < v->h.ram_base || pa >= ram_end || len > ram_end - pa)
 		return -ENODATA;
 	while (len) {
-		u64 rel = pa - v->h.ram_base, i = rel / v->h.chunk_size;
-		u64 co = rel % v->h.chunk_size;
+		u64 co, i = div64_u64_rem(pa - v->h.ram_base, v->h.chunk_size, &co);
 		size_t n = min_t(u64, len, tsb_chunk_len(v, i) - co);
 		int err = tsb_load_chunk(v, i);
 
@@ -206,17 +205,9 @@ static int tsb_read_phys(struct tsb_vmcore *v, u64 pa, void *buf, size_t len)
 	return 0;
 }
 
-/* The crashed kernel's virtual address @va as physical, as tsubaki-dump finds it. */
-static bool tsb_va_to_pa(const struct tsb_vmcore *v, u64 va, u64 *pa)
+static int tsb_read_phys_cb(void *ctx, u64 pa, void *buf, size_t len)
 {
-	if (v->have_image && va >= v->image_start && va < v->image_end) {
-		*pa = va - v->kimage_voffset;
-		return true;
-	}
-	if (!v->lin_ok || va < v->page_offset || va - v->page_offset >= v->lin_span)
-		return false;
-	*pa = va - v->page_offset + v->phys_offset;
-	return *pa >= v->phys_offset;
+	return tsb_read_phys(ctx, pa, buf, len);
 }
 
 static int tsb_read_va(void *ctx, u64 va, void *buf, size_t len)
@@ -228,7 +219,7 @@ static int tsb_read_va(void *ctx, u64 va, void *buf, size_t len)
 		size_t n = min_t(size_t, len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
 		u64 pa;
 
-		if (!tsb_va_to_pa(v, va, &pa) || tsb_read_phys(v, pa, buf, n))
+		if (!tsb_vmcore_va_to_pa(&v->map, va, &pa) || tsb_read_phys(v, pa, buf, n))
 			return -1;
 		buf += n;
 		va += n;
@@ -246,7 +237,6 @@ static int tsb_vmci_u64(const struct tsb_vmcore *v, const char *key, unsigned in
 static void tsb_vm_vmcoreinfo(struct tsb_vmcore *v, long *note_len)
 {
 	size_t size = v->h.vmcoreinfo_size;
-	u64 va_bits, pa;
 
 	v->vtext = "";
 	v->vlen = 0;
@@ -265,19 +255,12 @@ static void tsb_vm_vmcoreinfo(struct tsb_vmcore *v, long *note_len)
 		*note_len = -1;
 		dev_warn(tsb_dev, "dump %llu: malformed VMCOREINFO: left out\n", v->id);
 	}
-	if (!tsb_vmci_u64(v, "NUMBER(PHYS_OFFSET)", 16, &pa) &&
-	    !tsb_vmci_u64(v, "NUMBER(VA_BITS)", 10, &va_bits) && va_bits >= 36 && va_bits <= 52) {
-		v->lin_ok = true;
-		v->phys_offset = pa;
-		v->page_offset = -(1ULL << va_bits);
-		v->lin_span = 1ULL << (va_bits - 1);
-	}
-	if (v->kernel_region >= 0 && v->reg[v->kernel_region].size &&
-	    !tsb_vmci_u64(v, "NUMBER(kimage_voffset)", 16, &v->kimage_voffset)) {
-		v->image_start = v->reg[v->kernel_region].paddr + v->kimage_voffset;
-		v->image_end = v->image_start + v->reg[v->kernel_region].size;
-		v->have_image = v->image_start < v->image_end;
-	}
+	if (v->h.arch == TSB_ARCH_AARCH32)
+		tsb_vmcore_map_a32(&v->map, v->vtext, v->vlen, &v->h, v->cpu, v->reg,
+				   tsb_read_phys_cb, v);
+	else
+		tsb_vmcore_map_a64(&v->map, v->vtext, v->vlen,
+				   v->kernel_region >= 0 ? &v->reg[v->kernel_region] : NULL);
 }
 
 /*
@@ -300,10 +283,10 @@ static bool tsb_same_build(const struct tsb_vmcore *v)
 	return na > 0 && na == nb && !memcmp(a, b, na);
 }
 
-/* The PID of the task at @task in the crashed kernel: 0 or -1. */
+/* The PID of the task at @task in the crashed kernel (this build): 0 or -1. */
 static int tsb_task_pid(struct tsb_vmcore *v, u64 task, u32 *pid)
 {
-	u64 p;
+	unsigned long p;
 
 	if (tsb_read_va(v, task + offsetof(struct task_struct, thread_pid), &p, sizeof(p)) ||
 	    tsb_read_va(v, p + offsetof(struct pid, numbers[0].nr), pid, sizeof(*pid)) ||
@@ -331,10 +314,10 @@ static int tsb_vm_notes(struct tsb_vmcore *v, u8 *notes, size_t *len)
 			 v->id);
 	tsb_vmci_u64(v, "NUMBER(KERNELPACMASK)", 16, &pac);
 	for (i = 0; i < n; i++) {
-		const struct tsb_cpu_record *r = &v->cpu[i];
+		u64 task;
 
-		known[i] = same && r->valid && tsb_vmcore_at_el1(r->pstate) &&
-			   !tsb_task_pid(v, r->sp_el0, &pid[i]);
+		known[i] = same && tsb_vmcore_current(v->h.arch, &v->cpu[i], &task) &&
+			   !tsb_task_pid(v, task, &pid[i]);
 	}
 	zero = tsb_vmcore_pids(n, v->h.panic_cpu, pid, known);
 	{
@@ -343,27 +326,21 @@ static int tsb_vm_notes(struct tsb_vmcore *v, u8 *notes, size_t *len)
 
 		snprintf(args, sizeof(args), "Tsubaki dump %llu (boot %llu)", v->h.dump_id,
 			 v->h.boot_count);
-		tsb_elf_prpsinfo(desc, tsb_vmcore_psinfo_pid(zero, n), "vmlinux", args);
+		tsb_elf_prpsinfo(desc, v->h.arch, tsb_vmcore_psinfo_pid(zero, n), "vmlinux", args);
 		off += tsb_elf_put_note(notes + off, "CORE", TSB_ELF_NT_PRPSINFO, desc,
-					sizeof(desc));
+					tsb_elf_prpsinfo_size(v->h.arch));
 	}
 	for (i = 0; i < n; i++) {
 		const struct tsb_cpu_record *r = &v->cpu[i];
-		u64 regs[TSB_ELF_PR_NREGS] = { 0 };
+		u64 regs[TSB_ELF_PR_NREGS];
 		u8 desc[TSB_ELF_PRSTATUS_SIZE];
 
-		if (r->valid) {
-			memcpy(regs, r->x, sizeof(r->x));
-			regs[31] = tsb_vmcore_sp(r->pstate, r->sp_el0, r->sp_el1);
-			regs[32] = r->pc;
-			regs[33] = r->pstate;
-			if (v->have_image && !tsb_cause_is_hang(v->h.cause))
-				tsb_vmcore_unwind(regs, v->image_start, v->image_end, pac,
-						  tsb_read_va, v);
-		}
-		tsb_elf_prstatus(desc, pid[i], regs);
+		tsb_vmcore_regs(v->h.arch, r, regs);
+		if (r->valid && !tsb_cause_is_hang(v->h.cause))
+			tsb_vmcore_unwind_cpu(&v->map, regs, pac, tsb_read_va, v);
+		tsb_elf_prstatus(desc, v->h.arch, pid[i], regs);
 		off += tsb_elf_put_note(notes + off, "CORE", TSB_ELF_NT_PRSTATUS, desc,
-					sizeof(desc));
+					tsb_elf_prstatus_size(v->h.arch));
 	}
 	if (vlen > 0) {
 		memcpy(notes + off, v->vmci, vlen);
@@ -383,8 +360,8 @@ static bool tsb_range_ok(const struct tsb_vmcore *v, u64 pa, u64 size)
 	if (!size || pa < v->h.ram_base || pa - v->h.ram_base >= v->h.ram_size ||
 	    size > v->h.ram_size - (pa - v->h.ram_base))
 		return false;
-	first = (pa - v->h.ram_base) / v->h.chunk_size;
-	last = (pa + size - 1 - v->h.ram_base) / v->h.chunk_size;
+	first = div64_u64(pa - v->h.ram_base, v->h.chunk_size);
+	last = div64_u64(pa + size - 1 - v->h.ram_base, v->h.chunk_size);
 	for (i = first; i <= last; i++)
 		if (v->chunks[i].state != TSB_CHUNK_OK)
 			return false;
@@ -399,26 +376,31 @@ static int tsb_add_seg(struct tsb_vmcore *v, unsigned int cap, u64 vaddr, u64 pa
 	return 0;
 }
 
-/* The kernel image segment, then one per run of chunks on disk. */
+/*
+ * The kernel image segment (arm64), then one per run of chunks on disk
+ * (ARM: split where lowmem starts and ends, tsb_vmcore_piece()).
+ */
 static int tsb_vm_segs(struct tsb_vmcore *v)
 {
-	unsigned int cap = 1, err = 0;
+	unsigned int cap = 1, runs = 0, err = 0;
 	u64 i, j, n = v->h.nchunks;
 
 	for (i = 0; i < n; i++)
-		cap += v->chunks[i].state == TSB_CHUNK_OK &&
-		       (!i || v->chunks[i - 1].state != TSB_CHUNK_OK);
+		runs += v->chunks[i].state == TSB_CHUNK_OK &&
+			(!i || v->chunks[i - 1].state != TSB_CHUNK_OK);
+	cap += runs * (tsb_elf_is32(v->h.arch) ? 3 : 1);
 	if (cap > TSB_ELF_MAX_SEGS)
 		return -E2BIG;
 	v->seg = kvcalloc(cap, sizeof(*v->seg), GFP_KERNEL);
 	if (!v->seg)
 		return -ENOMEM;
-	if (v->have_image && tsb_range_ok(v, v->reg[v->kernel_region].paddr,
-					  v->reg[v->kernel_region].size))
-		err = tsb_add_seg(v, cap, v->image_start, v->reg[v->kernel_region].paddr,
+	if (v->map.have_image && tsb_range_ok(v, v->reg[v->kernel_region].paddr,
+					      v->reg[v->kernel_region].size))
+		err = tsb_add_seg(v, cap, v->map.image_start, v->reg[v->kernel_region].paddr,
 				  v->reg[v->kernel_region].size);
 	for (i = 0; !err && i < n; i = j) {
-		u64 pa = v->h.ram_base + i * v->h.chunk_size, len, va = 0, off;
+		u64 pa = v->h.ram_base + i * v->h.chunk_size, len, va, piece;
+		int keep;
 
 		for (j = i; j < n && v->chunks[j].state == TSB_CHUNK_OK; j++)
 			;
@@ -427,11 +409,11 @@ static int tsb_vm_segs(struct tsb_vmcore *v)
 			continue;
 		}
 		len = (j - 1) * v->h.chunk_size + tsb_chunk_len(v, j - 1) - i * v->h.chunk_size;
-		off = pa - v->phys_offset;
-		if (v->lin_ok && pa >= v->phys_offset && off < v->lin_span &&
-		    len <= v->lin_span - off)
-			va = v->page_offset + off;
-		err = tsb_add_seg(v, cap, va, pa, len);
+		for (; !err && len; pa += piece, len -= piece) {
+			piece = tsb_vmcore_piece(&v->map, pa, len, &va, &keep);
+			if (keep)
+				err = tsb_add_seg(v, cap, va, pa, piece);
+		}
 	}
 	return err;
 }
@@ -449,8 +431,10 @@ static int tsb_vm_check(struct tsb_vmcore *v)
 	    !is_power_of_2(h->chunk_size) || !h->nchunks || h->nchunks > TSB_MAX_CHUNKS ||
 	    h->ram_size > h->nchunks * h->chunk_size ||
 	    h->ram_size <= (h->nchunks - 1) * h->chunk_size ||
-	    h->ram_base > U64_MAX - h->ram_size || h->data_offset != TSB_META_SIZE)
+	    h->ram_base > U64_MAX - h->ram_size || h->data_offset != TSB_META_SIZE ||
+	    tsb_dump_arch(h) > TSB_ARCH_AARCH32)
 		return -EUCLEAN;
+	v->h.arch = tsb_dump_arch(h);	/* versions 1-4: AArch64 */
 	v->kernel_region = -1;
 	for (i = 0; i < h->nregions; i++)
 		if (v->reg[i].kind == TSB_REGION_KERNEL)
@@ -497,16 +481,16 @@ static int tsb_vm_build(struct tsb_vmcore *v)
 		err = tsb_vm_notes(v, notes, &notes_len);
 	if (!err)
 		err = tsb_vm_segs(v);
-	if (!err && tsb_elf_layout(v->seg, v->nsegs, notes_len, &v->size))
+	if (!err && tsb_elf_layout(v->h.arch, v->seg, v->nsegs, notes_len, &v->size))
 		err = -EFBIG;
 	if (!err) {
-		hlen = tsb_elf_headers_size(v->nsegs, 0);
+		hlen = tsb_elf_headers_size(v->h.arch, v->nsegs, 0);
 		v->head_len = hlen + notes_len;
 		v->head = kvzalloc(v->head_len, GFP_KERNEL);
 		err = v->head ? 0 : -ENOMEM;
 	}
 	if (!err) {
-		tsb_elf_put_headers(v->head, v->seg, v->nsegs, notes_len);
+		tsb_elf_put_headers(v->head, v->h.arch, v->seg, v->nsegs, notes_len);
 		memcpy(v->head + hlen, notes, notes_len);
 	}
 	kfree(notes);
@@ -538,7 +522,7 @@ static int tsb_read_disk_header(struct tsb_disk_header *d)
 /* The dump held in memory (memory mode): 0, or -ENOENT. */
 static int tsb_in_memory(u64 *id, u64 *bytes)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 
 	if (tsb_smc(&res, TSB_SMC_STATUS, 0, 0, 0) != TSB_STATE_MEMORY)
 		return -ENOENT;

@@ -26,7 +26,7 @@ MODULE_PARM_DESC(timeout, "watchdog timeout in seconds (default 30)");
 
 static int tsb_wdt_call(unsigned int seconds)
 {
-	struct arm_smccc_res res;
+	struct tsb_res res;
 	int err = tsb_smc(&res, TSB_SMC_WATCHDOG, seconds, 0, 0);
 
 	if (err == TSB_E_INVALID)

@@ -50,7 +50,7 @@ DUMP_HDR = dict(magic=(0, "Q"), version=(8, "I"), state=(12, "I"),
                 ncpus=(120, "I"), panic_cpu=(124, "I"),
                 vmcoreinfo_size=(128, "I"), nregions=(132, "I"),
                 boot_count=(136, "Q"), checksum=(144, "Q"),
-                compress=(164, "I"), bytes_stored=(176, "Q"))
+                compress=(164, "I"), bytes_stored=(176, "Q"), arch=(184, "I"))
 CHUNK_RE = re.compile(r"verify: chunk (\d+) \(paddr (0x[0-9a-f]+)\): checksum mismatch")
 
 
@@ -162,8 +162,8 @@ def set_dump(path, base, fix=True, **fields):
     for k, v in fields.items():
         off, fmt = DUMP_HDR[k]
         wr(path, base + off, fmt, v)
-    if fix:
-        fix_sum(path, base, 184, 144)
+    if fix:     # the checksum covers the header of its version (after the edit)
+        fix_sum(path, base, synth.header_len(rd(path, base + 8, "I")), 144)
 
 
 def elf_segments(path):
@@ -348,7 +348,8 @@ def _damage_cases():
          "truncated"),
         ("bad disk magic", lambda p, i: set_disk(p, magic=0x1234), "magic"),
         ("bad dump magic", lambda p, i: set_dump(p, base, magic=7), "magic"),
-        ("disk version", lambda p, i: set_disk(p, version=5), "version"),
+        ("disk version", lambda p, i: set_disk(p, version=dumpdisk.FORMAT_VERSION + 1),
+         "version"),
         ("dump version", lambda p, i: set_dump(p, base, version=9), "version"),
         ("disk checksum", lambda p, i: set_disk(p, fix=False, next_dump_id=99),
          "checksum"),

@@ -18,8 +18,9 @@
  * disk_size if that is larger, up to 64 MiB, so that slots beyond the input
  * exist.
  * The image goes to a memfd and is read through /proc/self/fd/N like any
- * disk; exports go to a second memfd and are checked for sanity (every
- * segment inside the file, notes well formed): a violation aborts.
+ * disk; exports go to a second memfd and are checked for sanity (the ELF
+ * of the dump's architecture, every segment inside the file): a violation
+ * aborts.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -114,29 +115,68 @@ static int make_disk(const uint8_t *data, size_t size)
 	return fd;
 }
 
-/* The exported file must be a well-formed ELF whose pieces fit in it. */
+/* A program header of either class, widened. */
+static void get_phdr(const uint8_t *p, bool is32, Elf64_Phdr *ph)
+{
+	if (is32) {
+		Elf32_Phdr h;
+
+		memcpy(&h, p, sizeof(h));
+		ph->p_type = h.p_type;
+		ph->p_offset = h.p_offset;
+		ph->p_filesz = h.p_filesz;
+		ph->p_memsz = h.p_memsz;
+	} else {
+		memcpy(ph, p, sizeof(*ph));
+	}
+}
+
+/*
+ * The exported file must be a well-formed ELF (ELF64 EM_AARCH64, or ELF32
+ * EM_ARM for an AArch32 dump) whose pieces fit in it.
+ */
 static void check_core(int fd)
 {
 	struct stat st;
 	Elf64_Ehdr eh;
+	Elf32_Ehdr eh32;
+	uint64_t phoff, phnum, phsize;
+	bool is32;
 	uint8_t *p;
 
-	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(eh))
+	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(eh32))
 		abort();
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		abort();
-	memcpy(&eh, p, sizeof(eh));
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_type != ET_CORE ||
-	    eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size)
+	is32 = p[EI_CLASS] == ELFCLASS32;
+	if (is32) {
+		memcpy(&eh32, p, sizeof(eh32));
+		if (eh32.e_machine != EM_ARM || eh32.e_type != ET_CORE)
+			abort();
+		phoff = eh32.e_phoff;
+		phnum = eh32.e_phnum;
+		phsize = sizeof(Elf32_Phdr);
+	} else {
+		if ((size_t)st.st_size < sizeof(eh))
+			abort();
+		memcpy(&eh, p, sizeof(eh));
+		if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_AARCH64 ||
+		    eh.e_type != ET_CORE)
+			abort();
+		phoff = eh.e_phoff;
+		phnum = eh.e_phnum;
+		phsize = sizeof(Elf64_Phdr);
+	}
+	if (memcmp(p, ELFMAG, SELFMAG) || phoff + phnum * phsize > (uint64_t)st.st_size)
 		abort();
-	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+	for (unsigned int i = 0; i < phnum; i++) {
 		Elf64_Phdr ph;
 
-		memcpy(&ph, p + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		get_phdr(p + phoff + i * phsize, is32, &ph);
 		if (ph.p_offset > (uint64_t)st.st_size ||
 		    ph.p_filesz > (uint64_t)st.st_size - ph.p_offset ||
-		    (i == 0) != (ph.p_type == PT_NOTE))
+		    ph.p_filesz != ph.p_memsz || (i == 0) != (ph.p_type == PT_NOTE))
 			abort();
 	}
 	munmap(p, (size_t)st.st_size);

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Write seed inputs for tests/fuzz/fuzz_dump.c into DIR: small valid dump
-disks (tests/tools/mkfakedump.py, tests/dumptool/synth.py) in the fuzz
-target's compact layout -- the disk's first 4 KiB, then the disk from 1 MiB
-on.
+disks (tests/tools/mkfakedump.py, tests/dumptool/synth.py; AArch64 and, in
+version 5, AArch32 ones) in the fuzz target's compact layout -- the disk's
+first 4 KiB, then the disk from 1 MiB on.
 
     python3 tests/fuzz/make_seeds.py DIR
 """
@@ -71,6 +71,20 @@ def seeds(tmp):
     yield kern("kernel-panic1")
     yield kern("kernel-panic0", panic_cpu=0)
     yield kern("kernel-partial", state=3, chunk_states={20: 2, 21: 0})
+    # version 5: AArch32 (ARMv7-A) dumps, the fake 32-bit ARM kernel (ELF32 exports)
+    yield fake("fake-a32", version=5, arch=1)
+
+    def arm(name, **kw):
+        p = os.path.join(tmp, name)
+        args = dict(synth.ARM_SMALL, tight=True)
+        args.update(kw)
+        synth.make_arm_disk(p, **args)
+        return name, p
+
+    yield arm("arm-panic1")
+    yield arm("arm-panic0", panic_cpu=0)
+    yield arm("arm-low", phys_offset=synth.A32_RAM_BASE + 0x10000, nchunks=24)  # RAM below it
+    yield arm("arm-partial", state=3, chunk_states={3: 2, 4: 0})
 
 
 def main(argv):

@@ -44,7 +44,7 @@ OUT=$(cd "$OUT" && pwd)
 TOP=$(pwd)
 LIB=$(ls tools/dump/*.c | grep -v '/tsubaki-dump\.c$')
 PC_SRCS="firmware/dump/pageclass.c firmware/arch/aarch64/ns_walk.c"
-PC_INC="-Ifirmware/include -Iinclude -Ifirmware/arch/aarch64"
+PC_INC="-Ifirmware/include -Iinclude -Ifirmware/arch/lpae"
 LZ_SRCS="tests/fuzz/fuzz_lz4.c firmware/lib/lz4.c"
 # shellcheck disable=SC2086
 $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -11,8 +11,13 @@ Everything on disk is untrusted: every offset and size is checked against the
 format's limits, the slot and the file, and any inconsistency raises
 ValueError with a message saying what and where. Compressed chunks (version
 4, compress == 1) are LZ4 blocks, decoded by lz4_decode() -- bounded by the
-chunk's length, a malformed block is a ValueError naming the chunk. Python 3
-stdlib only.
+chunk's length, a malformed block is a ValueError naming the chunk. Version
+5 says the crashed machine's architecture (Dump.arch: ARCH_AARCH64, every
+older dump too, or ARCH_AARCH32, ARMv7-A), which says how the CPU records read:
+each record is a dict with "regs" (x0..x30 or r0..r15), "pc", "sp" (of the
+mode the CPU was in) and "pstate" (the CPSR on AArch32) either way, plus
+"x" and the AArch64 fields, or "r", "cpsr", "lr" and "a32" (every field of
+struct tsb_a32_regs by name). Python 3 stdlib only.
 """
 import array
 import os
@@ -25,7 +30,9 @@ from dataclasses import dataclass, field
 # ---- the format (keep in sync with include/tsubaki/dump_format.h) ----------
 DISK_MAGIC = 0x4B5349444B425354     # "TSBKDISK"
 DUMP_MAGIC = 0x504D55444B425354     # "TSBKDUMP"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
+ARCH_AARCH64, ARCH_AARCH32 = 0, 1   # tsb_dump_header.arch (version 5; before: AArch64)
+ARCH_NAMES = {0: "aarch64", 1: "aarch32"}
 PAGE = 4096
 SKIP_PAGES = 16                     # a filtered dump's chunk: 2 bits a page
 SKIP_NONE, SKIP_ZERO, SKIP_FREE, SKIP_OTHER = 0, 1, 2, 3
@@ -71,20 +78,34 @@ DISK_HEADER = struct.Struct(DISK_HEADER_V1.format + "QQ")     # + generation res
 DISK_CHECKSUM_OFF = 32
 DUMP_HEADER_V1 = struct.Struct("<QIIQ" + "Q" * len(TIME_NAMES) + "QQQQQQQ" + "IIII" + "QQ")
 # + cause cause_cpus (version 2) filter (3) compress (4) bytes_skipped (3) bytes_stored (4)
-DUMP_HEADER = struct.Struct(DUMP_HEADER_V1.format + "IIIIQQ")
+DUMP_HEADER_V2 = struct.Struct(DUMP_HEADER_V1.format + "IIIIQQ")     # versions 2-4
+DUMP_HEADER = struct.Struct(DUMP_HEADER_V2.format + "II")            # + arch reserved5 (5)
 DUMP_CHECKSUM_OFF = 144
+DUMP_ARCH_OFF = 184
 CAUSES = {0: "unknown", 1: "panic", 2: "hard-lockup", 3: "watchdog"}
 CPU_FIELDS = ("sp_el0", "sp_el1", "pc", "pstate", "elr_el1", "spsr_el1",
               "sctlr_el1", "ttbr0_el1", "ttbr1_el1", "tcr_el1", "mair_el1",
               "vbar_el1", "esr_el1", "far_el1", "tpidr_el1", "tpidr_el0")
 CPU_RECORD = struct.Struct("<IIQ" + "Q" * 31 + "Q" * len(CPU_FIELDS) + "Q" * 6)
+# The AArch32 view of a CPU record (struct tsb_a32_regs after valid, cpu, mpidr).
+A32_FIELDS = (["r%d" % i for i in range(16)] + ["cpsr", "sp_usr", "lr_usr"] +
+              ["%s_%s" % (reg, mode) for mode in ("svc", "abt", "und", "irq")
+               for reg in ("sp", "lr", "spsr")] +
+              ["r%d_fiq" % i for i in range(8, 13)] +
+              ["sp_fiq", "lr_fiq", "spsr_fiq", "sctlr", "ttbcr", "dacr", "contextidr",
+               "ttbr0", "ttbr1", "mair0", "mair1", "vbar", "dfsr", "dfar", "ifsr", "ifar",
+               "tpidrurw", "tpidruro", "tpidrprw"])
+CPU_RECORD_A32 = struct.Struct("<IIQ" + "I" * 43 + "4x" + "QQ" + "I" * 10 + "192x")
+A32_MODES = {0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x16: "mon", 0x17: "abt",
+             0x1a: "hyp", 0x1b: "und", 0x1f: "sys"}
 REGION = struct.Struct("<QQQII")
 CHUNK = struct.Struct("<QHHI")                  # checksum state zlen (version 4) skip (3)
 MAX_CHUNKS = (META_SIZE - OFF_CHUNKS) // CHUNK.size
 
 assert DISK_HEADER_V1.size == 552 and DUMP_HEADER_V1.size == 152
-assert DISK_HEADER.size == 568 and DUMP_HEADER.size == 184
-assert CPU_RECORD.size == 440 and REGION.size == 32 and CHUNK.size == 16
+assert DISK_HEADER.size == 568 and DUMP_HEADER_V2.size == 184 and DUMP_HEADER.size == 192
+assert CPU_RECORD.size == 440 and CPU_RECORD_A32.size == 440
+assert REGION.size == 32 and CHUNK.size == 16
 
 _M64 = (1 << 64) - 1
 
@@ -225,6 +246,11 @@ class Dump:
     compress: int = 0           # COMPRESS_* (version 4)
     bytes_stored: int = 0       # disk bytes of the OK chunks (before version 4: bytes_written)
     zlens: list = field(default_factory=list)       # per chunk: its LZ4 block's bytes, 0: as is
+    arch: int = ARCH_AARCH64    # ARCH_* (version 5; before: AArch64)
+
+    @property
+    def arch_name(self):
+        return ARCH_NAMES[self.arch]
 
     def skip_code(self, i, page):
         """SKIP_* of page @page (0-based, in chunk @i)."""
@@ -450,15 +476,20 @@ def _read_dump(f, file_size, index, slot, where):
     if version not in range(1, FORMAT_VERSION + 1):
         raise ValueError("%s: unsupported dump version %d (want 1..%d)"
                          % (where, version, FORMAT_VERSION))
-    cause = cause_cpus = filt = compress = skipped = stored = 0
+    cause = cause_cpus = filt = compress = skipped = stored = arch = 0
     if version == 1:
         raw = raw[:DUMP_HEADER_V1.size]
         v = DUMP_HEADER_V1.unpack(raw)
-    else:
-        v = DUMP_HEADER.unpack(raw)
+    elif version < 5:
+        raw = raw[:DUMP_HEADER_V2.size]
+        v = DUMP_HEADER_V2.unpack(raw)
         cause, cause_cpus, filt, compress, skipped, stored = v[4 + len(TIME_NAMES) + 13:]
         if version < 3:
             filt = skipped = 0
+    else:
+        v = DUMP_HEADER.unpack(raw)
+        cause, cause_cpus, filt, compress, skipped, stored, arch, _ = \
+            v[4 + len(TIME_NAMES) + 13:]
     magic, version, state, dump_id = v[:4]
     nt = len(TIME_NAMES)
     t_ns = list(v[4:4 + nt])
@@ -474,6 +505,9 @@ def _read_dump(f, file_size, index, slot, where):
                          % (where, dump_id, slot["dump_id"]))
     if state == DUMP_EMPTY or state not in DUMP_STATES:
         raise ValueError("%s: bad dump state %d" % (where, state))
+    if arch not in ARCH_NAMES:
+        raise ValueError("%s: unknown architecture %d (want 0 aarch64 or 1 aarch32)"
+                         % (where, arch))
     if ncpus > MAX_CPUS:
         raise ValueError("%s: ncpus %d > %d" % (where, ncpus, MAX_CPUS))
     if vmcoreinfo_size > VMCOREINFO_MAX:
@@ -517,16 +551,15 @@ def _read_dump(f, file_size, index, slot, where):
     # before version 4 nothing is compressed: the disk holds what was written
     d.version, d.compress = version, compress
     d.bytes_stored = stored if version >= 4 else bytes_written
+    d.arch = arch
 
     d.vmcoreinfo = _read(f, file_size, base + OFF_VMCOREINFO, vmcoreinfo_size,
                          "%s: VMCOREINFO" % where)
 
     raw = _read(f, file_size, base + OFF_CPUS, ncpus * CPU_RECORD.size,
                 "%s: the CPU records" % where)
-    for valid, cpu, mpidr, *rest in CPU_RECORD.iter_unpack(raw):
-        rec = dict(valid=valid, cpu=cpu, mpidr=mpidr, x=list(rest[:31]))
-        rec.update(zip(CPU_FIELDS, rest[31:31 + len(CPU_FIELDS)]))
-        d.cpus.append(rec)
+    for k in range(ncpus):
+        d.cpus.append(cpu_record(raw[k * CPU_RECORD.size:(k + 1) * CPU_RECORD.size], arch))
 
     raw = _read(f, file_size, base + OFF_CHUNKS, nchunks * CHUNK.size,
                 "%s: the chunk table" % where)
@@ -569,6 +602,26 @@ def _read_dump(f, file_size, index, slot, where):
         d.regions.append(dict(paddr=paddr, size=size, first_chunk=first,
                               kind=kind, kind_name=REGION_KINDS[kind]))
     return d
+
+
+def cpu_record(raw, arch=ARCH_AARCH64):
+    """A CPU record (440 bytes) as a dict, by the dump's architecture: valid,
+    cpu, mpidr, regs (the general registers: x0..x30, or r0..r15), pc, sp (of
+    the mode the CPU was in: AArch64 SP_EL0 at EL0t/EL1t, else SP_EL1;
+    AArch32 its banked r13), pstate (SPSR_EL3; the CPSR); AArch64 also x and
+    the CPU_FIELDS, AArch32 r, lr, cpsr, mode and a32 (A32_FIELDS)."""
+    if arch == ARCH_AARCH32:
+        valid, cpu, mpidr, *rest = CPU_RECORD_A32.unpack(raw)
+        a32 = dict(zip(A32_FIELDS, rest))
+        a32["r"] = list(rest[:16])
+        return dict(valid=valid, cpu=cpu, mpidr=mpidr, regs=list(rest[:16]), r=list(rest[:16]),
+                    pc=rest[15], sp=rest[13], lr=rest[14], cpsr=rest[16], pstate=rest[16],
+                    mode=A32_MODES.get(rest[16] & 0x1F, "?"), a32=a32)
+    valid, cpu, mpidr, *rest = CPU_RECORD.unpack(raw)
+    rec = dict(valid=valid, cpu=cpu, mpidr=mpidr, x=list(rest[:31]), regs=list(rest[:31]))
+    rec.update(zip(CPU_FIELDS, rest[31:31 + len(CPU_FIELDS)]))
+    rec["sp"] = rec["sp_el0"] if rec["pstate"] & 0x1F in (0x0, 0x4) else rec["sp_el1"]
+    return rec
 
 
 def _check_zlen(d, i, state, zlen, where):
@@ -730,11 +783,11 @@ def main(argv):
     print("disk %s: size %d, %d slots, next_dump_id %d"
           % (disk.path, disk.disk_size, disk.nslots, disk.next_dump_id))
     for d in disk.dumps:
-        print("slot %d: dump %d %s (slot %s) boot %d ram 0x%x+0x%x window 0x%x "
+        print("slot %d: dump %d %s (slot %s) version %d %s boot %d ram 0x%x+0x%x window 0x%x "
               "chunks %s bytes_written %d ncpus %d panic_cpu %d regions %d "
               "vmcoreinfo %d" % (
-                  d.slot, d.dump_id, d.state_name, d.slot_state_name,
-                  d.boot_count, d.ram_base, d.ram_size, d.window,
+                  d.slot, d.dump_id, d.state_name, d.slot_state_name, d.version,
+                  d.arch_name, d.boot_count, d.ram_base, d.ram_size, d.window,
                   d.chunk_counts(), d.bytes_written, d.ncpus, d.panic_cpu,
                   len(d.regions), len(d.vmcoreinfo)))
         if d.compress:

@@ -30,7 +30,8 @@
  * if B == 0, else 1.
  *
  * --elf scans an ELF vmcore instead (a saved /dev/tsubaki/vmcore, or
- * tsubaki-dump export's), every PT_LOAD by its physical address -- but one
+ * tsubaki-dump export's: ELF64 arm64 or ELF32 32-bit ARM), every PT_LOAD by
+ * its physical address -- but one
  * that lies within another (the kernel image segment, a copy of RAM) -- and
  * prints the same line. With META (the dump.meta tsubaki-save keeps: the
  * collector's metadata with the chunk checksums) it also recomputes the
@@ -451,20 +452,60 @@ struct elf {
 	bool *dup;
 };
 
+/*
+ * The ELF header of a core file, ELF64 or ELF32 (a 32-bit ARM vmcore),
+ * widened to ELF64's: 0, or -1 if it is neither.
+ */
+static int elf_header(struct elf *e, Elf64_Ehdr *eh, bool *is32)
+{
+	Elf32_Ehdr h;
+
+	read_at(&e->f, &h, sizeof(h), 0, "the ELF header");
+	if (memcmp(h.e_ident, ELFMAG, SELFMAG))
+		return -1;
+	*is32 = h.e_ident[EI_CLASS] == ELFCLASS32;
+	if (*is32) {
+		if (h.e_type != ET_CORE || h.e_phentsize != sizeof(Elf32_Phdr))
+			return -1;
+		eh->e_phoff = h.e_phoff;
+		eh->e_phnum = h.e_phnum;
+		return 0;
+	}
+	read_at(&e->f, eh, sizeof(*eh), 0, "the ELF header");
+	return eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_CORE ||
+	       eh->e_phentsize != sizeof(Elf64_Phdr) ? -1 : 0;
+}
+
+static void elf_phdr(struct elf *e, bool is32, uint64_t phoff, unsigned int i, Elf64_Phdr *ph)
+{
+	Elf32_Phdr p;
+
+	if (!is32) {
+		read_at(&e->f, ph, sizeof(*ph), phoff + i * sizeof(*ph), "a program header");
+		return;
+	}
+	read_at(&e->f, &p, sizeof(p), phoff + i * sizeof(p), "a program header");
+	ph->p_type = p.p_type;
+	ph->p_offset = p.p_offset;
+	ph->p_vaddr = p.p_vaddr;
+	ph->p_paddr = p.p_paddr;
+	ph->p_filesz = p.p_filesz;
+	ph->p_memsz = p.p_memsz;
+}
+
 static void open_elf(struct elf *e, const char *path)
 {
 	Elf64_Ehdr eh;
 	struct stat st;
+	bool is32;
 
 	e->f.path = path;
 	e->f.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (e->f.fd < 0 || fstat(e->f.fd, &st))
 		fail("%s: %s", path, strerror(errno));
 	e->f.file_size = (uint64_t)st.st_size;
-	read_at(&e->f, &eh, sizeof(eh), 0, "the ELF header");
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_type != ET_CORE || eh.e_phentsize != sizeof(Elf64_Phdr))
-		fail("%s: not an ELF64 core file", path);
+	if (elf_header(e, &eh, &is32))
+		fail("%s: not an ELF64 or ELF32 core file", path);
 	e->load = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*e->load));
 	e->dup = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*e->dup));
 	if (!e->load || !e->dup)
@@ -472,7 +513,7 @@ static void open_elf(struct elf *e, const char *path)
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
-		read_at(&e->f, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph), "a program header");
+		elf_phdr(e, is32, eh.e_phoff, i, &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_offset % TSB_PATTERN_PAGE || ph.p_paddr % TSB_PATTERN_PAGE ||
@@ -489,19 +530,32 @@ static void open_elf(struct elf *e, const char *path)
 				e->dup[i] = true;
 }
 
-/* The file offset of RAM [pa, pa + len) if one (non-copy) segment has it all. */
-static bool elf_offset(const struct elf *e, uint64_t pa, uint64_t len, uint64_t *off)
+/*
+ * Read RAM [pa, pa + len) from the (non-copy) segments that hold it -- one,
+ * or several in a row (a 32-bit ARM vmcore splits RAM where lowmem starts
+ * and ends): false if some of it is in none.
+ */
+static bool elf_read(struct elf *e, uint64_t pa, void *buf, uint64_t len)
 {
-	for (unsigned int i = 0; i < e->n; i++) {
-		const Elf64_Phdr *p = &e->load[i];
+	while (len) {
+		const Elf64_Phdr *p = NULL;
+		uint64_t n;
 
-		if (!e->dup[i] && pa >= p->p_paddr && pa - p->p_paddr < p->p_filesz &&
-		    len <= p->p_filesz - (pa - p->p_paddr)) {
-			*off = p->p_offset + (pa - p->p_paddr);
-			return true;
-		}
+		for (unsigned int i = 0; i < e->n && !p; i++)
+			if (!e->dup[i] && pa >= e->load[i].p_paddr &&
+			    pa - e->load[i].p_paddr < e->load[i].p_filesz)
+				p = &e->load[i];
+		if (!p)
+			return false;
+		n = p->p_filesz - (pa - p->p_paddr);
+		if (n > len)
+			n = len;
+		read_at(&e->f, buf, n, p->p_offset + (pa - p->p_paddr), "chunk data");
+		buf = (char *)buf + n;
+		pa += n;
+		len -= n;
 	}
-	return false;
+	return true;
 }
 
 static void elf_scan(struct elf *e, uint64_t nonce, struct counts *c)
@@ -548,19 +602,18 @@ static void elf_check_meta(struct elf *e, const char *meta, struct counts *c)
 		fail("out of memory");
 	read_at(&m, m.chunks, m.hdr.nchunks * sizeof(*m.chunks), TSB_OFF_CHUNKS, "the chunk table");
 	for (uint64_t i = 0; i < m.hdr.nchunks; i++) {
-		uint64_t base = m.hdr.ram_base + i * m.hdr.chunk_size, off;
+		uint64_t base = m.hdr.ram_base + i * m.hdr.chunk_size;
 		uint64_t len = m.hdr.ram_size - i * m.hdr.chunk_size;
 
 		if (len > m.hdr.chunk_size)
 			len = m.hdr.chunk_size;
 		if (m.chunks[i].state != TSB_CHUNK_OK)
 			continue;
-		if (!elf_offset(e, base, len, &off)) {
+		if (!elf_read(e, base, buf, len)) {
 			c->missing++;
 			continue;
 		}
 		c->ok++;
-		read_at(&e->f, buf, len, off, "chunk data");
 		if (sum64_update(sum64_start(len), buf, len / 8) != m.chunks[i].checksum) {
 			if (c->bad++ < MAX_DETAILS)
 				fprintf(stderr, "memcheck: chunk %" PRIu64 " (phys 0x%" PRIx64

@@ -29,6 +29,9 @@ its pages, zeros to the sector's end, junk (0xa5) over the rest of its place.
 block itself (a byte XORed after compressing), "zlens" writes a chunk's zlen
 as given (too large, shorter than the block: truncated; in a version 3 dump;
 on a chunk stored as is).
+Version 5 adds the header's "arch": 0 AArch64 (the CPU records as before),
+1 AArch32 (ARMv7-A: records of r0..r15, the CPSR, the banked registers and
+CP15 state, struct tsb_a32_regs); "cpu_records" replaces records whole.
 make_disk() returns, per dump, where things went (JSON-able dicts).
 """
 import argparse
@@ -41,7 +44,7 @@ import sys
 DISK_MAGIC = 0x4B5349444B425354
 DUMP_MAGIC = 0x504D55444B425354
 VERSION = 2            # what make_disk() writes unless told otherwise (1, 3: dump levels,
-                       # 4: compression)
+                       # 4: compression, 5: the architecture)
 MIB = 1 << 20
 META_SIZE = MIB
 MAX_DUMPS = 16
@@ -85,7 +88,38 @@ DUMP_DEFAULTS = dict(
     zlens=None,             # version 3, 4: {chunk: zlen} written to the table as is
     zflip=(),               # [(chunk, byte offset in its block)]: XOR 0xff after compressing
     bytes_stored=None,      # version 4; default: what the OK chunks take on disk
+    arch=0,                 # version 5: 0 AArch64, 1 AArch32 (any value is written as is)
+    cpu_records=None,       # {cpu: 440 bytes}: records written as given
 )
+
+# struct tsb_a32_regs (after valid, cpu, mpidr): r[16], cpsr, the banked sp/lr/spsr
+# of usr svc abt und irq, r8_fiq[5], sp/lr/spsr_fiq, sctlr ttbcr dacr contextidr,
+# (4 bytes of padding) ttbr0 ttbr1 (64-bit), mair0 mair1 vbar, dfsr dfar ifsr ifar,
+# tpidrurw tpidruro tpidrprw.
+A32_FIELDS = (["r%d" % i for i in range(16)] + ["cpsr", "sp_usr", "lr_usr"] +
+              ["%s_%s" % (r, m) for m in ("svc", "abt", "und", "irq")
+               for r in ("sp", "lr", "spsr")] +
+              ["r%d_fiq" % i for i in range(8, 13)] +
+              ["sp_fiq", "lr_fiq", "spsr_fiq", "sctlr", "ttbcr", "dacr", "contextidr",
+               "ttbr0", "ttbr1", "mair0", "mair1", "vbar", "dfsr", "dfar", "ifsr", "ifar",
+               "tpidrurw", "tpidruro", "tpidrprw"])
+A32_FORMAT = "<IIQ" + "I" * 43 + "4x" + "QQ" + "I" * 10
+
+
+def a32_record(cpu, mpidr=None, **regs):
+    """A 440-byte AArch32 CPU record: valid, @cpu, @mpidr, then struct
+    tsb_a32_regs with the fields named in @regs (A32_FIELDS; "r" a list of
+    16), zero elsewhere."""
+    vals = dict.fromkeys(A32_FIELDS, 0)
+    for i, v in enumerate(regs.pop("r", [])):
+        vals["r%d" % i] = v
+    unknown = set(regs) - set(vals)
+    if unknown:
+        raise TypeError("unknown AArch32 registers %s" % sorted(unknown))
+    vals.update(regs)
+    rec = struct.pack(A32_FORMAT, 1, cpu, 0x80000000 | cpu if mpidr is None else mpidr,
+                      *(vals[f] for f in A32_FIELDS))
+    return rec + bytes(440 - len(rec))
 
 
 def tsb_sum64(data, h=0):
@@ -352,13 +386,23 @@ def _dump_image(spec, slot, version=VERSION):
             hdr += struct.pack("<IIIIQQ", spec["cause"], cpus, spec["filter"], 0, skipped, 0)
         else:
             hdr += struct.pack("<II3Q", spec["cause"], cpus, 0, 0, 0)
-    assert len(hdr) == (152 if version == 1 else 184)
+        if version >= 5:
+            hdr += struct.pack("<II", spec["arch"], 0)
+    assert len(hdr) == (152 if version == 1 else 184 if version < 5 else 192)
     hdr[144:152] = struct.pack("<Q", tsb_sum64(bytes(hdr)))
     meta[0:len(hdr)] = hdr
     for c in range(spec["ncpus"]):
-        x = [(c << 56) | (slot << 48) | r for r in range(31)]
-        tail = [0xFFFF000010000000 + c * 0x100 + k for k in range(16)]
-        rec = struct.pack("<IIQ31Q16Q6Q", 1, c, 0x80000000 | c, *x, *tail, *[0] * 6)
+        if version >= 5 and spec["arch"] == 1:
+            # r0..r12 recognisable, sp lr pc in the ARM kernel's lowmem, SVC mode
+            rec = a32_record(c, r=[(c << 24) | (slot << 16) | r for r in range(13)] +
+                             [0x80100000 + c * 0x2000 + 0x1f00, 0x80008000 + c * 0x100 + 14,
+                              0x80008000 + c * 0x100 + 16], cpsr=0x600001d3,
+                             ttbcr=0x80010000, tpidruro=0x80400000 + c * 0x1000)
+        else:
+            x = [(c << 56) | (slot << 48) | r for r in range(31)]
+            tail = [0xFFFF000010000000 + c * 0x100 + k for k in range(16)]
+            rec = struct.pack("<IIQ31Q16Q6Q", 1, c, 0x80000000 | c, *x, *tail, *[0] * 6)
+        rec = (spec["cpu_records"] or {}).get(c, rec)
         assert len(rec) == 440
         meta[0x1000 + c * 440:0x1000 + (c + 1) * 440] = rec
     meta[0x3000:0x3000 + len(spec["vmcoreinfo"])] = spec["vmcoreinfo"]
@@ -472,7 +516,9 @@ def main(argv=None):
     ap.add_argument("--dumps", type=int, default=1, help="identical dumps in slots 0..")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--version", type=int, default=None,
-                    help="format version (default %d; 4 with --compress)" % VERSION)
+                    help="format version (default %d; 4 with --compress, 5 with --arch)" % VERSION)
+    ap.add_argument("--arch", type=int, default=None,
+                    help="version 5: 0 AArch64, 1 AArch32 (ARMv7-A CPU records)")
     ap.add_argument("--compress", action="store_true",
                     help="LZ4 blocks for the chunks that shrink (version 4)")
     ap.add_argument("--text-fill", action="store_true", help="compressible RAM")
@@ -487,8 +533,9 @@ def main(argv=None):
                 chunk_size=a.chunk_size, pattern_pfns=pfns, corrupt_pfns=a.corrupt,
                 flip=a.flip, chunk_states=dict(a.chunk_state), state=a.state,
                 seed=a.seed, compress=a.compress, text_fill=a.text_fill,
-                zero_fill=a.zero_fill, zlens=dict(a.zlen), zflip=a.zflip)
-    version = a.version if a.version is not None else 4 if a.compress else VERSION
+                zero_fill=a.zero_fill, zlens=dict(a.zlen), zflip=a.zflip, arch=a.arch or 0)
+    version = a.version if a.version is not None else 5 if a.arch is not None else \
+        4 if a.compress else VERSION
     info = make_disk(a.out, [dict(spec) for _ in range(a.dumps)], version=version)
     for i in info:
         i.pop("chunk_sums")

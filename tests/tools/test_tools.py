@@ -48,6 +48,20 @@ REF_C = r"""
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && argv[1][0] == 'a') {	/* version 5: the architecture, the AArch32 view */
+		printf("%zu %zu %zu %d %d %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+		       offsetof(struct tsb_dump_header, arch),
+		       offsetof(struct tsb_dump_header, reserved5), sizeof(struct tsb_dump_header),
+		       TSB_ARCH_AARCH64, TSB_ARCH_AARCH32, tsb_dump_header_len(4),
+		       tsb_dump_header_len(5), sizeof(struct tsb_a32_regs),
+		       offsetof(struct tsb_cpu_record, a32.r), offsetof(struct tsb_cpu_record, a32.cpsr),
+		       offsetof(struct tsb_cpu_record, a32.sp_svc),
+		       offsetof(struct tsb_cpu_record, a32.r8_fiq),
+		       offsetof(struct tsb_cpu_record, a32.ttbr0),
+		       offsetof(struct tsb_cpu_record, a32.ttbr1),
+		       offsetof(struct tsb_cpu_record, a32.tpidrprw));
+		return 0;
+	}
 	if (argc == 2 && argv[1][0] == 'v') {	/* version 4: compression */
 		printf("%zu %zu %zu %zu %zu %zu %zu %llu %d %d\n",
 		       offsetof(struct tsb_dump_header, filter),
@@ -214,12 +228,12 @@ def refix_checksums(path):
         nslots = min(struct.unpack_from("<I", hdr, 12)[0], 16)
         for i in range(nslots):
             off, = struct.unpack_from("<Q", hdr, 40 + 32 * i)
-            if off < 4096 or off + 184 > size:
+            if off < 4096 or off + 192 > size:
                 continue
             f.seek(off)
-            dh = bytearray(f.read(184))
-            if struct.unpack_from("<I", dh, 8)[0] == 1:
-                dh = dh[:152]
+            dh = bytearray(f.read(192))
+            version = struct.unpack_from("<I", dh, 8)[0]
+            dh = dh[:152 if version == 1 else 184 if version < 5 else 192]
             dh[144:152] = bytes(8)
             dh[144:152] = struct.pack("<Q", mkfakedump.tsb_sum64(bytes(dh)))
             f.seek(off)
@@ -273,6 +287,25 @@ class TestHashes(Case):
             dumpdisk.COMPRESS_LZ4, dumpdisk.FORMAT_VERSION])
         self.assertEqual(dumpdisk.ZLEN_MAX, mkfakedump.ZLEN_MAX)
         self.assertEqual(dumpdisk.CHUNK.format, "<QHHI")
+
+    def test_layout_v5(self):
+        """Version 5's arch where the C header has it (its checksum covering it,
+        version 4's not), and the AArch32 view of a CPU record."""
+        got = [int(x) for x in subprocess.run([REF, "a32"], capture_output=True, text=True,
+                                              check=True).stdout.split()]
+        self.assertEqual(got[:8], [dumpdisk.DUMP_ARCH_OFF, dumpdisk.DUMP_ARCH_OFF + 4,
+                                   dumpdisk.DUMP_HEADER.size, dumpdisk.ARCH_AARCH64,
+                                   dumpdisk.ARCH_AARCH32, dumpdisk.DUMP_HEADER_V2.size,
+                                   dumpdisk.DUMP_HEADER.size, 232])
+        # each 4-byte word of a record says its own offset: a field reads as where it is
+        rec = dumpdisk.cpu_record(b"".join(struct.pack("<I", o) for o in range(0, 440, 4)),
+                                  dumpdisk.ARCH_AARCH32)
+        a = rec["a32"]
+        self.assertEqual(got[8:], [a["r0"], a["cpsr"], a["sp_svc"], a["r8_fiq"],
+                                   a["ttbr0"] & 0xFFFFFFFF, a["ttbr1"] & 0xFFFFFFFF,
+                                   a["tpidrprw"]])
+        self.assertEqual(dumpdisk.A32_FIELDS, mkfakedump.A32_FIELDS)
+        self.assertEqual([a["r%d" % k] for k in range(16)], list(range(16, 80, 4)))
 
     def test_sum64(self):
         rnd = random.Random(7)
@@ -583,6 +616,51 @@ class TestFormatVersions(Case):
         self.assertIn("complete", r.stdout.lower())
         # Both copies damaged: no disk header at all.
         patch(self.img, 300, "<Q", 0xdeadbeef)
+        self.assertRaisesRegex(ValueError, "checksum", dumpdisk.read_disk, self.img)
+
+
+class TestVersion5(Case):
+    """Version 5: the architecture field and the AArch32 CPU records, read by
+    dumpdisk as mkfakedump writes them; version 4 dumps stay AArch64."""
+
+    def test_aarch32_records(self):
+        recs = {0: mkfakedump.a32_record(0, r=list(range(100, 116)), cpsr=0x600001D3,
+                                         sp_irq=0x80001000, spsr_irq=0x13, r8_fiq=0,
+                                         ttbr1=0x40003010, ttbcr=0x80010000,
+                                         tpidruro=0x80400000, ifar=0x7F000000)}
+        self.make(dict(arch=1, ncpus=2, cpu_records=recs), version=5)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertEqual((d.version, d.arch, d.arch_name), (5, 1, "aarch32"))
+        c = d.cpus[0]
+        self.assertEqual((c["valid"], c["cpu"], c["regs"], c["r"]),
+                         (1, 0, list(range(100, 116)), list(range(100, 116))))
+        self.assertEqual((c["pc"], c["sp"], c["lr"], c["cpsr"], c["pstate"], c["mode"]),
+                         (115, 113, 114, 0x600001D3, 0x600001D3, "svc"))
+        a = c["a32"]
+        self.assertEqual((a["sp_irq"], a["spsr_irq"], a["ttbr1"], a["ttbcr"], a["tpidruro"],
+                          a["ifar"], a["r15"]),
+                         (0x80001000, 0x13, 0x40003010, 0x80010000, 0x80400000, 0x7F000000, 115))
+        self.assertEqual(d.cpus[1]["mode"], "svc")      # mkfakedump's default AArch32 record
+        self.assertEqual(self.check(0, NONCE, 0)[0], 0)  # memcheck reads version 5 too
+
+    def test_version4_reads_as_aarch64(self):
+        """Whatever lies where version 5 has arch, a version 4 dump is AArch64."""
+        self.make(dict(ncpus=2), version=4)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        patch(self.img, d.slot_offset + dumpdisk.DUMP_ARCH_OFF, "<I", 1)   # not in its checksum
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        self.assertEqual((d.version, d.arch, d.arch_name), (4, 0, "aarch64"))
+        self.assertEqual(len(d.cpus[1]["x"]), 31)
+        self.assertEqual(d.cpus[1]["sp"], d.cpus[1]["sp_el1"])
+
+    def test_unknown_arch_is_malformed(self):
+        self.make(dict(arch=7), version=5)
+        self.assertRaisesRegex(ValueError, "unknown architecture 7", dumpdisk.read_disk,
+                               self.img)
+        # the checksum covers it: a changed arch without a new checksum is caught
+        self.make(dict(arch=0), version=5)
+        d = dumpdisk.read_disk(self.img).dumps[0]
+        patch(self.img, d.slot_offset + dumpdisk.DUMP_ARCH_OFF, "<I", 1)
         self.assertRaisesRegex(ValueError, "checksum", dumpdisk.read_disk, self.img)
 
 

@@ -13,6 +13,31 @@
 #define RAM_SIZE	0x40000000ULL
 #define WINDOW		(64 * SZ_1M)
 
+/* The arm64 layout of an image of @image bytes at 2 MiB (text_offset 0). */
+static int plan(uint64_t base, uint64_t size, uint64_t window, uint64_t image, uint64_t initrd,
+		struct boot_layout *l)
+{
+	struct boot_image img = { .place = SZ_2M, .size = image, .name = "test" };
+
+	return boot_plan_layout(base, size, window, &img, initrd, l);
+}
+
+/* The arm64 Image header's text_offset and image_size, as boot_image_info() reads them. */
+static int image_info(const void *h, uint64_t len, uint64_t *to, uint64_t *sz)
+{
+	struct boot_image img;
+	int err = boot_image_info(h, len, &img);
+
+	if (!err) {
+		assert_false(img.dtb_after);
+		assert_int_equal(img.can, BOOT_CAN_HOTPLUG | BOOT_CAN_LOW_RAM);
+		assert_true(img.place >= SZ_2M);
+		*to = img.place - SZ_2M;
+		*sz = img.size;
+	}
+	return err;
+}
+
 static uint64_t align2m(uint64_t v)
 {
 	return (v + SZ_2M - 1) & ~(SZ_2M - 1);
@@ -46,13 +71,13 @@ static void test_layout(void **state)
 	for (i = 0; i < ARRAY_SIZE(images); i++) {
 		for (j = 0; j < ARRAY_SIZE(initrds); j++) {
 			memset(&l, 0xa5, sizeof(l));
-			assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, images[i],
+			assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, images[i],
 							  initrds[j], &l), 0);
 			assert_layout(&l, images[i], initrds[j], WINDOW);
 		}
 	}
 	/* A concrete case, by hand. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, 0x1234567,
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, 0x1234567,
 					  0x500000, &l), 0);
 	assert_int_equal(l.dtb, 0x40100000ULL);
 	assert_int_equal(l.kernel, 0x40200000ULL);
@@ -70,17 +95,17 @@ static void test_fits_exactly(void **state)
 	(void)state;
 	/* kernel at +2 MiB, 20 MiB: initrd at +22 MiB, up to the window end. */
 	initrd = WINDOW - 22 * SZ_1M;
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, image, initrd, &l), 0);
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, image, initrd, &l), 0);
 	assert_int_equal(l.initrd_end, l.window_end);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, image, initrd + 1, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, image, initrd + 1, &l),
 			 BOOT_E_NOFIT);
 	/* Alignment counts: one more kernel byte moves the initrd 2 MiB up. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, image + 1, initrd, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, image + 1, initrd, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, image + 1,
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, image + 1,
 					  initrd - SZ_2M, &l), 0);
 	/* The whole of RAM as the window. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, RAM_SIZE, image,
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, RAM_SIZE, image,
 					  RAM_SIZE - 22 * SZ_1M, &l), 0);
 	assert_int_equal(l.initrd_end, RAM_BASE + RAM_SIZE);
 }
@@ -91,31 +116,31 @@ static void test_no_fit(void **state)
 
 	(void)state;
 	/* Kernel alone too big. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, WINDOW, 0, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, WINDOW, 0, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, WINDOW - SZ_2M + 1, 0, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, WINDOW - SZ_2M + 1, 0, &l),
 			 BOOT_E_NOFIT);
 	/* Initramfs too big. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M, WINDOW, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M, WINDOW, &l),
 			 BOOT_E_NOFIT);
 	/* Sizes so large the sums wrap around. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, ~0ULL, 0, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, ~0ULL, 0, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M, ~0ULL, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M, ~0ULL, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M,
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, SZ_1M,
 					  ~0ULL - RAM_BASE - 4 * SZ_1M + 1, &l), BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, WINDOW, ~0ULL - RAM_BASE,
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, WINDOW, ~0ULL - RAM_BASE,
 					  SZ_1M, &l), BOOT_E_NOFIT);
 	/* The window must fit RAM, and hold at least DTB + kernel offset. */
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, RAM_SIZE + 1, SZ_1M, 0, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, RAM_SIZE + 1, SZ_1M, 0, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, 32 * SZ_1M, WINDOW, SZ_1M, 0, &l),
+	assert_int_equal(plan(RAM_BASE, 32 * SZ_1M, WINDOW, SZ_1M, 0, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, SZ_2M - 1, 0, 0, &l),
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, SZ_2M - 1, 0, 0, &l),
 			 BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, RAM_SIZE, 0, 0, 0, &l), BOOT_E_NOFIT);
-	assert_int_equal(boot_plan_layout(RAM_BASE, 0, WINDOW, SZ_1M, 0, &l), BOOT_E_NOFIT);
+	assert_int_equal(plan(RAM_BASE, RAM_SIZE, 0, 0, 0, &l), BOOT_E_NOFIT);
+	assert_int_equal(plan(RAM_BASE, 0, WINDOW, SZ_1M, 0, &l), BOOT_E_NOFIT);
 }
 
 /* ---- arm64 Image header ------------------------------------------------ */
@@ -158,13 +183,13 @@ static void test_image_info(void **state)
 
 	(void)state;
 	h = image_hdr(64, 0, 0x2a10000);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), 0);
+	assert_int_equal(image_info(h, 64, &to, &sz), 0);
 	assert_int_equal(to, 0);
 	assert_int_equal(sz, 0x2a10000);
 	free(h);
 
 	h = image_hdr(4096, 0x80000, 0x1234567);
-	assert_int_equal(boot_image_info(h, 4096, &to, &sz), 0);
+	assert_int_equal(image_info(h, 4096, &to, &sz), 0);
 	assert_int_equal(to, 0x80000);
 	assert_int_equal(sz, 0x1234567);
 	free(h);
@@ -181,39 +206,39 @@ static void test_image_info_rejects(void **state)
 	/* Short input: exactly sized blocks, ASan sees any read beyond. */
 	for (i = 0; i < 64; i += 9) {
 		h = image_hdr(i, 0, SZ_1M);
-		assert_int_equal(boot_image_info(h, i, &to, &sz), BOOT_E_IMAGE);
+		assert_int_equal(image_info(h, i, &to, &sz), BOOT_E_IMAGE);
 		free(h);
 	}
 	h = image_hdr(63, 0, SZ_1M);
-	assert_int_equal(boot_image_info(h, 63, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 63, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 
 	/* Bad magic, one byte at a time. */
 	for (i = 0; i < ARRAY_SIZE(magic_off); i++) {
 		h = image_hdr(64, 0, SZ_1M);
 		h[magic_off[i]] ^= 0x20;
-		assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+		assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 		free(h);
 	}
 	/* The magic of a 32-bit zImage is not it either. */
 	h = image_hdr(64, 0, SZ_1M);
 	memset(h + 56, 0, 4);
 	put_le64(h + 36, 0x016f2818);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 
 	/* Zero or absurd image_size, text_offset of 2 MiB or more. */
 	h = image_hdr(64, 0, 0);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 	h = image_hdr(64, 0, (1ULL << 31) + 1);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 	h = image_hdr(64, 0, ~0ULL);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 	h = image_hdr(64, SZ_2M, SZ_1M);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
+	assert_int_equal(image_info(h, 64, &to, &sz), BOOT_E_IMAGE);
 	free(h);
 	/* Outputs untouched on error. */
 	assert_int_equal(to, 0x5a5a);
@@ -221,7 +246,7 @@ static void test_image_info_rejects(void **state)
 
 	/* The largest accepted values. */
 	h = image_hdr(64, SZ_2M - 1, 1ULL << 31);
-	assert_int_equal(boot_image_info(h, 64, &to, &sz), 0);
+	assert_int_equal(image_info(h, 64, &to, &sz), 0);
 	assert_int_equal(to, SZ_2M - 1);
 	assert_int_equal(sz, 1ULL << 31);
 	free(h);

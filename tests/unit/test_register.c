@@ -12,7 +12,8 @@
 #include <cpu.h>
 #include <dump.h>
 #include <fw_time.h>
-#include <gicv3.h>
+#include <gic.h>
+#include <sip.h>
 #include <log.h>
 #include <restart.h>
 #include <sram.h>
@@ -54,19 +55,20 @@ void log_event(const char *name, const char *fmt, ...)
 	fail_msg("log_event(%s) called", name);
 }
 
-void gicv3_spi_make_secure(unsigned int intid, uint8_t prio, uint64_t mpidr)
+void gic_spi_make_secure(unsigned int intid, uint8_t prio, unsigned int cpu)
 {
 	(void)intid;
 	(void)prio;
-	(void)mpidr;
+	(void)cpu;
 }
 
 #define UNREACHED(proto)	proto { fail_msg("%s called", __func__); abort(); }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-UNREACHED(void gicv3_spi_set_pending(unsigned int intid))
-UNREACHED(void gicv3_spi_route(unsigned int intid, uint64_t mpidr))
+UNREACHED(void gic_spi_set_pending(unsigned int intid))
+UNREACHED(void gic_spi_route(unsigned int intid, unsigned int cpu))
+UNREACHED(int64_t watch_smc_watchdog(uint64_t timeout_s))
 UNREACHED(uint64_t fw_now_ns(void))
 UNREACHED(uint64_t fw_deadline_us(uint64_t us))
 UNREACHED(int fw_deadline_passed(uint64_t deadline))
@@ -96,7 +98,22 @@ static int64_t smc_register(uint64_t ver, uint64_t pa, uint64_t size)
 	ctx.x[1] = ver;
 	ctx.x[2] = pa;
 	ctx.x[3] = size;
-	dump_smc(TSB_SMC_REGISTER, &ctx, 0);
+	sip_smc(TSB_SMC_REGISTER, &ctx, 0);
+	return (int64_t)ctx.x[0];
+}
+
+/* The same call as a 32-bit kernel makes it: the address split, the size in r4. */
+static int64_t smc32_register(uint64_t ver, uint64_t pa, uint64_t size)
+{
+	struct cpu_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.x[0] = TSB_SMC32(0x01);
+	ctx.x[1] = ver;
+	ctx.x[2] = pa & 0xffffffff;
+	ctx.x[3] = pa >> 32;
+	ctx.x[4] = size;
+	sip_smc(TSB_SMC32(0x01), &ctx, 0);
 	return (int64_t)ctx.x[0];
 }
 
@@ -125,7 +142,10 @@ static void test_version(void **state)
 
 	(void)state;
 	memset(&ctx, 0, sizeof(ctx));
-	dump_smc(TSB_SMC_VERSION, &ctx, 0);
+	sip_smc(TSB_SMC_VERSION, &ctx, 0);
+	assert_int_equal(ctx.x[0], TSB_ABI_VERSION);
+	memset(&ctx, 0, sizeof(ctx));
+	sip_smc(TSB_SMC32(0x00), &ctx, 0);
 	assert_int_equal(ctx.x[0], TSB_ABI_VERSION);
 }
 
@@ -158,7 +178,39 @@ static void test_register_ok(void **state)
 		/* Accepted means recorded: the firmware says so. */
 		assert_int_equal(nlogs, n + 1);
 		assert_non_null(strstr(last_log, "registered"));
+		/* The SMC32 form takes the same values. */
+		rc = smc32_register(ok[i].ver, ok[i].pa, ok[i].size);
+		if (rc != TSB_E_OK)
+			fail_msg("SMC32 REGISTER pa=0x%llx size=0x%llx: %lld",
+				 (unsigned long long)ok[i].pa, (unsigned long long)ok[i].size,
+				 (long long)rc);
+		assert_int_equal(nlogs, n + 2);
 	}
+}
+
+/* An SMC32 call's registers count only by their low 32 bits (SMCCC). */
+static void test_register_smc32_ignores_upper_halves(void **state)
+{
+	struct cpu_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.x[0] = TSB_SMC32(0x01);
+	ctx.x[1] = 0xdead000000000000ULL | TSB_ABI_VERSION;
+	ctx.x[2] = 0xbeef000000000000ULL | (RAM_BASE + 0x1000);
+	ctx.x[3] = 0xf00d000000000000ULL;		/* high word of the address: 0 */
+	ctx.x[4] = 0xabcd000000000000ULL | 0x100;
+	sip_smc(TSB_SMC32(0x01), &ctx, 0);
+	assert_int_equal((int64_t)ctx.x[0], TSB_E_OK);
+	/* A high word that puts the note above RAM is refused. */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.x[0] = TSB_SMC32(0x01);
+	ctx.x[1] = TSB_ABI_VERSION;
+	ctx.x[2] = RAM_BASE + 0x1000;
+	ctx.x[3] = 1;
+	ctx.x[4] = 0x100;
+	sip_smc(TSB_SMC32(0x01), &ctx, 0);
+	assert_int_equal((int64_t)ctx.x[0], TSB_E_INVALID);
 }
 
 static void test_register_bad_version(void **state)
@@ -212,6 +264,13 @@ static void test_register_bad_range(void **state)
 			fail_msg("REGISTER pa=0x%llx size=0x%llx (%s): %lld, expected INVALID",
 				 (unsigned long long)bad[i].pa, (unsigned long long)bad[i].size,
 				 bad[i].why, (long long)rc);
+		if (bad[i].size >> 32)
+			continue;	/* not expressible as SMC32 */
+		rc = smc32_register(TSB_ABI_VERSION, bad[i].pa, bad[i].size);
+		if (rc != TSB_E_INVALID)
+			fail_msg("SMC32 REGISTER pa=0x%llx size=0x%llx (%s): %lld, expected INVALID",
+				 (unsigned long long)bad[i].pa, (unsigned long long)bad[i].size,
+				 bad[i].why, (long long)rc);
 	}
 	assert_int_equal(nlogs, n);
 	/* The version is checked first. */
@@ -224,7 +283,7 @@ static void test_unknown_fid(void **state)
 
 	(void)state;
 	memset(&ctx, 0, sizeof(ctx));
-	dump_smc(TSB_SMC(0x7f), &ctx, 0);
+	sip_smc(TSB_SMC(0x7f), &ctx, 0);
 	assert_int_equal((int64_t)ctx.x[0], TSB_E_NOT_SUPPORTED);
 }
 
@@ -233,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_register_ok),
+		cmocka_unit_test(test_register_smc32_ignores_upper_halves),
 		cmocka_unit_test(test_register_bad_version),
 		cmocka_unit_test(test_register_bad_range),
 		cmocka_unit_test(test_unknown_fid),

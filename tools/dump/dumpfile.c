@@ -419,6 +419,17 @@ static int check_header_compress(struct tsb_dump *dump)
 	return 0;
 }
 
+/* Version 5's architecture: one readers know (every older dump is AArch64). */
+static int check_header_arch(struct tsb_dump *dump)
+{
+	const struct tsb_dump_header *h = &dump->h;
+
+	if (h->arch > TSB_ARCH_AARCH32)
+		return dump_err(dump, "unknown architecture %u (want 0 aarch64 or 1 aarch32)",
+				h->arch);
+	return 0;
+}
+
 static int read_header(struct tsb_dump *dump)
 {
 	int err = read_in_dump(dump, &dump->h, sizeof(dump->h), TSB_OFF_HEADER,
@@ -432,6 +443,11 @@ static int read_header(struct tsb_dump *dump)
 		dump->h.filter = dump->h.compress = 0;
 		dump->h.bytes_skipped = dump->h.bytes_stored = 0;
 	}
+	if (!err && dump->h.version < 5) {
+		/* not part of a version 1-4 header: those dumps are all AArch64 */
+		dump->h.arch = TSB_ARCH_AARCH64;
+		dump->h.reserved5 = 0;
+	}
 	if (!err)
 		err = check_header_ids(dump);
 	if (!err)
@@ -440,6 +456,8 @@ static int read_header(struct tsb_dump *dump)
 		err = check_header_ram(dump);
 	if (!err)
 		err = check_header_compress(dump);
+	if (!err)
+		err = check_header_arch(dump);
 	/* Before version 4 nothing is compressed: the disk holds what was written. */
 	if (!err && dump->h.version < 4)
 		dump->h.bytes_stored = dump->h.bytes_written;
@@ -864,7 +882,36 @@ int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len)
 	return TSB_E_DATA;
 }
 
-uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r)
+const char *tsb_arch_name(uint32_t arch)
 {
+	return arch == TSB_ARCH_AARCH32 ? "aarch32" : arch == TSB_ARCH_AARCH64 ? "aarch64" : "?";
+}
+
+uint64_t tsb_cpu_sp(const struct tsb_dump *dump, const struct tsb_cpu_record *r)
+{
+	if (dump->h.arch == TSB_ARCH_AARCH32)
+		return r->a32.r[13];
 	return tsb_vmcore_sp(r->pstate, r->sp_el0, r->sp_el1);
+}
+
+uint64_t tsb_cpu_pc(const struct tsb_dump *dump, const struct tsb_cpu_record *r)
+{
+	return dump->h.arch == TSB_ARCH_AARCH32 ? r->a32.r[15] : r->pc;
+}
+
+uint64_t tsb_cpu_pstate(const struct tsb_dump *dump, const struct tsb_cpu_record *r)
+{
+	return dump->h.arch == TSB_ARCH_AARCH32 ? r->a32.cpsr : r->pstate;
+}
+
+const char *tsb_a32_mode_name(uint32_t cpsr)
+{
+	static const char *const modes[32] = {
+		[0x10] = "usr", [0x11] = "fiq", [0x12] = "irq", [0x13] = "svc",
+		[0x16] = "mon", [0x17] = "abt", [0x1a] = "hyp", [0x1b] = "und",
+		[0x1f] = "sys",
+	};
+	const char *m = modes[cpsr & 0x1f];
+
+	return m ? m : "?";
 }

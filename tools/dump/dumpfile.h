@@ -11,7 +11,8 @@
  * checks than "is this chunk OK". Chunk data is read piecewise with pread():
  * memory use does not depend on the dump's size. A compressed chunk (version
  * 4, tsb_chunk.zlen) is read whole and decoded into a buffer of the dump's,
- * which keeps the last one decoded for the reads that follow.
+ * which keeps the last one decoded for the reads that follow. The CPU
+ * records are read by the dump's architecture (version 5, h.arch).
  *
  * Errors: functions return 0 or a TSB_E* code (which is also the tool's exit
  * status) and leave a message in disk->err.
@@ -47,7 +48,7 @@ struct tsb_dump {
 	struct tsb_disk *disk;
 	unsigned int slot;
 	struct tsb_disk_slot s;	/* the slot table's entry */
-	struct tsb_dump_header h;
+	struct tsb_dump_header h;	/* arch is TSB_ARCH_AARCH64 in versions 1-4 */
 	struct tsb_cpu_record cpu[TSB_MAX_CPUS];	/* h.ncpus of them */
 	uint8_t vmcoreinfo[TSB_VMCOREINFO_MAX];		/* h.vmcoreinfo_size bytes */
 	struct tsb_region reg[TSB_MAX_REGIONS];		/* h.nregions of them */
@@ -125,8 +126,20 @@ int tsb_chunk_read(struct tsb_dump *dump, uint64_t i, uint64_t off, void *buf,
  */
 int tsb_read_phys(struct tsb_dump *dump, uint64_t paddr, void *buf, size_t len);
 
-/* The stack pointer of the mode the CPU was in (SP_EL0 for EL0t/EL1t). */
-uint64_t tsb_cpu_sp(const struct tsb_cpu_record *r);
+/* "aarch64", "aarch32" (TSB_ARCH_*), or "?". */
+const char *tsb_arch_name(uint32_t arch);
+/*
+ * A CPU record's registers by the dump's architecture (dump->h.arch, which
+ * tsb_dump_open() sets to AArch64 for versions 1-4): the stack pointer of
+ * the mode the CPU was in (AArch64: SP_EL0 for EL0t/EL1t, else SP_EL1;
+ * AArch32: r13, the mode's banked sp), where it was (ELR_EL3; r15), and its
+ * PSTATE (SPSR_EL3; the CPSR).
+ */
+uint64_t tsb_cpu_sp(const struct tsb_dump *dump, const struct tsb_cpu_record *r);
+uint64_t tsb_cpu_pc(const struct tsb_dump *dump, const struct tsb_cpu_record *r);
+uint64_t tsb_cpu_pstate(const struct tsb_dump *dump, const struct tsb_cpu_record *r);
+/* An AArch32 CPSR's mode: "svc", "irq", "usr", ..., or "?". */
+const char *tsb_a32_mode_name(uint32_t cpsr);
 
 /*
  * Recompute OK chunk @i's checksum using @buf (@bufsz bytes, a non-zero

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * elfcore: write the headers of an arm64 ELF core file. See elfcore.h.
+ * elfcore: write the headers of an ELF core file (arm64, ARM). See elfcore.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,16 +12,17 @@
 
 #define NOTES_MAX	(1U << 20)	/* far more than 8 CPUs + VMCOREINFO */
 
-void ecore_init(struct ecore *e)
+void ecore_init(struct ecore *e, uint32_t arch)
 {
 	memset(e, 0, sizeof(*e));
+	e->arch = arch;
 }
 
 void ecore_free(struct ecore *e)
 {
 	free(e->notes);
 	free(e->seg);
-	ecore_init(e);
+	ecore_init(e, e->arch);
 }
 
 static int notes_reserve(struct ecore *e, size_t more)
@@ -67,19 +68,21 @@ int ecore_add_raw_notes(struct ecore *e, const void *notes, size_t len)
 int ecore_add_prstatus(struct ecore *e, uint32_t pid,
 		       const uint64_t regs[ECORE_PR_NREGS])
 {
-	uint8_t desc[TSB_ELF_PRSTATUS_SIZE];
+	uint8_t desc[TSB_ELF_PRSTATUS_SIZE];	/* the larger of the two */
 
-	tsb_elf_prstatus(desc, pid, regs);
-	return ecore_add_note(e, "CORE", TSB_ELF_NT_PRSTATUS, desc, sizeof(desc));
+	tsb_elf_prstatus(desc, e->arch, pid, regs);
+	return ecore_add_note(e, "CORE", TSB_ELF_NT_PRSTATUS, desc,
+			      tsb_elf_prstatus_size(e->arch));
 }
 
 int ecore_add_prpsinfo(struct ecore *e, uint32_t pid, const char *fname,
 		       const char *args)
 {
-	uint8_t desc[TSB_ELF_PRPSINFO_SIZE];
+	uint8_t desc[TSB_ELF_PRPSINFO_SIZE];	/* the larger of the two */
 
-	tsb_elf_prpsinfo(desc, pid, fname, args);
-	return ecore_add_note(e, "CORE", TSB_ELF_NT_PRPSINFO, desc, sizeof(desc));
+	tsb_elf_prpsinfo(desc, e->arch, pid, fname, args);
+	return ecore_add_note(e, "CORE", TSB_ELF_NT_PRPSINFO, desc,
+			      tsb_elf_prpsinfo_size(e->arch));
 }
 
 int ecore_add_seg(struct ecore *e, uint64_t vaddr, uint64_t paddr,
@@ -104,7 +107,7 @@ int ecore_add_seg(struct ecore *e, uint64_t vaddr, uint64_t paddr,
 
 int ecore_layout(struct ecore *e)
 {
-	return tsb_elf_layout(e->seg, e->nsegs, e->notes_len,
+	return tsb_elf_layout(e->arch, e->seg, e->nsegs, e->notes_len,
 			      &e->file_size);
 }
 
@@ -131,7 +134,7 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 
 int ecore_write_headers(const struct ecore *e, int fd)
 {
-	size_t hlen = (size_t)tsb_elf_headers_size(e->nsegs, 0);
+	size_t hlen = (size_t)tsb_elf_headers_size(e->arch, e->nsegs, 0);
 	uint8_t *buf = calloc(1, hlen + e->notes_len);
 	int err;
 
@@ -139,7 +142,7 @@ int ecore_write_headers(const struct ecore *e, int fd)
 		errno = ENOMEM;
 		return -1;
 	}
-	tsb_elf_put_headers(buf, e->seg, e->nsegs, e->notes_len);
+	tsb_elf_put_headers(buf, e->arch, e->seg, e->nsegs, e->notes_len);
 	if (e->notes_len)
 		memcpy(buf + hlen, e->notes, e->notes_len);
 	err = write_all(fd, buf, hlen + e->notes_len, 0);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * export: write a dump as an arm64 ELF vmcore. See export.h.
+ * export: write a dump as an ELF vmcore (arm64 ELF64, ARM ELF32). See export.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,12 +30,16 @@ struct exporter {
 	uint8_t *buf;		/* EXPORT_BUF bytes */
 	uint64_t done, total;	/* segment bytes written / to write */
 	uint64_t nbad;		/* chunks whose checksum did not match, or did not decode */
+	uint64_t last_bad;	/* the last chunk counted (one split across segments counts once) */
 	char first_bad[TSB_ERRLEN];
 };
 
-/* A compressed chunk whose block did not decode (its message in disk->err). */
-static void bad_block(struct exporter *x)
+/* Compressed chunk @i, whose block did not decode (its message in disk->err). */
+static void bad_block(struct exporter *x, uint64_t i)
 {
+	if (x->nbad && x->last_bad == i)
+		return;
+	x->last_bad = i;
 	if (!x->nbad++)
 		snprintf(x->first_bad, sizeof(x->first_bad), "%.400s (exported as zeros)",
 			 x->dump->disk->err);
@@ -57,6 +61,32 @@ warn(struct exporter *x, const char *fmt, ...)
 
 /* ---- VMCOREINFO ---- */
 
+/* What the exporter found of an ARM kernel's linear map (tsb_vmcore_map_a32()). */
+static void check_a32_map(struct exporter *x)
+{
+	const struct tsb_vmcore_map *m = &x->km.map;
+	char from[48];
+
+	if (!m->lin_ok) {
+		warn(x, "VMCOREINFO lacks a valid SYMBOL(_stext), or RAM has no place for PHYS_OFFSET: RAM segments get p_vaddr 0");
+		return;
+	}
+	if (m->phys_src == TSB_PHYS_TTBR1)
+		snprintf(from, sizeof(from), "CPU %u's TTBR1", m->phys_cpu);
+	else if (m->phys_src == TSB_PHYS_WINDOW)
+		snprintf(from, sizeof(from), "region %u (window)", m->phys_cpu);
+	else
+		snprintf(from, sizeof(from), "the RAM base");
+	if (m->phys_checked < 0)
+		warn(x, "PHYS_OFFSET 0x%" PRIx64 " (from %s): init_uts_ns does not read as OSRELEASE there, nor at any other place tried; the linear map may be wrong",
+		     m->phys_offset, from);
+	else if (!m->phys_checked)
+		warn(x, "PHYS_OFFSET 0x%" PRIx64 " (from %s) could not be checked (no init_uts_ns in VMCOREINFO or in the dump)",
+		     m->phys_offset, from);
+	if (m->text_start >= m->text_end)
+		warn(x, "the kernel's text is unknown (no SYMBOL() after _stext in VMCOREINFO): CPU notes keep the recorded registers");
+}
+
 static void load_vmcoreinfo(struct exporter *x)
 {
 	struct tsb_dump *d = x->dump;
@@ -73,7 +103,9 @@ static void load_vmcoreinfo(struct exporter *x)
 	if (!x->have_vmci)
 		vmci_parse("", 0, &x->vmci, why, sizeof(why));
 	kmem_init(&x->km, d, &x->vmci);
-	if (!x->km.lin.ok)
+	if (d->h.arch == TSB_ARCH_AARCH32)
+		check_a32_map(x);
+	else if (!x->km.map.lin_ok)
 		warn(x, "VMCOREINFO lacks a valid NUMBER(PHYS_OFFSET) or NUMBER(VA_BITS): RAM segments get p_vaddr 0");
 }
 
@@ -85,10 +117,10 @@ static void task_pids(struct exporter *x, uint32_t *pid, bool *known)
 	const struct tsb_dump *d = x->dump;
 
 	for (unsigned int i = 0; i < d->h.ncpus; i++) {
-		const struct tsb_cpu_record *r = &d->cpu[i];
+		uint64_t task;
 
-		known[i] = r->valid && tsb_vmcore_at_el1(r->pstate) &&
-			   !kmem_task_pid(&x->km, r->sp_el0, &pid[i]);
+		known[i] = tsb_vmcore_current(d->h.arch, &d->cpu[i], &task) &&
+			   !kmem_task_pid(&x->km, task, &pid[i]);
 	}
 }
 
@@ -107,27 +139,27 @@ static int cpu_pids(struct exporter *x, uint32_t *pid)
 
 static void cpu_regs(struct exporter *x, unsigned int i, uint64_t *regs)
 {
-	const struct tsb_cpu_record *r = &x->dump->cpu[i];
+	const struct tsb_dump *d = x->dump;
+	const struct tsb_cpu_record *r = &d->cpu[i];
+	unsigned int pc = tsb_vmcore_pc_index(d->h.arch);
 	int moved;
 
-	memset(regs, 0, ECORE_PR_NREGS * sizeof(*regs));
+	tsb_vmcore_regs(d->h.arch, r, regs);
 	if (!r->valid) {
 		warn(x, "CPU %u has no valid record: its registers are zero", i);
 		return;
 	}
-	memcpy(regs, r->x, sizeof(r->x));
-	regs[31] = tsb_cpu_sp(r);
-	regs[32] = r->pc;
-	regs[33] = r->pstate;
-	if (x->o->raw_regs || !x->km.have_image || tsb_cause_is_hang(x->dump->h.cause))
+	if (x->o->raw_regs || tsb_cause_is_hang(d->h.cause))
 		return;
 	moved = kmem_unwind_into_image(&x->km, regs);
 	if (moved > 0)
 		warn(x, "CPU %u was at 0x%" PRIx64 ", outside the kernel image: its note has the registers of its caller at 0x%" PRIx64 " (--raw-regs keeps the recorded ones)",
-		     i, r->pc, regs[32]);
+		     i, tsb_cpu_pc(d, r), regs[pc]);
 	else if (moved < 0)
-		warn(x, "CPU %u was at 0x%" PRIx64 ", outside the kernel image, and its frame records do not lead back into it",
-		     i, r->pc);
+		warn(x, "CPU %u was at 0x%" PRIx64 ", outside the kernel image, and %s",
+		     i, tsb_cpu_pc(d, r), d->h.arch == TSB_ARCH_AARCH32 ?
+		     "no return address into it is on its stack" :
+		     "its frame records do not lead back into it");
 }
 
 /* A pid-0 note of another CPU than the first needs this (tsb_vmcore_pids()). */
@@ -193,12 +225,14 @@ static int add_kernel_seg(struct exporter *x)
 	const struct tsb_region *r;
 
 	x->kernel_seg = -1;
+	if (d->h.arch == TSB_ARCH_AARCH32)
+		return 0;	/* ARM's kernel image is in the linear map */
 	if (d->kernel_region < 0 || !d->reg[d->kernel_region].size) {
 		warn(x, "the dump does not say where the kernel image is: no kernel image segment (drgn needs it)");
 		return 0;
 	}
 	r = &d->reg[d->kernel_region];
-	if (!x->km.have_image) {
+	if (!x->km.map.have_image) {
 		warn(x, "VMCOREINFO lacks a valid NUMBER(kimage_voffset): no kernel image segment");
 		return 0;
 	}
@@ -207,39 +241,57 @@ static int add_kernel_seg(struct exporter *x)
 		     r->paddr, r->size);
 		return 0;
 	}
-	if (ecore_add_seg(&x->core, x->km.image_start, r->paddr, r->size))
+	if (ecore_add_seg(&x->core, x->km.map.image_start, r->paddr, r->size))
 		return tsb_error(d->disk, TSB_E_FORMAT, "out of memory");
 	x->kernel_seg = 0;
 	return 0;
 }
 
-static uint64_t linear_vaddr(struct exporter *x, uint64_t paddr, uint64_t size,
-			     int *warned)
+/* A RAM piece with no linear-map address: say so, once for each kind. */
+static void no_vaddr(struct exporter *x, uint64_t pa, int *warned)
 {
-	uint64_t va;
+	const struct tsb_dump *d = x->dump;
+	int kind = d->h.arch == TSB_ARCH_AARCH32 && pa >= x->km.map.phys_offset ? 2 : 1;
 
-	if (kmem_linear_va(&x->km, paddr, size, &va))
-		return va;
-	if (x->km.lin.ok && !(*warned)++)
-		warn(x, "RAM at 0x%" PRIx64 " is outside the linear map: p_vaddr 0",
-		     paddr);
-	return 0;
+	if (!x->km.map.lin_ok || (*warned & kind))
+		return;
+	*warned |= kind;
+	if (d->h.arch != TSB_ARCH_AARCH32)
+		warn(x, "RAM at 0x%" PRIx64 " is outside the linear map: p_vaddr 0", pa);
+	else if (kind == 2)
+		warn(x, "RAM from 0x%" PRIx64 " is highmem (above the linear map): p_vaddr 0xffffffff, its data in the file at its p_paddr",
+		     pa);
+	else
+		warn(x, "RAM at 0x%" PRIx64 " is below PHYS_OFFSET 0x%" PRIx64 ", outside the linear map: p_vaddr 0xffffffff, its data in the file at its p_paddr",
+		     pa, x->km.map.phys_offset);
 }
 
 static int add_ram_segs(struct exporter *x)
 {
 	const struct tsb_dump *d = x->dump;
 	uint64_t pos = 0, first, end;
-	int warned = 0;
+	int warned = 0, dropped = 0;
 
 	while (tsb_chunk_run(d, &pos, true, &first, &end)) {
 		uint64_t pa = tsb_chunk_paddr(d, first);
-		uint64_t len = tsb_run_bytes(d, first, end);
+		uint64_t left = tsb_run_bytes(d, first, end);
 
-		if (ecore_add_seg(&x->core, linear_vaddr(x, pa, len, &warned),
-				  pa, len))
-			return tsb_error(d->disk, TSB_E_FORMAT,
-					 "out of memory or too many segments");
+		while (left) {
+			uint64_t va, len;
+			int keep;
+
+			len = tsb_vmcore_piece(&x->km.map, pa, left, &va, &keep);
+			if (!keep && !dropped++)
+				warn(x, "RAM from 0x%" PRIx64 " is above 4 GiB, which an ELF32 vmcore cannot address: left out",
+				     pa);
+			if (keep && va == tsb_elf_no_vaddr(d->h.arch))
+				no_vaddr(x, pa, &warned);
+			if (keep && ecore_add_seg(&x->core, va, pa, len))
+				return tsb_error(d->disk, TSB_E_FORMAT,
+						 "out of memory or too many segments");
+			pa += len;
+			left -= len;
+		}
 	}
 	return 0;
 }
@@ -298,57 +350,72 @@ static int copy_phys(struct exporter *x, uint64_t paddr, uint64_t len,
 }
 
 /*
- * Copy chunk @i to file offset @off, checking its checksum on the way. The
- * pages a filtered dump left out are zeros in the vmcore, as makedumpfile
- * maps them: holes in the file, not written. So is a compressed chunk whose
- * block does not decode, a bad chunk.
+ * Copy bytes [@lo, @hi) of chunk @i to file offset @off, checking the
+ * chunk's checksum on the way when @hi is its end (a chunk split across two
+ * segments -- ARM's lowmem ends inside it -- is read whole for that, with its
+ * last piece). The pages a filtered dump left out are zeros in the vmcore,
+ * as makedumpfile maps them: holes in the file, not written. So is a
+ * compressed chunk whose block does not decode, a bad chunk.
  */
-static int copy_chunk(struct exporter *x, uint64_t i, uint64_t off)
+static int copy_chunk(struct exporter *x, uint64_t i, uint64_t lo, uint64_t hi, uint64_t off)
 {
 	struct tsb_dump *d = x->dump;
 	uint64_t len = tsb_chunk_len(d, i);
 	uint64_t h = tsb_sum64_start(0, len);
 	uint32_t skip = tsb_chunk_skip(d->h.filter, &d->chunks[i]);
+	bool check = hi == len;
 
-	for (uint64_t done = 0; done < len; ) {
-		size_t n = len - done < EXPORT_BUF ? (size_t)(len - done) : EXPORT_BUF;
+	for (uint64_t done = check ? 0 : lo; done < hi; ) {
+		size_t n = hi - done < EXPORT_BUF ? (size_t)(hi - done) : EXPORT_BUF;
 		int err;
 
 		if (skip && n > TSB_PAGE - done % TSB_PAGE)
 			n = (size_t)(TSB_PAGE - done % TSB_PAGE);	/* a page at a time */
+		if (done < lo && n > lo - done)
+			n = (size_t)(lo - done);	/* read for the checksum only */
 		err = tsb_chunk_read(d, i, done, x->buf, n);
 		if (err == TSB_E_DATA) {
-			bad_block(x);
-			progress(x, (size_t)(len - done));
+			bad_block(x, i);
+			progress(x, (size_t)(hi - (done > lo ? done : lo)));
 			return 0;
 		}
-		if (!err && !tsb_chunk_skipped(d, i, done))
-			err = write_at(x, x->buf, n, off + done);
+		if (!err && done >= lo && !tsb_chunk_skipped(d, i, done))
+			err = write_at(x, x->buf, n, off + (done - lo));
 		if (err)
 			return err;
 		h = tsb_sum64_update(h, x->buf, n);
-		progress(x, n);
+		if (done >= lo)
+			progress(x, n);
 		done += n;
 	}
-	if (h != d->chunks[i].checksum && !x->nbad++)
-		snprintf(x->first_bad, sizeof(x->first_bad),
-			 "chunk %" PRIu64 " (paddr 0x%" PRIx64 "): checksum mismatch",
-			 i, tsb_chunk_paddr(d, i));
+	if (check && h != d->chunks[i].checksum && !(x->nbad && x->last_bad == i)) {
+		x->last_bad = i;
+		if (!x->nbad++)
+			snprintf(x->first_bad, sizeof(x->first_bad),
+				 "chunk %" PRIu64 " (paddr 0x%" PRIx64 "): checksum mismatch",
+				 i, tsb_chunk_paddr(d, i));
+	}
 	return 0;
 }
 
+/* A RAM segment: its chunks' bytes, from the one its p_paddr is in. */
 static int copy_ram_seg(struct exporter *x, const struct tsb_elf_seg *s)
 {
 	struct tsb_dump *d = x->dump;
-	uint64_t first = (s->paddr - d->h.ram_base) / d->h.chunk_size;
-	uint64_t off = s->offset;
+	uint64_t rel = s->paddr - d->h.ram_base;
+	uint64_t i = rel / d->h.chunk_size, lo = rel % d->h.chunk_size;
+	uint64_t off = s->offset, end = s->offset + s->size;
 
-	for (uint64_t i = first; off < s->offset + s->size; i++) {
-		int err = copy_chunk(x, i, off);
+	for (; off < end; i++, lo = 0) {
+		uint64_t hi = tsb_chunk_len(d, i);
+		int err;
 
+		if (hi - lo > end - off)
+			hi = lo + (end - off);
+		err = copy_chunk(x, i, lo, hi, off);
 		if (err)
 			return err;
-		off += tsb_chunk_len(d, i);
+		off += hi - lo;
 	}
 	return 0;
 }
@@ -414,7 +481,7 @@ int tsb_export(struct tsb_dump *dump, int fd, const struct export_opts *o)
 	struct exporter x = { .dump = dump, .o = o, .fd = fd, .kernel_seg = -1 };
 	int err;
 
-	ecore_init(&x.core);
+	ecore_init(&x.core, dump->h.arch);
 	x.buf = malloc(EXPORT_BUF);
 	if (!x.buf)
 		return tsb_error(dump->disk, TSB_E_FORMAT, "out of memory");

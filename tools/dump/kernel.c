@@ -17,35 +17,9 @@
 
 /* ---- address translation ---- */
 
-static void init_linear_map(struct kmem *k)
+static int read_phys_cb(void *ctx, uint64_t pa, void *buf, size_t len)
 {
-	uint64_t va_bits, phys;
-
-	if (vmci_u64(k->vmci, "NUMBER(PHYS_OFFSET)", 16, &phys) ||
-	    vmci_u64(k->vmci, "NUMBER(VA_BITS)", 10, &va_bits) ||
-	    va_bits < 36 || va_bits > 52)
-		return;
-	k->lin.ok = true;
-	k->lin.phys_offset = phys;
-	k->lin.page_offset = -(1ULL << va_bits);
-	k->lin.span = 1ULL << (va_bits - 1);
-}
-
-static void init_image(struct kmem *k)
-{
-	const struct tsb_dump *d = k->dump;
-	const struct tsb_region *r;
-
-	if (d->kernel_region < 0 ||
-	    vmci_u64(k->vmci, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset))
-		return;
-	r = &d->reg[d->kernel_region];
-	if (!r->size)
-		return;
-	k->image_start = r->paddr + k->kimage_voffset;
-	k->image_end = k->image_start + r->size;
-	/* the image must not wrap around the top of the address space */
-	k->have_image = k->image_start < k->image_end;
+	return tsb_read_phys(ctx, pa, buf, len);
 }
 
 void kmem_init(struct kmem *k, struct tsb_dump *dump, const struct vmci *v)
@@ -53,38 +27,23 @@ void kmem_init(struct kmem *k, struct tsb_dump *dump, const struct vmci *v)
 	memset(k, 0, sizeof(*k));
 	k->dump = dump;
 	k->vmci = v;
-	init_linear_map(k);
-	init_image(k);
+	if (dump->h.arch == TSB_ARCH_AARCH32)
+		tsb_vmcore_map_a32(&k->map, v->text, v->len, &dump->h, dump->cpu, dump->reg,
+				   read_phys_cb, dump);
+	else
+		tsb_vmcore_map_a64(&k->map, v->text, v->len, dump->kernel_region < 0 ? NULL :
+				   &dump->reg[dump->kernel_region]);
 }
 
 bool kmem_linear_va(const struct kmem *k, uint64_t paddr, uint64_t size,
 		    uint64_t *va)
 {
-	uint64_t off = paddr - k->lin.phys_offset;
-
-	if (!k->lin.ok || paddr < k->lin.phys_offset || off >= k->lin.span ||
-	    size > k->lin.span - off)
-		return false;
-	*va = k->lin.page_offset + off;
-	return true;
+	return tsb_vmcore_linear_va(&k->map, paddr, size, va);
 }
 
 bool kmem_in_image(const struct kmem *k, uint64_t va)
 {
-	return k->have_image && va >= k->image_start && va < k->image_end;
-}
-
-static bool kmem_pa(const struct kmem *k, uint64_t va, uint64_t *pa)
-{
-	if (kmem_in_image(k, va)) {
-		*pa = va - k->kimage_voffset;
-		return true;
-	}
-	if (!k->lin.ok || va < k->lin.page_offset ||
-	    va - k->lin.page_offset >= k->lin.span)
-		return false;
-	*pa = va - k->lin.page_offset + k->lin.phys_offset;
-	return *pa >= k->lin.phys_offset;	/* no wrap-around */
+	return k->map.have_image && va >= k->map.image_start && va < k->map.image_end;
 }
 
 /* Bring the page holding @va into the cache. */
@@ -95,7 +54,7 @@ static int load_page(struct kmem *k, uint64_t va)
 	if (k->cached && k->cache_va == page)
 		return 0;
 	k->cached = false;
-	if (!kmem_pa(k, page, &pa) ||
+	if (!tsb_vmcore_va_to_pa(&k->map, page, &pa) ||
 	    tsb_read_phys(k->dump, pa, k->cache, KMEM_PAGE))
 		return -1;
 	k->cached = true;
@@ -121,9 +80,17 @@ int kmem_read(struct kmem *k, uint64_t va, void *buf, size_t len)
 	return 0;
 }
 
-static int read_u64(struct kmem *k, uint64_t va, uint64_t *v)
+/* A pointer (an unsigned long) of the crashed kernel: 8 or 4 bytes. */
+static int read_ptr(struct kmem *k, uint64_t va, uint64_t *v)
 {
-	return kmem_read(k, va, v, sizeof(*v));
+	uint32_t w;
+
+	if (k->map.ptr_size == 8)
+		return kmem_read(k, va, v, sizeof(*v));
+	if (kmem_read(k, va, &w, sizeof(w)))
+		return -1;
+	*v = w;
+	return 0;
 }
 
 /* ---- kallsyms (kernel/kallsyms.c, CONFIG_KALLSYMS_BASE_RELATIVE) ---- */
@@ -173,7 +140,7 @@ static int ksyms_open(struct kmem *k, struct ksyms *s)
 	    ksyms_addr(k, "SYMBOL(kallsyms_num_syms)", &num_va) ||
 	    ksyms_addr(k, "SYMBOL(kallsyms_relative_base)", &base_va) ||
 	    kmem_read(k, num_va, &s->num, sizeof(s->num)) ||
-	    s->num > KSYM_MAX_SYMS || read_u64(k, base_va, &s->relative_base))
+	    s->num > KSYM_MAX_SYMS || read_ptr(k, base_va, &s->relative_base))
 		return -1;
 	return ksyms_tokens(k, s);
 }
@@ -260,14 +227,14 @@ int kmem_kallsyms(struct kmem *k, const char *const *names, uint64_t *addrs,
 
 /* ---- task PIDs ---- */
 
-/* Offset in [0, @max) of the first 8-byte word equal to @value at @va. */
+/* Offset in [0, @max) of the first pointer-sized word equal to @value at @va. */
 static int find_word(struct kmem *k, uint64_t va, uint64_t value, size_t max,
 		     uint64_t *off)
 {
-	for (size_t o = 0; o + 8 <= max; o += 8) {
+	for (size_t o = 0; o + k->map.ptr_size <= max; o += k->map.ptr_size) {
 		uint64_t w;
 
-		if (read_u64(k, va + o, &w))
+		if (read_ptr(k, va + o, &w))
 			return -1;
 		if (w == value) {
 			*off = o;
@@ -291,9 +258,10 @@ static int find_pid_offsets(struct kmem *k)
 
 	if (kmem_kallsyms(k, names, a, 3) || !a[0] || !a[1] || !a[2] ||
 	    find_word(k, a[0], a[1], TASK_SCAN_MAX, &k->off_thread_pid) ||
-	    find_word(k, a[1], a[2], PID_SCAN_MAX, &ns_off) || ns_off < 8)
+	    find_word(k, a[1], a[2], PID_SCAN_MAX, &ns_off) || ns_off < k->map.ptr_size)
 		return -1;
-	k->off_pid_nr = ns_off - 8;	/* struct upid { int nr; struct pid_namespace *ns; } */
+	/* struct upid { int nr; struct pid_namespace *ns; }: nr a pointer's size before ns */
+	k->off_pid_nr = ns_off - k->map.ptr_size;
 	return 0;
 }
 
@@ -304,7 +272,7 @@ int kmem_task_pid(struct kmem *k, uint64_t task, uint32_t *pid)
 	if (!k->pid_state)
 		k->pid_state = find_pid_offsets(k) ? -1 : 1;
 	if (k->pid_state < 0 ||
-	    read_u64(k, task + k->off_thread_pid, &p) ||
+	    read_ptr(k, task + k->off_thread_pid, &p) ||
 	    kmem_read(k, p + k->off_pid_nr, pid, sizeof(*pid)) ||
 	    *pid >= TSB_PID_MAX_LIMIT)
 		return -1;
@@ -318,12 +286,10 @@ static int read_cb(void *ctx, uint64_t va, void *buf, size_t len)
 	return kmem_read(ctx, va, buf, len);
 }
 
-int kmem_unwind_into_image(struct kmem *k, uint64_t regs[34])
+int kmem_unwind_into_image(struct kmem *k, uint64_t regs[TSB_ELF_PR_NREGS])
 {
 	uint64_t mask = 0;
 
-	if (!k->have_image)
-		return 0;
 	vmci_u64(k->vmci, "NUMBER(KERNELPACMASK)", 16, &mask);
-	return tsb_vmcore_unwind(regs, k->image_start, k->image_end, mask, read_cb, k);
+	return tsb_vmcore_unwind_cpu(&k->map, regs, mask, read_cb, k);
 }

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * kernel: read the crashed arm64 kernel's virtual memory from a dump, without
+ * kernel: read the crashed kernel's virtual memory from a dump, without
  * debug info -- only VMCOREINFO (the addresses of the kernel image and of the
- * linear map, kallsyms) and the CPU records:
+ * linear map, kallsyms) and the CPU records (include/tsubaki/vmcore_elf.h,
+ * struct tsb_vmcore_map, shared with the Linux module):
  *
- *  - the kernel image: va in [_text, _end) (the KERNEL region) is
+ *  - arm64, the kernel image: va in [_text, _end) (the KERNEL region) is
  *    pa = va - kimage_voffset;
- *  - the linear map: pa = va - PAGE_OFFSET + PHYS_OFFSET with
- *    PAGE_OFFSET = -(1 << VA_BITS), for va below PAGE_OFFSET + 2^(VA_BITS-1).
+ *  - arm64, the linear map: pa = va - PAGE_OFFSET + PHYS_OFFSET with
+ *    PAGE_OFFSET = -(1 << VA_BITS), for va below PAGE_OFFSET + 2^(VA_BITS-1);
+ *  - 32-bit ARM (an AArch32 dump), the linear map (lowmem), which holds the
+ *    kernel image too: PAGE_OFFSET from SYMBOL(_stext), PHYS_OFFSET from the
+ *    CPUs' TTBR1 or the RAM's base, checked against init_uts_ns
+ *    (tsb_vmcore_map_a32()). Pointers are 4 bytes there.
  *
  * Used by the exporter to give each CPU's NT_PRSTATUS note the PID of the
  * task it was running and to step out of code the kernel image does not
@@ -20,25 +25,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "dumpfile.h"
 #include "vmcoreinfo.h"
+#include <tsubaki/vmcore_elf.h>
 
 #define KMEM_PAGE		4096U
-
-struct linear_map {
-	bool ok;
-	uint64_t phys_offset;	/* NUMBER(PHYS_OFFSET) */
-	uint64_t page_offset;	/* -(1 << NUMBER(VA_BITS)) */
-	uint64_t span;		/* bytes the linear map covers */
-};
 
 struct kmem {
 	struct tsb_dump *dump;
 	const struct vmci *vmci;
-	struct linear_map lin;
-	bool have_image;		/* kimage_voffset and the KERNEL region */
-	uint64_t kimage_voffset;
-	uint64_t image_start, image_end;	/* [_text, _end) as virtual addresses */
+	/*
+	 * The linear map (map.lin_ok), arm64's kernel image (map.have_image:
+	 * kimage_voffset and the KERNEL region, [_text, _end) at
+	 * map.image_start..image_end), ARM's text (map.text_start..text_end).
+	 */
+	struct tsb_vmcore_map map;
 	/* one page of cache */
 	bool cached;
 	uint64_t cache_va;
@@ -48,7 +51,11 @@ struct kmem {
 	uint64_t off_thread_pid, off_pid_nr;
 };
 
-/* Set up from @v (NUMBER(PHYS_OFFSET), NUMBER(VA_BITS), kimage_voffset). */
+/*
+ * Set up from @v (arm64: NUMBER(PHYS_OFFSET), NUMBER(VA_BITS), kimage_voffset;
+ * ARM: SYMBOL(_stext), SYMBOL(swapper_pg_dir), init_uts_ns) and the dump's
+ * header, CPU records and regions.
+ */
 void kmem_init(struct kmem *k, struct tsb_dump *dump, const struct vmci *v);
 
 /* The linear-map address of @paddr..+@size, false if outside it. */
@@ -67,12 +74,12 @@ int kmem_kallsyms(struct kmem *k, const char *const *names, uint64_t *addrs,
 int kmem_task_pid(struct kmem *k, uint64_t task, uint32_t *pid);
 
 /*
- * If @regs (x0..x30, sp, pc, pstate: EL1) has its pc outside the kernel
- * image, follow the frame-record chain from x29 to the first return address
- * inside the image and make @regs that caller's state at the call (pc = x30
- * = the return address, x29 = its frame record, sp = x29: GCC's arm64 frame
- * layout). 1 if @regs was changed, 0 if not needed, -1 if not possible.
+ * If @regs (tsb_vmcore_regs(): arm64 x0..x30, sp, pc, pstate at EL1; ARM
+ * r0..r15, cpsr) has its pc outside the kernel image (ARM: its text), make
+ * @regs the state of its first caller inside it (tsb_vmcore_unwind_cpu():
+ * arm64 through the frame records, ARM from the stack). 1 if @regs was
+ * changed, 0 if not needed (or nothing to unwind with), -1 if not possible.
  */
-int kmem_unwind_into_image(struct kmem *k, uint64_t regs[34]);
+int kmem_unwind_into_image(struct kmem *k, uint64_t regs[TSB_ELF_PR_NREGS]);
 
 #endif /* TSUBAKI_KERNEL_H */

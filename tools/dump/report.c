@@ -217,6 +217,15 @@ static const char *cpu_list(uint32_t mask, char *buf, size_t len)
 	return buf;
 }
 
+static void info_cpu_a32(const struct tsb_dump *d, unsigned int i, FILE *out)
+{
+	const struct tsb_a32_regs *a = &d->cpu[i].a32;
+
+	fprintf(out, "    cpu %u  mpidr 0x%" PRIx64 "  pc 0x%08x  sp 0x%08x  lr 0x%08x  cpsr 0x%08x (%s)%s\n",
+		i, d->cpu[i].mpidr, a->r[15], a->r[13], a->r[14], a->cpsr,
+		tsb_a32_mode_name(a->cpsr), i == d->h.panic_cpu ? "  (panic)" : "");
+}
+
 static void info_cpus(const struct tsb_dump *d, FILE *out)
 {
 	char cpus[128];
@@ -232,8 +241,12 @@ static void info_cpus(const struct tsb_dump *d, FILE *out)
 			fprintf(out, "    cpu %u  no record\n", i);
 			continue;
 		}
+		if (d->h.arch == TSB_ARCH_AARCH32) {
+			info_cpu_a32(d, i, out);
+			continue;
+		}
 		fprintf(out, "    cpu %u  mpidr 0x%" PRIx64 "  pc 0x%016" PRIx64 "  sp 0x%016" PRIx64 "  pstate 0x%" PRIx64 "%s\n",
-			i, r->mpidr, r->pc, tsb_cpu_sp(r), r->pstate,
+			i, r->mpidr, r->pc, tsb_cpu_sp(d, r), r->pstate,
 			i == d->h.panic_cpu ? "  (panic)" : "");
 	}
 }
@@ -250,6 +263,8 @@ static void info_text(const struct tsb_dump *d, const char *path, FILE *out)
 	fprintf(out, "  kernel     %s, boot %" PRIu64 "\n",
 		osrelease(d, rel, sizeof(rel)) ? rel : "(no VMCOREINFO OSRELEASE)",
 		d->h.boot_count);
+	fprintf(out, "  arch       %s (format version %u)\n", tsb_arch_name(d->h.arch),
+		d->h.version);
 	info_times(d, out);
 	info_ram(d, out);
 	info_regions(d, out);
@@ -281,6 +296,27 @@ static void json_times(struct json *j, const struct tsb_dump_header *h)
 	json_opt_u64(j, "secondary_ns", ok, ns);
 }
 
+/* An AArch32 CPU's registers beyond pc, sp and pstate (the CPSR). */
+static void json_cpu_a32(struct json *j, const struct tsb_a32_regs *a)
+{
+	json_u64(j, "lr", a->r[14]);
+	json_u64(j, "cpsr", a->cpsr);
+	json_str(j, "mode", tsb_a32_mode_name(a->cpsr));
+	json_open(j, "r", '[');
+	for (unsigned int k = 0; k < 16; k++)
+		json_u64(j, NULL, a->r[k]);
+	json_close(j, ']');
+	json_u64(j, "ttbr0", a->ttbr0);
+	json_u64(j, "ttbr1", a->ttbr1);
+	json_u64(j, "ttbcr", a->ttbcr);
+	json_u64(j, "sctlr", a->sctlr);
+	json_u64(j, "tpidruro", a->tpidruro);
+	json_u64(j, "dfsr", a->dfsr);
+	json_u64(j, "dfar", a->dfar);
+	json_u64(j, "ifsr", a->ifsr);
+	json_u64(j, "ifar", a->ifar);
+}
+
 static void json_cpus(struct json *j, const struct tsb_dump *d)
 {
 	json_u64(j, "ncpus", d->h.ncpus);
@@ -299,9 +335,11 @@ static void json_cpus(struct json *j, const struct tsb_dump *d)
 		json_u64(j, "cpu", i);
 		json_bool(j, "valid", r->valid);
 		json_u64(j, "mpidr", r->mpidr);
-		json_u64(j, "pc", r->pc);
-		json_u64(j, "sp", tsb_cpu_sp(r));
-		json_u64(j, "pstate", r->pstate);
+		json_u64(j, "pc", tsb_cpu_pc(d, r));
+		json_u64(j, "sp", tsb_cpu_sp(d, r));
+		json_u64(j, "pstate", tsb_cpu_pstate(d, r));
+		if (d->h.arch == TSB_ARCH_AARCH32)
+			json_cpu_a32(j, &r->a32);
 		json_close(j, '}');
 	}
 	json_close(j, ']');
@@ -365,6 +403,8 @@ static void info_json(const struct tsb_dump *d, FILE *out)
 	json_str(&j, "state", tsb_dump_state_name(d->h.state));
 	json_str(&j, "slot_state", tsb_dump_state_name(d->s.state));
 	json_u64(&j, "boot_count", d->h.boot_count);
+	json_u64(&j, "version", d->h.version);
+	json_str(&j, "arch", tsb_arch_name(d->h.arch));
 	json_times(&j, &d->h);
 	json_cpus(&j, d);
 	json_regions(&j, d);

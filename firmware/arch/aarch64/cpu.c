@@ -17,25 +17,7 @@ _Static_assert(__builtin_offsetof(struct cpu_ctx, scr) == CTX_SCR, "ctx");
 _Static_assert(sizeof(struct cpu_ctx) == CTX_SIZE, "ctx");
 _Static_assert(__builtin_offsetof(struct pcpu, stack_top) == PCPU_STACK_TOP, "pcpu");
 
-struct pcpu fw_pcpu[PLAT_MAX_CPUS];
-static struct pcpu *cpu_by_index[PLAT_MAX_CPUS];
 extern char __stacks_end[];
-
-int cpu_register(unsigned int index, uint64_t mpidr)
-{
-	int pos = plat_core_pos(mpidr);
-
-	if (pos < 0 || pos >= PLAT_MAX_CPUS || index >= PLAT_MAX_CPUS)
-		return -1;
-	fw_pcpu[pos].index = index;
-	cpu_by_index[index] = &fw_pcpu[pos];
-	return 0;
-}
-
-struct pcpu *cpu_pcpu(unsigned int index)
-{
-	return index < PLAT_MAX_CPUS ? cpu_by_index[index] : 0;
-}
 
 void arch_capture_ns(struct tsb_cpu_record *r, const struct cpu_ctx *ctx, unsigned int cpu)
 {
@@ -123,6 +105,12 @@ void cpu_enter_ns(uint64_t entry, uint64_t arg)
 	p->ctx.spsr = SPSR_EL1H_MASKED;
 	p->ctx.scr = SCR_NS_EL1;
 	arch_el3_exit(&p->ctx);
+}
+
+/* The arm64 boot protocol: x0 = the DTB, as for any entry. */
+void cpu_enter_kernel(uint64_t entry, uint64_t dtb)
+{
+	cpu_enter_ns(entry, dtb);
 }
 
 int arch_inject_undef(struct cpu_ctx *ctx)

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <boot.h>
 
-int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
-		    uint64_t *image_size)
+/* Where the Image goes: text_offset above a 2 MiB-aligned base, 2 MiB into the window. */
+#define IMAGE_BASE	0x200000ULL
+
+int boot_image_info(const void *hdr, uint64_t len, struct boot_image *img)
 {
 	const uint8_t *h = hdr;
 	uint64_t to, sz;
@@ -20,7 +22,12 @@ int boot_image_info(const void *hdr, uint64_t len, uint64_t *text_offset,
 	memcpy(&sz, h + 16, 8);
 	if (sz == 0 || sz > (1ULL << 31) || to >= (2ULL << 20))
 		return BOOT_E_IMAGE;
-	*text_offset = to;
-	*image_size = sz;
+	img->place = IMAGE_BASE + to;
+	img->size = sz;
+	img->dtb_after = 0;
+	img->run = img->place;		/* it runs where it is put */
+	img->run_size = sz;
+	img->can = BOOT_CAN_HOTPLUG | BOOT_CAN_LOW_RAM;
+	img->name = "arm64 Image";
 	return 0;
 }

@@ -32,6 +32,9 @@
 #define ESR_EC_SMC64		0x17
 #define ESR_IL			(1UL << 25)	/* a 32-bit instruction */
 
+/* What a dump says of this architecture (tsb_dump_header.arch). */
+#define ARCH_DUMP_ARCH		0	/* TSB_ARCH_AARCH64 */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -102,6 +105,12 @@ static inline void smc_ret_32bit(struct cpu_ctx *c)
 static inline uint64_t arch_ctx_pc(const struct cpu_ctx *c)
 {
 	return c->elr;
+}
+
+/* The caller ran in AArch32 state: it can make only SMC32 calls (SMCCC). */
+static inline int arch_ctx_is_32bit(const struct cpu_ctx *c)
+{
+	return (c->spsr >> 4) & 1;
 }
 
 /* This CPU's struct pcpu (cpu.h), as cpu_el3_init() set it. */

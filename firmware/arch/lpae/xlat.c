@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * AArch64 EL3 translation tables (VMSAv8-64, 4 KiB granule, 39-bit VA so the
- * walk starts at level 1): identity maps built from a static pool of tables,
- * using the largest block each range allows (1 GiB, 2 MiB, then 4 KiB pages).
- * Plain C, host-tested (tests/unit/test_xlat.c); cache.c turns them on.
+ * The firmware's translation tables in the VMSA long-descriptor format, 4 KiB
+ * granule, which AArch64 (VMSAv8-64, 39-bit VA) and AArch32 with LPAE (32-bit
+ * VA) share; both walks start at level 1. Identity maps built from a static
+ * pool of tables, using the largest block each range allows (1 GiB, 2 MiB,
+ * then 4 KiB pages). Plain C, host-tested (tests/unit/test_xlat.c); each
+ * architecture's cache.c turns them on.
  */
 #include <stdint.h>
 #include <string.h>
