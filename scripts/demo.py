@@ -12,7 +12,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
-from conftest import BUILD, Machine  # noqa: E402
+from conftest import Machine, build_dir  # noqa: E402
 import dumpdisk  # noqa: E402
 
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -60,8 +60,14 @@ def meminfo_kb(m, key):
     return int(re.search(r"^%s:\s+(\d+)" % key, m.cmd("cat /proc/meminfo"), re.M).group(1))
 
 
+CPU_NAME = {"arm64": "Cortex-A57", "arm": "Cortex-A15"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--arch", choices=("arm64", "arm"), default="arm64",
+                    help="arm64 (the build in build/) or arm (ARMv7-A, 'make ARCH=arm': "
+                         "build/arm)")
     ap.add_argument("--mem", type=int, default=1024, help="RAM in MiB")
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--throttle", type=int, default=20000000,
@@ -79,12 +85,13 @@ def main():
 
     logdir = tempfile.mkdtemp(prefix="tsubaki-demo-")
     disk = os.path.join(logdir, "dump.img")
-    say("Booting QEMU virt (secure=on, %d x Cortex-A57, %d MiB); dump disk throttled to "
-        "%s" % (a.cpus, a.mem, "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
+    say("Booting QEMU virt (secure=on, %d x %s, %d MiB); dump disk throttled to "
+        "%s" % (a.cpus, CPU_NAME[a.arch], a.mem,
+                "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
     extra = ["--throttle", str(a.throttle)] if a.throttle else []
     if a.mode == "spare":
         extra.append("--spare")
-    m = Machine(logdir, cpus=a.cpus, mem=a.mem, extra=extra)
+    m = Machine(logdir, cpus=a.cpus, mem=a.mem, extra=extra, arch=a.arch)
     tl = Timeline(m)
     t_start = time.monotonic()
     m.wait_ready(boot=1)
@@ -150,8 +157,9 @@ def main():
     secondary = d.bytes_written - d.window
     line("secondary dump: %.1f s for %d MiB (%.1f MB/s)"
          % ((t[4] - t[2]) / 1e9, secondary >> 20, secondary / max(1, t[4] - t[2]) * 1e3))
-    r = subprocess.run([os.path.join(BUILD, "tools", "memcheck"), disk, str(d.slot), nonce,
-                        str(pages)], capture_output=True, text=True)
+    memcheck = os.path.join(build_dir(a.arch), "tools", "memcheck")
+    r = subprocess.run([memcheck, disk, str(d.slot), nonce, str(pages)],
+                       capture_output=True, text=True)
     line(r.stdout.strip())
     say("Dump: %s (slot %d). QEMU exited with status %d; logs in %s"
         % (disk, d.slot, rc, logdir))
@@ -165,13 +173,14 @@ def memory_demo(a):
     with open(ldisk, "wb") as f:
         f.truncate((a.mem + 512) << 20)
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "crash", ldisk], check=True)
-    say("Booting QEMU virt (secure=on, %d x Cortex-A57, %d MiB) in memory mode: no dump "
+    say("Booting QEMU virt (secure=on, %d x %s, %d MiB) in memory mode: no dump "
         "disk; Linux's own ext4 disk throttled to %s" % (
-            a.cpus, a.mem, "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
+            a.cpus, CPU_NAME[a.arch], a.mem,
+            "%.0f MB/s" % (a.throttle / 1e6) if a.throttle else "no limit"))
     extra = ["--memory", "--linux-disk", ldisk]
     if a.throttle:
         extra += ["--throttle", str(a.throttle)]
-    m = Machine(logdir, cpus=a.cpus, mem=a.mem, extra=extra)
+    m = Machine(logdir, cpus=a.cpus, mem=a.mem, extra=extra, arch=a.arch)
     tl = Timeline(m)
     m.wait_ready(boot=1)
     total_kb = meminfo_kb(m, "MemTotal")
@@ -219,11 +228,14 @@ def memory_demo(a):
         files[name] = os.path.join(logdir, name)
         subprocess.run(["debugfs", "-R", "dump /1/%s %s" % (name, files[name]), ldisk],
                        capture_output=True)
-    r = subprocess.run([os.path.join(BUILD, "tools", "memcheck"), "--elf", files["vmcore"],
-                        nonce, str(pages), files["dump.meta"]], capture_output=True, text=True)
+    memcheck = os.path.join(build_dir(a.arch), "tools", "memcheck")
+    r = subprocess.run([memcheck, "--elf", files["vmcore"], nonce, str(pages), files["dump.meta"]],
+                       capture_output=True, text=True)
     line(r.stdout.strip().replace("\n", "  "))
-    say("vmcore: %s (%d MiB, open it with drgn -c ... -s build/linux/vmlinux). QEMU exited "
+    say("vmcore: %s (%d MiB, open it with drgn -c ... -s %s). QEMU exited "
         "with status %d; logs in %s" % (files["vmcore"], os.path.getsize(files["vmcore"]) >> 20,
+                                        os.path.relpath(os.path.join(build_dir(a.arch), "linux",
+                                                                     "vmlinux")),
                                         rc, logdir))
     return 0 if r.returncode == 0 and rc == 0 else 1
 

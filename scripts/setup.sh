@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
 	make gcc libc6-dev perl
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	qemu-system-arm qemu-utils
 	linux-source-6.1 bc bison flex libssl-dev libelf-dev cpio xz-utils kmod
 	device-tree-compiler libfdt-dev
@@ -18,6 +19,7 @@ PKGS=(
 # Guest programs from Debian's arm64 packages, unpacked (not installed) into
 # $TSUBAKI_CACHE/arm64-root for the initramfs overlays: Debian's makedumpfile
 # reads /dev/tsubaki/vmcore in the tests, and runs in kdump's capture kernel.
+# arm64 only: the ARMv7-A build (make ARCH=arm) has no makedumpfile overlay yet.
 GUEST_PKGS=(
 	makedumpfile libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1
 	libc6 libgcc-s1

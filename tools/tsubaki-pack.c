@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * tsubaki-pack: build the secure flash image -- the firmware followed by the
- * image pack (kernel, initramfs, command line, options).
+ * image pack (kernel, initramfs, command line, options). The kernel is an
+ * arm64 Image or an ARM (ARMv7-A) zImage; the firmware parses its header.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,12 @@
 #define PACK_OFFSET	0x200000UL
 #define FLASH_SIZE	0x4000000UL
 
+/* The kernel headers the firmware reads (Linux's Documentation/{arm64,arm}/booting.rst). */
+#define IMAGE_MAGIC_OFF		0x38
+#define IMAGE_MAGIC		0x644d5241U	/* "ARM\x64" */
+#define ZIMAGE_MAGIC_OFF	0x24
+#define ZIMAGE_MAGIC		0x016f2818U
+
 struct blob {
 	uint32_t type;
 	uint8_t *data;
@@ -23,13 +30,31 @@ struct blob {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tsubaki-pack -o FLASH --firmware FW.bin --kernel Image\n"
+		"usage: tsubaki-pack -o FLASH --firmware FW.bin --kernel Image|zImage\n"
 		"                    [--initrd CPIO]... [--cmdline TEXT] [--config KEY=VALUE]...\n"
 		"\n"
 		"Writes the secure flash image: the firmware at offset 0 and, at 0x%lx,\n"
 		"the image pack the firmware boots Linux from. Several --initrd files are\n"
-		"concatenated in order (a later cpio archive overrides earlier files).\n",
+		"concatenated in order (a later cpio archive overrides earlier files).\n"
+		"The kernel is an arm64 Image or an ARM zImage.\n",
 		PACK_OFFSET);
+}
+
+static uint32_t le32_at(const uint8_t *p, size_t size, size_t off)
+{
+	if (off + 4 > size)
+		return 0;
+	return p[off] | p[off + 1] << 8 | p[off + 2] << 16 | (uint32_t)p[off + 3] << 24;
+}
+
+/* "arm64 Image", "ARM zImage", or NULL for anything else. */
+static const char *kernel_kind(const uint8_t *k, size_t size)
+{
+	if (le32_at(k, size, IMAGE_MAGIC_OFF) == IMAGE_MAGIC)
+		return "arm64 Image";
+	if (le32_at(k, size, ZIMAGE_MAGIC_OFF) == ZIMAGE_MAGIC)
+		return "ARM zImage";
+	return NULL;
 }
 
 static int read_file(const char *path, uint8_t **data, size_t *size)
@@ -145,6 +170,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!kernel_kind(blobs[0].data, blobs[0].size)) {
+		fprintf(stderr, "tsubaki-pack: the kernel is neither an arm64 Image (magic 0x%08x at "
+			"0x%x) nor an ARM zImage (magic 0x%08x at 0x%x)\n", IMAGE_MAGIC,
+			IMAGE_MAGIC_OFF, ZIMAGE_MAGIC, ZIMAGE_MAGIC_OFF);
+		return 1;
+	}
 	if (fw_size > PACK_OFFSET) {
 		fprintf(stderr, "tsubaki-pack: firmware is %zu bytes, over the 0x%lx limit\n",
 			fw_size, PACK_OFFSET);
@@ -189,6 +220,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tsubaki-pack: %s: %s\n", out, strerror(errno));
 		return 1;
 	}
-	printf("tsubaki-pack: %s: firmware %zu B, pack %zu B\n", out, fw_size, off);
+	printf("tsubaki-pack: %s: firmware %zu B, pack %zu B, kernel: %s\n", out, fw_size, off,
+	       kernel_kind(blobs[0].data, blobs[0].size));
 	return 0;
 }

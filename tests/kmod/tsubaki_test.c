@@ -19,7 +19,9 @@
  *                                only preemption off (a hang Linux's own
  *                                watchdogs may see, but never panics on)
  * /sys/kernel/tsubaki_test/gic_trap  write 1: read ICC_IAR0_EL1, a group-0
- *                                GIC register of the secure world
+ *                                GIC register of the secure world (arm64;
+ *                                EOPNOTSUPP on ARM: GICv2 has no system
+ *                                register interface to trap)
  * /sys/kernel/tsubaki_test/fuzz  write "N SEED": N random and boundary SMCs
  *                                over the SMCCC arch, PSCI and SiP ranges
  *                                (and any owner); read back the tally
@@ -28,7 +30,11 @@
  *                                DISK_POLL until it ends), any range the ABI
  *                                takes, not only tsubaki.ko's whole chunks;
  *                                read back "RET LEN VERDICT BAD SUM", SUM the
- *                                FNV-1a 64 of the bytes it brought
+ *                                FNV-1a 64 of the bytes it brought (ARM:
+ *                                SMC32, so OFF must be a whole page)
+ *
+ * On a 32-bit ARM kernel the calls are the SMC32 forms and SMC arguments
+ * are 32 bits (include/tsubaki/abi.h).
  */
 #include <linux/arm-smccc.h>
 #include <linux/cacheflush.h>
@@ -44,6 +50,24 @@
 #include <linux/smp.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
+
+/* What differs between the two kernels: AArch64 and ARMv7-A (32-bit, SMC32 calls). */
+#ifdef CONFIG_ARM
+#include <asm/arch_timer.h>
+#define TSB_TEST_CNTVCT()	__arch_counter_get_cntvct()
+#define TSB_TEST_SPIN_INSN	0xeafffffe	/* A32 "b ." */
+#define PSCI_CPU_ON		0x84000003UL	/* SMC32 */
+#define TSB_SMC_DISK_READ	0x82000006UL
+#define TSB_SMC_DISK_POLL	0x82000007UL
+#define TSB_SMC32_PAGES		1	/* DISK_READ's offset and address: page numbers */
+#else
+#define TSB_TEST_CNTVCT()	read_sysreg(cntvct_el0)
+#define TSB_TEST_SPIN_INSN	0x14000000	/* A64 "b ." */
+#define PSCI_CPU_ON		0xc4000003UL	/* SMC64 */
+#define TSB_SMC_DISK_READ	0xc2000006UL
+#define TSB_SMC_DISK_POLL	0xc2000007UL
+#define TSB_SMC32_PAGES		0
+#endif
 
 static DEFINE_MUTEX(smc_lock);
 static struct arm_smccc_res last;
@@ -145,11 +169,11 @@ static ssize_t on_spin_store(struct kobject *kobj, struct kobj_attribute *attr,
 	spin = (u32 *)__get_free_page(GFP_KERNEL);
 	if (!spin)
 		return -ENOMEM;
-	spin[0] = 0x14000000;		/* b . */
+	spin[0] = TSB_TEST_SPIN_INSN;
 	/* QEMU models no caches; silicon would need a clean to PoC here. */
 	flush_icache_range((unsigned long)spin, (unsigned long)spin + 4);
 	/* The page is never freed: that CPU spins in it until it is seized. */
-	arm_smccc_smc(0xc4000003, mpidr, virt_to_phys(spin), 0, 0, 0, 0, 0, &res);
+	arm_smccc_smc(PSCI_CPU_ON, mpidr, virt_to_phys(spin), 0, 0, 0, 0, 0, &res);
 	pr_info("tsubaki_test: CPU_ON(%#lx) -> %ld\n", mpidr, (long)res.a0);
 	if (skew)
 		ndelay(skew);
@@ -177,7 +201,7 @@ static int tsb_test_hang_fn(void *data)
 
 	preempt_disable();
 	pr_emerg("tsubaki_test: cpu%d hangs (%s) at cntvct %llu\n", raw_smp_processor_id(),
-		 irqoff ? "irqoff" : "preempt", (unsigned long long)read_sysreg(cntvct_el0));
+		 irqoff ? "irqoff" : "preempt", (unsigned long long)TSB_TEST_CNTVCT());
 	if (irqoff)
 		tsb_test_spin_irqoff();
 	tsb_test_spin_preempt();
@@ -240,10 +264,15 @@ static ssize_t gic_trap_store(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	if (buf[0] != '1')
 		return -EINVAL;
+#ifdef CONFIG_ARM
+	/* GICv2: the CPU interface is memory-mapped, its group-0 view banked, not trapped. */
+	return -EOPNOTSUPP;
+#else
 	pr_emerg("tsubaki_test: reading ICC_IAR0_EL1 on CPU%d\n", raw_smp_processor_id());
 	pr_info("tsubaki_test: ICC_IAR0_EL1 = %llx\n",
 		(unsigned long long)read_sysreg_s(SYS_ICC_IAR0_EL1));
 	return count;
+#endif
 }
 
 /* ---- SMC fuzzing ---- */
@@ -323,7 +352,10 @@ static bool fuzz_allowed(u32 fid, u64 *a)
 	case 0x84000012:		/* SYSTEM_RESET2 */
 		return false;
 	case 0x82000001:		/* TSB REGISTER: only ever refused */
-		a[3] = a[3] ? a[3] | 0x1000000 : 0;
+		if (fid & 0x40000000)
+			a[3] = a[3] ? a[3] | 0x1000000 : 0;	/* SMC64: the size */
+		else
+			a[3] |= 0x1000000;	/* SMC32: the address's high word, past 40 bits */
 		return true;
 	case 0x82000009:		/* TSB WATCHDOG: stop, or too long */
 		if (a[1] && a[1] <= 3600)
@@ -388,8 +420,6 @@ static ssize_t fuzz_show(struct kobject *kobj, struct kobj_attribute *attr, char
 			  fuzz_calls, fuzz_ok, fuzz_err, fuzz_skipped, fuzz_max_ns);
 }
 
-#define TSB_SMC_DISK_READ	0xc2000006UL
-#define TSB_SMC_DISK_POLL	0xc2000007UL
 #define TSB_E_AGAIN		(-7L)
 static long dr_ret;
 static unsigned long dr_len, dr_verdict, dr_bad;
@@ -398,21 +428,25 @@ static u64 dr_sum;
 static ssize_t disk_read_store(struct kobject *kobj, struct kobj_attribute *attr,
 			       const char *buf, size_t count)
 {
-	unsigned long id, off, len, deadline, i;
+	unsigned long id, len, deadline, i;
+	unsigned long long off;
 	struct arm_smccc_res res;
 	const u8 *x;
 
-	if (sscanf(buf, "%li %li %li", &id, &off, &len) != 3 || !len || len > (512UL << 10))
+	if (sscanf(buf, "%li %lli %li", &id, &off, &len) != 3 || !len || len > (512UL << 10))
 		return -EINVAL;
+	if (TSB_SMC32_PAGES && (off & 4095))
+		return -EINVAL;	/* the SMC32 form takes a page number */
 	mutex_lock(&smc_lock);
 	dr_len = 0;
 	dr_verdict = 0;
 	dr_bad = 0;
 	dr_sum = 0;
-	arm_smccc_smc(TSB_SMC_DISK_READ, id, off, len, 0, 0, 0, 0, &res);
+	arm_smccc_smc(TSB_SMC_DISK_READ, id, TSB_SMC32_PAGES ? off >> 12 : off, len, 0, 0, 0, 0,
+		      &res);
 	dr_ret = (long)res.a0;
 	if (!dr_ret) {
-		phys_addr_t pa = res.a1;
+		phys_addr_t pa = TSB_SMC32_PAGES ? (phys_addr_t)res.a1 << 12 : res.a1;
 
 		deadline = jiffies + msecs_to_jiffies(20000);
 		do {

@@ -14,6 +14,22 @@ import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("TSUBAKI_BUILD", os.path.join(TOP, "build"))
+# The architectures the system tests boot: AArch64 (Cortex-A57, GICv3) and
+# ARMv7-A (Cortex-A15, GICv2, `make ARCH=arm`). A test runs on both when it
+# asks for the `arch` fixture through @pytest.mark.parametrize("arch", ARCHES,
+# indirect=True); every other test runs on arm64.
+ARCHES = ("arm64", "arm")
+
+
+def build_dir(arch):
+    """The build of @arch: the host tools are in BUILD's, for both."""
+    if arch == "arm64":
+        return BUILD
+    return os.environ.get("TSUBAKI_BUILD_ARM", os.path.join(BUILD, "arm"))
+
+
+def vmlinux(arch="arm64"):
+    return os.path.join(build_dir(arch), "linux", "vmlinux")
 RUNNER = os.path.join(TOP, "tools", "tsubaki-run")
 PROMPT = "tsubaki# "
 # TCG on a busy 2-core machine can be slow: generous, but bounded.
@@ -33,10 +49,13 @@ def parse_events(text):
 class Machine:
     """One QEMU run. Output of the normal-world console is in self.log."""
 
-    def __init__(self, logdir, cpus=2, mem=1024, overlay=(), extra=()):
+    def __init__(self, logdir, cpus=2, mem=1024, overlay=(), extra=(), arch="arm64"):
         self.logdir = str(logdir)
+        self.arch = arch
         args = ["--quiet-secure", "--logdir", self.logdir, "--cpus", str(cpus),
                 "--mem", str(mem), "--disk", os.path.join(self.logdir, "dump.img")]
+        if arch != "arm64":
+            args += ["--arch", arch, "--build", build_dir(arch)]
         for ov in overlay:
             args += ["--overlay", ov]
         args += list(extra)
@@ -68,9 +87,10 @@ class Machine:
     def sync(self):
         """Wait until the shell has caught up (output of bg jobs may interleave)."""
         self.nsync = getattr(self, "nsync", 0) + 1
-        tok = "SYNC%d" % self.nsync
-        self.p.sendline("echo " + tok)
-        self.p.expect(r"[\r\n]%s[\r\n]" % tok)
+        # The typed line (echoed back) has three spaces, the output one: the
+        # token needs no line of its own, which background output can break.
+        self.p.sendline("echo SYNC%d   DONE" % self.nsync)
+        self.p.expect_exact("SYNC%d DONE" % self.nsync)
         self.p.expect_exact(PROMPT)
 
     def secure_log(self):
@@ -144,12 +164,22 @@ BIG_FILES = re.compile(r".*\.img$|^flash\.bin$|^vmcore.*")
 
 
 @pytest.fixture
-def machine_factory(tmp_path, request):
+def arch(request):
+    """The architecture under test: arm64 unless the test is parametrised over ARCHES."""
+    a = getattr(request, "param", "arm64")
+    if a not in ARCHES:
+        pytest.fail("unknown architecture %r (want one of %s)" % (a, ", ".join(ARCHES)))
+    return a
+
+
+@pytest.fixture
+def machine_factory(tmp_path, request, arch):
     machines = []
 
     def make(**kw):
         d = tmp_path / ("run%d" % len(machines))
         d.mkdir()
+        kw.setdefault("arch", arch)
         m = Machine(d, **kw)
         machines.append(m)
         return m
@@ -190,14 +220,29 @@ def build_overlay(path, files):
     return str(path)
 
 
-@pytest.fixture(scope="session")
-def test_overlay(tmp_path_factory):
-    """An initramfs overlay that adds the tsubaki_test module."""
-    ko = os.path.join(BUILD, "kmod", "tests", "kmod", "tsubaki_test.ko")
-    if not os.path.exists(ko):
-        pytest.fail("tsubaki_test.ko missing (%s): run 'make modules'" % ko)
-    out = tmp_path_factory.mktemp("overlay") / "test.cpio"
-    return build_overlay(out, {"/lib/modules/tsubaki/tsubaki_test.ko": ko})
+_TEST_OVERLAYS = {}
+
+
+def test_module_overlay(tmp_path_factory, arch):
+    """The initramfs overlay that adds the tsubaki_test module of @arch's build
+    (made once a session), for fixtures of any scope."""
+    if arch not in _TEST_OVERLAYS:
+        ko = os.path.join(build_dir(arch), "kmod", "tests", "kmod", "tsubaki_test.ko")
+        if not os.path.exists(ko):
+            pytest.fail("tsubaki_test.ko missing (%s): run 'make modules%s'"
+                        % (ko, "" if arch == "arm64" else " ARCH=" + arch))
+        out = tmp_path_factory.mktemp("overlay-" + arch) / "test.cpio"
+        _TEST_OVERLAYS[arch] = build_overlay(out, {"/lib/modules/tsubaki/tsubaki_test.ko": ko})
+    return _TEST_OVERLAYS[arch]
+
+
+test_module_overlay.__test__ = False     # a helper, not a test
+
+
+@pytest.fixture
+def test_overlay(tmp_path_factory, arch):
+    """An initramfs overlay that adds the tsubaki_test module (of @arch's build)."""
+    return test_module_overlay(tmp_path_factory, arch)
 
 
 ARM64_ROOT = os.path.join(os.environ.get("TSUBAKI_CACHE",
@@ -209,7 +254,9 @@ MAKEDUMPFILE_LIBS = ("libdw.so.1", "libelf.so.1", "libzstd.so.1", "libbz2.so.1.0
 
 def makedumpfile_files():
     """{archive path: (host path, mode)} of Debian's arm64 makedumpfile and its
-    libraries (scripts/setup.sh unpacks them); FileNotFoundError if missing."""
+    libraries (scripts/setup.sh unpacks them); FileNotFoundError if missing.
+    arm64 only: the ARMv7-A build (make ARCH=arm) has no makedumpfile overlay
+    yet (it would need Debian's armhf packages unpacked likewise)."""
     exe = os.path.join(ARM64_ROOT, "usr", "bin", "makedumpfile")
     if not os.path.exists(exe):
         raise FileNotFoundError("arm64 makedumpfile missing (%s): run scripts/setup.sh" % exe)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import qmp
+from conftest import ARCHES, qmp
 from test_dump import wait_dump_done
 
 NOT_SUPPORTED = (1 << 64) - 1           # -1
@@ -14,15 +14,16 @@ ALREADY_ON = (1 << 64) - 4              # -4
 INVALID_ADDRESS = (1 << 64) - 9         # -9
 
 
-@pytest.mark.parametrize("cpus", [2, 4])
-def test_boot_all_cpus_online(machine_factory, cpus):
+@pytest.mark.parametrize("arch", ARCHES, indirect=True)
+@pytest.mark.parametrize("cpus", [1, 2, 4])
+def test_boot_all_cpus_online(machine_factory, cpus, arch):
     m = machine_factory(cpus=cpus)
     boot, online = m.wait_ready(boot=1)
     assert online == cpus
     dmesg = m.cmd("dmesg")
     assert "psci: PSCIv1.1 detected in firmware." in dmesg
     assert "psci: SMC Calling Convention v1.1" in dmesg
-    assert "smp: Brought up 1 node, %d CPUs" % cpus in dmesg
+    assert "smp: Brought up 1 node, %d CPU%s" % (cpus, "s" if cpus > 1 else "") in dmesg
     # The conduit is SMC, from the DT the firmware wrote.
     assert "smc" in m.cmd("cat /sys/firmware/devicetree/base/psci/method")
     assert "tsubaki,collector-v1" in m.cmd(
@@ -65,7 +66,8 @@ def test_machine_has_only_the_devices_asked_for(machine_factory, tmp_path):
     assert out in ("(empty)", "lo") or "No such file" in out, out
 
 
-def test_warm_restart_three_times(machine_factory):
+@pytest.mark.parametrize("arch", ARCHES, indirect=True)
+def test_warm_restart_three_times(machine_factory, arch):
     m = machine_factory(cpus=4)
     m.wait_ready(boot=1)
     pid = m.p.pid
@@ -95,7 +97,8 @@ def test_restart_requested_from_cpu1(machine_factory):
     assert m.events("linux-entry")[-1]["cpu"] == "0"
 
 
-def test_poweroff_exits_qemu_with_status_0(machine_factory):
+@pytest.mark.parametrize("arch", ARCHES, indirect=True)
+def test_poweroff_exits_qemu_with_status_0(machine_factory, arch):
     m = machine_factory(cpus=2)
     m.wait_ready(boot=1)
     m.p.sendline("poweroff")
@@ -167,10 +170,48 @@ def smc(m, *args):
     return int(m.cmd("cat /sys/kernel/tsubaki_test/smc").split()[0], 16)
 
 
-def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
+# What a 32-bit kernel gets: SMC32 results are 32-bit.
+NOT_SUPPORTED32 = 0xffffffff
+INVALID_PARAMS32 = 0xfffffffe
+ARM_CHECKS = [
+    ((0x80000000,), 0x10001),                           # SMCCC_VERSION 1.1
+    ((0x80000001, 0x80000000), 0),                      # ARCH_FEATURES(VERSION)
+    ((0x80000001, 0x12345678), NOT_SUPPORTED32),
+    ((0x84000000,), 0x10001),                           # PSCI_VERSION 1.1
+    ((0x8400000a, 0x84000003), 0),                      # FEATURES(CPU_ON32)
+    ((0x8400000a, 0x8400001f), NOT_SUPPORTED32),
+    ((0x84000006,), 2),                                 # MIGRATE_INFO_TYPE
+    ((0x84000003, 0xff, 0x40200000), INVALID_PARAMS32),     # CPU_ON32: no such CPU
+    ((0x84000003, 1, 0x40200000), 0xfffffffc),              # CPU1 is on
+    ((0x84000003, 1, 0x0e000000), 0xfffffff7),              # secure RAM
+    ((0x84000004, 1, 1), INVALID_PARAMS32),                 # AFFINITY_INFO32, level 1
+    ((0x84000004, 1, 0), 0),                                # CPU1 ON
+    ((0x84000001, 1 << 16, 0x40200000), INVALID_PARAMS32),  # power-down suspend
+    ((0x84000012,), NOT_SUPPORTED32),                   # SYSTEM_RESET2
+    ((0x04000000,), NOT_SUPPORTED32),                   # yielding call
+    ((0xc4000003, 1, 0x40200000), NOT_SUPPORTED32),     # SMC64 from AArch32: no such call
+    ((0xc2000000,), NOT_SUPPORTED32),                   # idem, Tsubaki's SMC64 form
+    ((0x82000000,), 0x10002),                           # Tsubaki ABI 1.2, SMC32
+    ((0x820000ff,), NOT_SUPPORTED32),                   # unknown Tsubaki call
+    ((0x82000001, 0x20000, 0x40000000, 0), 0xfffffffb),     # REGISTER, ABI 2.0
+    ((0x82000001, 0x10000, 0x0e000000, 0), INVALID_PARAMS32),  # secure RAM (size r4 = 0)
+    ((0x82000004,), 0xfffffffc),                        # GET_GRANT: no dump running
+    ((0x82000005,), 0),                                 # STATUS: idle
+    ((0x82000007,), 0xfffffffc),                        # DISK_POLL: no read started
+    ((0x82000006, 1, 0, 100), INVALID_PARAMS32),        # DISK_READ: unaligned length
+    ((0x82000006, 0, 1, 4096), INVALID_PARAMS32),       # DISK_READ: disk header at page 1
+    ((0x82000009, 3601), INVALID_PARAMS32),             # WATCHDOG: over an hour
+    ((0x82000009, 0), 0),                               # WATCHDOG: stop
+    ((0xbf00ffff,), NOT_SUPPORTED32),                   # Trusted OS range
+    ((0x8f000000,), NOT_SUPPORTED32),                   # reserved owner
+]
+
+
+@pytest.mark.parametrize("arch", ARCHES, indirect=True)
+def test_malformed_and_unknown_smcs(machine_factory, test_overlay, arch):
     m = machine_factory(cpus=2, overlay=[test_overlay])
     m.wait_ready(boot=1)
-    checks = [
+    checks = ARM_CHECKS if arch == "arm" else [
         ((0x80000000,), 0x10001),                       # SMCCC_VERSION 1.1
         ((0x80000001, 0x80000000), 0),                  # ARCH_FEATURES(VERSION)
         ((0x80000001, 0x12345678), 0xffffffff),     # SMC32: 32-bit result
@@ -189,7 +230,12 @@ def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
         ((0x84000012,), 0xffffffff),                    # SYSTEM_RESET2: not implemented
         ((0x04000000,), NOT_SUPPORTED),                 # yielding call
         ((0xc2000000,), 0x10002),                       # Tsubaki ABI 1.2
-        ((0x82000000,), 0xffffffff),                    # Tsubaki has no SMC32 calls
+        ((0x82000000,), 0x10002),                       # the SMC32 form (ARMv7 kernels)
+        ((0x820000ff,), 0xffffffff),                    # unknown Tsubaki call, SMC32
+        ((0x82000001, 0x20000, 0x40000000, 0), 0xfffffffb),   # REGISTER SMC32, ABI 2.0
+        ((0x82000004,), 0xfffffffc),                    # GET_GRANT SMC32: nothing
+        ((0x82000005,), 0),                             # STATUS SMC32: idle
+        ((0x82000006, 1, 0, 100), 0xfffffffe),          # DISK_READ SMC32: unaligned length
         ((0xc20000ff,), NOT_SUPPORTED),                 # unknown Tsubaki call
         ((0xc2000001, 0x20000, 0x40000000, 64), (1 << 64) - 5),   # REGISTER, ABI 2.0
         ((0xc2000001, 0x10000, 0x0e000000, 64), INVALID_PARAMS),  # note in secure RAM
@@ -211,12 +257,30 @@ def test_malformed_and_unknown_smcs(machine_factory, test_overlay):
             " ".join(hex(a) for a in args), got, want)
     # Random calls outside the services that change power state never crash it.
     rng = random.Random(0x75626b)
+    bits = 32 if arch == "arm" else 64
     for _ in range(150):
         owner = rng.choice([1, 3, 5, 6, 7, 0x30, 0x31, 0x32, 0x3f])
         fid = 0x80000000 | (rng.getrandbits(1) << 30) | (owner << 24) | rng.getrandbits(16)
-        got = smc(m, fid, rng.getrandbits(64), rng.getrandbits(64), rng.getrandbits(64))
+        got = smc(m, fid, rng.getrandbits(bits), rng.getrandbits(bits), rng.getrandbits(bits))
         assert got in (NOT_SUPPORTED, 0xffffffff), "fid %#x -> %#x" % (fid, got)
     assert m.cmd("echo alive") == "alive"
     m.p.sendline("reboot")
     _, online = m.wait_ready(boot=2)
     assert online == 2
+
+
+@pytest.mark.parametrize("arch", ["arm"], indirect=True)
+def test_arm_refuses_spare_and_hotplug_at_boot(machine_factory, arch):
+    """A 32-bit ARM kernel can neither hot-add memory nor use RAM below the
+    window it boots in: the firmware refuses both options at boot, says why,
+    and a crash is dumped in the primary-dump mode."""
+    m = machine_factory(cpus=2, mem=512,
+                        extra=["--spare", "--config", "hotplug=134217728"])
+    m.wait_ready(boot=1)
+    log = m.secure_log()
+    assert "spare=1 refused" in log and "hotplug=134217728 refused" in log, log
+    assert "boot: primary-dump mode" in log
+    assert {e["key"] for e in m.events("option-refused")} >= {"spare", "hotplug"}
+    m.p.sendline("cpu 0 sysrq c")
+    m.wait_ready(boot=2)
+    assert wait_dump_done(m) == "complete"

@@ -10,7 +10,7 @@ import time
 import pexpect
 import pytest
 
-from conftest import BUILD, qmp
+from conftest import ARCHES, BUILD, qmp
 import dumpdisk
 
 MEM = 512               # MiB of normal-world RAM in these tests
@@ -84,9 +84,22 @@ def disk_of(m):
     return os.path.join(m.logdir, "dump.img")
 
 
+def in_kernel_mode(c, arch):
+    """The dump's CPU record @c was stopped in the kernel: EL1h with a kernel
+    address on arm64; SVC (or another privileged mode) in the upper half on
+    ARM (VMSPLIT_2G: PAGE_OFFSET 0x80000000), or in the modules 16 MiB below
+    it (MODULES_VADDR 0x7f000000: the panicking CPU is seized in tsubaki.ko's
+    SMC)."""
+    if arch == "arm":
+        a = c["a32"]
+        return a["r"][15] >= 0x7f000000 and a["cpsr"] & 0x1f not in (0x10, 0x16, 0x1a)
+    return c["pc"] >= 0xffffff8000000000 and c["pstate"] & 0xf == 0x5
+
+
+@pytest.mark.parametrize("arch", ARCHES, indirect=True)
 @pytest.mark.parametrize("how,panic_cpu", [
     ("sysrq-cpu0", 0), ("oops", 0), ("sysrq-cpu1", 1)])
-def test_every_filled_page_is_in_the_dump(machine_factory, test_overlay, how, panic_cpu):
+def test_every_filled_page_is_in_the_dump(machine_factory, test_overlay, how, panic_cpu, arch):
     m = machine_factory(cpus=2, mem=MEM, overlay=[test_overlay])
     m.wait_ready(boot=1)
     memtotal = meminfo(m, "MemTotal")
@@ -114,9 +127,10 @@ def test_every_filled_page_is_in_the_dump(machine_factory, test_overlay, how, pa
     assert 0 < t[0] < t[1] < t[2] < t[3] and t[1] <= t[4], t
     assert b"OSRELEASE=6.1" in d.vmcoreinfo
     assert [c["valid"] for c in d.cpus[:2]] == [1, 1]
-    # The panicking CPU was stopped in the kernel (EL1h), the other one too.
+    assert d.arch_name == ("aarch32" if arch == "arm" else "aarch64")
+    # The panicking CPU was stopped in the kernel, the other one too.
     for c in d.cpus[:2]:
-        assert c["pc"] >= 0xffffff8000000000 and c["pstate"] & 0xf == 0x5
+        assert in_kernel_mode(c, arch), c
     out = memcheck(disk_of(m), d.slot, nonce, pages)
     assert "matched=%d corrupt=0 bad_chunks=0" % pages in out
 
