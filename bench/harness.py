@@ -19,6 +19,9 @@ import pexpect                                  # noqa: E402
 from conftest import (BUILD, PROMPT, Machine,   # noqa: E402,F401  (re-exported)
                       build_overlay, makedumpfile_files)
 
+# The architecture every run boots (bench/run.py --arch): arm64 or arm.
+ARCH = "arm64"
+
 BOOT_TIMEOUT = 180      # s from QEMU start (or a restart) to READY
 CMD_TIMEOUT = 60
 PANIC_RE = r"Kernel panic - not syncing"
@@ -106,7 +109,7 @@ class BenchMachine(Machine):
         os.makedirs(logdir, exist_ok=True)
         self.t_spawn = now()
         self.qemu_pids = set()
-        super().__init__(logdir, cpus=cpus, mem=mem, overlay=overlay, extra=extra)
+        super().__init__(logdir, cpus=cpus, mem=mem, overlay=overlay, extra=extra, arch=ARCH)
         self.meter = LoadMeter(self)
         self.other_load = None
 

@@ -33,6 +33,7 @@ import scenarios                # noqa: E402
 
 TOP = harness.TOP
 FIGURES = "abcdsm"
+ARM_FIGURES = "acd"     # the paper's figures 7-9
 
 PRESETS = {
     "full": dict(reps=3, mem=1024, throttle=8000000, windows="0,128,256,512,all",
@@ -57,7 +58,12 @@ def parse_args(argv=None):
     g.add_argument("--smoke", dest="preset", action="store_const", const="smoke",
                    help="256 MiB, 50 MB/s, one point per figure; --strict; "
                         "writes build/bench-smoke/")
-    p.add_argument("--out", help="results directory (default: bench/results/<date>[-quick])")
+    p.add_argument("--arch", default="arm64", choices=("arm64", "arm"),
+                   help="the machine: arm64 (Cortex-A57, GICv3) or arm (ARMv7-A Cortex-A15, "
+                        "GICv2; figures a, c and d only: no kdump-load, spare window or "
+                        "memory mode there)")
+    p.add_argument("--out", help="results directory (default: bench/results/<date>[-quick]"
+                                 "[-arm])")
     p.add_argument("--reps", type=int, help="repetitions of every measurement (full: 3)")
     p.add_argument("--mem", type=int, metavar="MiB", help="normal-world RAM (full: 1024)")
     p.add_argument("--cpus", type=int, default=2, help="CPUs, except figure d (1)")
@@ -108,10 +114,17 @@ def parse_args(argv=None):
     if a.preset == "smoke":
         a.strict = True
     today = datetime.date.today().isoformat()
+    if a.arch == "arm":
+        if a.figures == FIGURES:
+            a.figures = ARM_FIGURES
+        elif set(a.figures) - set(ARM_FIGURES):
+            p.error("--arch arm takes figures %s only (no kdump-load, spare window or memory "
+                    "mode on 32-bit ARM)" % ARM_FIGURES)
     if not a.out:
-        a.out = {"full": os.path.join(HERE, "results", today),
-                 "quick": os.path.join(HERE, "results", today + "-quick"),
-                 "smoke": os.path.join(TOP, "build", "bench-smoke")}[a.preset]
+        sfx = "" if a.arch == "arm64" else "-" + a.arch
+        a.out = {"full": os.path.join(HERE, "results", today + sfx),
+                 "quick": os.path.join(HERE, "results", today + "-quick" + sfx),
+                 "smoke": os.path.join(TOP, "build", "bench-smoke" + sfx)}[a.preset]
     a.out = os.path.abspath(a.out)
     a.windows = [w.strip() for w in a.windows.split(",") if w.strip()]
     for w in a.windows:
@@ -291,6 +304,7 @@ def save(cfg, results):
 
 def main(argv=None):
     cfg = parse_args(argv)
+    harness.ARCH = cfg.arch
     if cfg.replot:
         import report
         with open(os.path.join(cfg.replot, "results.json")) as f:
