@@ -43,7 +43,7 @@ mkdir -p "$OUT/corpus" "$OUT/seeds" "$OUT/artifacts" \
 OUT=$(cd "$OUT" && pwd)
 TOP=$(pwd)
 LIB=$(ls tools/dump/*.c | grep -v '/tsubaki-dump\.c$')
-PC_SRCS="firmware/dump/pageclass.c firmware/arch/aarch64/ns_walk.c"
+PC_SRCS="firmware/dump/pageclass.c firmware/arch/aarch64/ns_walk.c firmware/arch/lpae/walk.c"
 PC_INC="-Ifirmware/include -Iinclude -Ifirmware/arch/lpae"
 LZ_SRCS="tests/fuzz/fuzz_lz4.c firmware/lib/lz4.c"
 # shellcheck disable=SC2086
@@ -100,7 +100,7 @@ coverage() {
 		-show-region-summary=false -show-branch-summary "$@"
 }
 coverage pageclass "the page-data reader" 300000 \
-	"$TOP/firmware/dump/pageclass.c" "$TOP/firmware/arch/aarch64/ns_walk.c" || rc=1
+	"$TOP/firmware/dump/pageclass.c" "$TOP/firmware/arch/aarch64/ns_walk.c" "$TOP/firmware/arch/lpae/walk.c" || rc=1
 coverage lz4 "the LZ4 codecs" 65539 \
 	"$TOP/firmware/lib/lz4.c" "$TOP/include/tsubaki/lz4.h" || rc=1
 

@@ -10,7 +10,7 @@ CROSS_COMPILE ?= arm-linux-gnueabihf-
 ARCH_CFLAGS := -march=armv7ve+fp -mfpu=vfpv3-d16 -mfloat-abi=hard -mgeneral-regs-only -marm \
 	-mno-unaligned-access -DXLAT_VA_BITS=32
 ARCH_SRCS := arch/aarch32/entry.S arch/aarch32/cpu.c arch/aarch32/exceptions.c \
-	arch/aarch32/image.c arch/lpae/xlat.c arch/aarch32/cache.c arch/aarch32/ns_walk.c
+	arch/aarch32/image.c arch/lpae/xlat.c arch/aarch32/cache.c arch/aarch32/ns_walk.c arch/lpae/walk.c
 ARCH_LDS := arch/aarch32/firmware.ld
 ARCH_INCLUDES := -Iarch/lpae
 # Helpers gcc calls for 64-bit division and shifts on a 32-bit CPU.

@@ -10,40 +10,16 @@
  */
 #include <stdint.h>
 #include <ns_walk.h>
-#include "xlat_desc.h"
+#include "lpae_walk.h"
 
 int arch_ns_translate(const struct pc_mem *m, uint64_t root_pa, unsigned int va_bits,
 		      uint64_t va, struct pc_xlat *leaf)
 {
 	uint64_t table = root_pa;
-	int level;
 
 	if (va_bits != 32 || va >> 32)
 		return -1;
 	if (table & 31)		/* the first level: 4 entries, aligned to its size */
 		return -1;
-	for (level = 1; level <= 3; level++) {
-		unsigned int shift = XLAT_SHIFT(level);
-		uint64_t idx = (va >> shift) & (level == 1 ? 3 : XLAT_ENTRIES - 1), desc, oa, size;
-
-		if (pc_mem_read(m, table + idx * 8, &desc, sizeof(desc)))
-			return -1;
-		if (!(desc & XD_VALID))
-			return -1;
-		oa = desc & XD_ADDR;
-		if (level < 3 && (desc & XD_TYPE_MASK) == XD_TABLE) {
-			table = oa;
-			continue;
-		}
-		if (level == 3 && (desc & XD_TYPE_MASK) != XD_PAGE)
-			return -1;
-		size = 1ULL << shift;
-		if (oa & (size - 1))
-			return -1;
-		leaf->va = va & ~(size - 1);
-		leaf->pa = oa;
-		leaf->len = size;
-		return 0;
-	}
-	return -1;
+	return lpae_walk(m, table, 1, 4, va, leaf);
 }
